@@ -1,0 +1,107 @@
+"""Every path of the system, resolved from ``LWW_HOME`` (default: ``data/`` under the project root).
+
+One place decides where things live, so no module hops ``../..`` or writes into the current directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The working folders under one home. Build it with :func:`settings` (reads the environment)."""
+
+    home: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def payments_inbox(self) -> Path:
+        return self.inbox / "payments"
+
+    @property
+    def rights_inbox(self) -> Path:
+        return self.inbox / "rights"
+
+    @property
+    def reference(self) -> Path:
+        return self.home / "reference"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def warehouse(self) -> Path:
+        """The one read-write DuckDB file: written by pipeline runs only."""
+        return self.warehouse_dir / "warehouse.duckdb"
+
+    @property
+    def warehouse_lock(self) -> Path:
+        return self.warehouse_dir / "warehouse.lock"
+
+    @property
+    def published(self) -> Path:
+        """Read-only snapshots and the ``CURRENT`` pointer."""
+        return self.home / "published"
+
+    @property
+    def audit(self) -> Path:
+        """The consultation service's append-only audit log (JSON lines, rotated)."""
+        return self.home / "audit"
+
+    @property
+    def notifications(self) -> Path:
+        return self.home / "notifications"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    def ensure(self) -> Settings:
+        """Create the working folders (idempotent) and return self."""
+        for path in (
+            self.payments_inbox,
+            self.rights_inbox,
+            self.reference,
+            self.quarantine,
+            self.warehouse_dir,
+            self.published,
+            self.audit,
+            self.notifications,
+            self.dagster_home,
+            self.logs,
+        ):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def settings(home: str | os.PathLike[str] | None = None) -> Settings:
+    """Settings for ``home``, else ``$LWW_HOME``, else ``<project>/data``; always an absolute path."""
+    chosen = home if home is not None else os.environ.get("LWW_HOME") or PROJECT_ROOT / "data"
+    return Settings(home=Path(chosen).expanduser().resolve())
+
+
+def keep_snapshots() -> int:
+    """How many published snapshots to keep (``LWW_KEEP_SNAPSHOTS``, default 6)."""
+    return int(os.environ.get("LWW_KEEP_SNAPSHOTS", "6"))

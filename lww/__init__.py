@@ -1,0 +1,1 @@
+"""The ``lww`` command line: the one place that wires the parts together."""

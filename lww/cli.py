@@ -1,0 +1,52 @@
+"""``lww``: the command line of the living-wages warehouse (CONTRACT §1).
+
+Each command lives in ``lww/commands/<name>.py`` with ``register(subparsers)``; a command's handler imports its
+part lazily, so ``lww simulate`` does not pay for Dagster or dbt. Bad input ends with a one-line error on stderr
+and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kernel.errors import LwwError
+from kernel.settings import settings
+
+# In the order of CONTRACT §1.
+COMMANDS = ("simulate", "refresh", "serve", "dashboards", "ui", "batch", "notify", "rollback", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lww", description="The living-wages amounts warehouse.")
+    parser.add_argument("--home", help="working folder (default: $LWW_HOME, else data/ under the project)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"lww.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"lww.commands.{name}":
+                raise
+            continue  # not built yet: the command does not pretend to exist
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.settings = settings(args.home)
+    try:
+        return int(args.handler(args) or 0)
+    except LwwError as error:
+        print(f"lww {args.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"lww {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``lww`` command, each with ``register(subparsers)``; handlers import their part lazily."""
