@@ -40,6 +40,11 @@ class Settings:
         return self.home / "quarantine"
 
     @property
+    def archive(self) -> Path:
+        """Upstream files once loaded (by kind and reporting month): the inbox holds only what is new."""
+        return self.home / "archive"
+
+    @property
     def warehouse_dir(self) -> Path:
         return self.home / "warehouse"
 
@@ -85,6 +90,7 @@ class Settings:
             self.rights_inbox,
             self.reference,
             self.quarantine,
+            self.archive,
             self.warehouse_dir,
             self.published,
             self.audit,

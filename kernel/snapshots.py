@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from typing import Any
 import duckdb
 
 CURRENT = "CURRENT"
-_ID = re.compile(r"\d{8}T\d{6}\d{6}Z-R\d{4}-\d{2}-\d{2}")
 
 
 class SnapshotError(RuntimeError):
