@@ -1,0 +1,1 @@
+"""The asset graph: reference and upstream ingest → dbt models → publication."""

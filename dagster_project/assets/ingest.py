@@ -1,0 +1,138 @@
+"""Ingest assets: reference data, the two upstream feeds (monthly partitions by arrival), the audit log.
+
+They call the plain Python API of ``ingest``; all the rules (schema, business rules, quarantine, ledger) live
+there. These assets add what orchestration owns: which reporting months a run covers, the lock, metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from dagster_project.partitions import MONTHLY
+from dagster_project.resources import Warehouse
+
+RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
+POOL = "warehouse"
+
+REFERENCE = dg.AssetKey(["raw", "reference"])
+PAYMENT_LINES = dg.AssetKey(["raw", "payment_lines"])
+RIGHT_EVENTS = dg.AssetKey(["raw", "right_events"])
+INGEST_LEDGER = dg.AssetKey(["raw", "ingest_ledger"])
+AUDIT_LOG = dg.AssetKey(["raw", "audit_log"])
+
+
+@dg.asset(
+    key=REFERENCE,
+    group_name="ingest",
+    kinds={"duckdb", "csv"},
+    pool=POOL,
+    retry_policy=RETRY,
+    description="Reference CSVs (CPAS, institutions, authorisations, integrations, subscriptions, users) "
+    "loaded whole into raw.ref_*; published with every snapshot so all readers see one state.",
+)
+def reference_data(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    import ingest
+
+    with warehouse.writer() as connection:
+        counts = ingest.load_reference(connection, warehouse.settings)
+    context.log.info(f"reference data loaded: {counts}")
+    return dg.MaterializeResult(metadata={f"rows_{name}": n for name, n in counts.items()})
+
+
+def _months_of(context: dg.AssetExecutionContext) -> set[dt.date]:
+    window = context.partition_time_window
+    months, month = set(), window.start.date()
+    while month < window.end.date():
+        months.add(month)
+        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return months
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            PAYMENT_LINES,
+            deps=[REFERENCE],
+            description="Reimbursement lines (accepted, rejected, re-introduced, corrected) of SPP IS.",
+            kinds={"duckdb", "xml"},
+        ),
+        dg.AssetSpec(
+            RIGHT_EVENTS,
+            deps=[REFERENCE],
+            description="Right events (CREATE, MODIFY, CANCEL).",
+            kinds={"duckdb", "xml"},
+        ),
+        dg.AssetSpec(
+            INGEST_LEDGER,
+            deps=[REFERENCE],
+            description="Ledger of loaded and quarantined upstream files.",
+            kinds={"duckdb"},
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_file_quarantined",
+            asset=INGEST_LEDGER,
+            description="Warns when a file of this run was quarantined (its reason file says why).",
+        )
+    ],
+    partitions_def=MONTHLY,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="ingest",
+    pool=POOL,
+    retry_policy=RETRY,
+    can_subset=False,
+)
+def upstream_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Load the inbox files whose reporting month is in this run's partitions, each file all or nothing."""
+    import ingest
+
+    home = warehouse.settings
+    months = _months_of(context)
+    files = [f for f in ingest.pending_files(home) if f.reporting_month in months]
+    with warehouse.writer() as connection:
+        report = ingest.ingest_files(connection, home, files)
+    quarantined = len(report.quarantined)
+    context.log.info(report.summary())
+    common = {
+        "files_loaded": report.files_loaded,
+        "files_skipped": report.files_skipped,
+        "files_quarantined": quarantined,
+        "seconds": round(report.seconds, 3),
+    }
+    yield dg.MaterializeResult(
+        asset_key=PAYMENT_LINES, metadata={**common, "lines": report.lines_by_kind.get("payments", 0)}
+    )
+    yield dg.MaterializeResult(
+        asset_key=RIGHT_EVENTS, metadata={**common, "events": report.lines_by_kind.get("rights", 0)}
+    )
+    yield dg.MaterializeResult(asset_key=INGEST_LEDGER, metadata=common)
+    yield dg.AssetCheckResult(
+        asset_key=INGEST_LEDGER,
+        check_name="no_file_quarantined",
+        passed=quarantined == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "threshold": 0,
+            "observed": quarantined,
+            "files": dg.MetadataValue.md("\n".join(f"- {q}" for q in report.quarantined) or "none"),
+        },
+    )
+
+
+@dg.asset(
+    key=AUDIT_LOG,
+    group_name="ingest",
+    kinds={"duckdb", "jsonl"},
+    pool=POOL,
+    retry_policy=RETRY,
+    description="The consultation service's audit log (append-only JSON lines), loaded idempotently.",
+)
+def audit_log(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    import ingest
+
+    with warehouse.writer() as connection:
+        added = ingest.load_audit(connection, warehouse.settings)
+    return dg.MaterializeResult(metadata={"records_added": added})

@@ -1,0 +1,47 @@
+"""Pure date rules of orchestration: which day is a refresh day, and the R a run works for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from kernel.calendar import first_saturday, parse_date, today_brussels
+
+REFERENCE_DATE_TAG = "lww/reference_date"
+ALLOW_EARLIER_TAG = "lww/allow_earlier_reference_date"
+
+# Cron cannot say "first Saturday": a day-of-month field and a day-of-week field together mean *either*. So the
+# schedule ticks every Saturday and keeps only those in the first seven days of the month.
+SCHEDULE_CRON = "0 6 * * 6"
+SCHEDULE_TIMEZONE = "Europe/Brussels"
+
+
+def is_first_saturday(day: dt.date) -> bool:
+    return day == first_saturday(day.year, day.month)
+
+
+def first_saturdays(first_year: int, last_year: int) -> list[dt.date]:
+    return [first_saturday(y, m) for y in range(first_year, last_year + 1) for m in range(1, 13)]
+
+
+def reference_date_from_tags(tags: Mapping[str, str], now: dt.datetime | None = None) -> dt.date:
+    """R of a run: its ``lww/reference_date`` tag, else today in Europe/Brussels."""
+    text = tags.get(REFERENCE_DATE_TAG)
+    return parse_date(text) if text else today_brussels(now)
+
+
+def run_tags(reference_date: dt.date, *, allow_earlier: bool = False) -> dict[str, str]:
+    tags = {REFERENCE_DATE_TAG: reference_date.isoformat()}
+    if allow_earlier:
+        tags[ALLOW_EARLIER_TAG] = "true"
+    return tags
+
+
+def partition_range_tags(months: list[dt.date]) -> dict[str, str]:
+    """Tags that make one run cover the reporting months ``months`` (first..last) of the ingest assets."""
+    if not months:
+        return {}
+    return {
+        "dagster/asset_partition_range_start": min(months).isoformat(),
+        "dagster/asset_partition_range_end": max(months).isoformat(),
+    }

@@ -1,0 +1,82 @@
+"""Run the refresh job in process (``lww refresh``, ``lww demo``, tests) against a persistent Dagster instance
+in ``$LWW_HOME/dagster``, so runs started from the command line show in the UI like scheduled ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import dagster as dg
+
+from dagster_project.dates import partition_range_tags, run_tags
+from kernel import snapshots
+from kernel.settings import Settings
+
+DAGSTER_YAML = """\
+# Written by the warehouse: one writer at a time (the `warehouse` pool), no telemetry.
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def prepare_dagster_home(home: Settings) -> None:
+    home.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = home.dagster_home / "dagster.yaml"
+    if not config.exists() or config.read_text() != DAGSTER_YAML:
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home.dagster_home)
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    success: bool
+    run_id: str
+    reference_date: dt.date
+    published: snapshots.Snapshot | None  # the snapshot this run published, None when it published nothing
+    failures: list[str]
+    materialized: int
+    seconds: float
+
+
+def run_refresh(
+    home: Settings, reference_date: dt.date, *, allow_earlier: bool = False, instance: dg.DagsterInstance | None = None
+) -> RefreshOutcome:
+    """Ingest → dbt build → checks → publish, once, in this process. Never raises for a failed step."""
+    import ingest
+    from dagster_project.definitions import build_definitions
+
+    home.ensure()
+    prepare_dagster_home(home)
+    started = dt.datetime.now(dt.UTC)
+    before = snapshots.current_id(home.published)
+    months = sorted({f.reporting_month for f in ingest.pending_files(home)}) or [reference_date.replace(day=1)]
+    job = build_definitions(str(home.home)).resolve_job_def("refresh")
+    result = job.execute_in_process(
+        instance=instance or dg.DagsterInstance.get(),
+        tags={**run_tags(reference_date, allow_earlier=allow_earlier), **partition_range_tags(months)},
+        raise_on_error=False,
+    )
+    failures = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error if event.step_failure_data else None
+            failures.append(f"{event.step_key}: {error.message.strip() if error else event.message}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data.evaluation
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                failures.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed")
+    after = snapshots.current_id(home.published)
+    materialized = sum(1 for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION")
+    return RefreshOutcome(
+        success=result.success and not failures,
+        run_id=result.run_id,
+        reference_date=reference_date,
+        published=snapshots.current(home.published) if after != before else None,
+        failures=failures,
+        materialized=materialized,
+        seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
+    )
