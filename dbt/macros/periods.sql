@@ -1,0 +1,24 @@
+{#- The grant_periods column: an ordered list of (begin_date, end_date) structs. Only this macro knows the
+    adapter's nested types (DuckDB: STRUCT(begin_date DATE, end_date DATE)[]); other adapters add their own
+    implementation here (e.g. Spark: sort_array(collect_list(named_struct(...)))). -#}
+{% macro period_list_agg(begin_expr, end_expr) -%}
+    {{ return(adapter.dispatch('period_list_agg', 'lww')(begin_expr, end_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__period_list_agg(begin_expr, end_expr) -%}
+    cast(list({'begin_date': {{ begin_expr }}, 'end_date': {{ end_expr }}} order by {{ begin_expr }})
+         as struct(begin_date date, end_date date)[])
+{%- endmacro %}
+
+{% macro default__period_list_agg(begin_expr, end_expr) -%}
+    sort_array(collect_list(named_struct('begin_date', {{ begin_expr }}, 'end_date', {{ end_expr }})))
+{%- endmacro %}
+
+{#- The contract's data type of grant_periods, per adapter. -#}
+{% macro period_list_type() -%}
+    {{ return(adapter.dispatch('period_list_type', 'lww')()) }}
+{%- endmacro %}
+
+{% macro duckdb__period_list_type() -%}STRUCT(begin_date DATE, end_date DATE)[]{%- endmacro %}
+
+{% macro default__period_list_type() -%}array<struct<begin_date:date,end_date:date>>{%- endmacro %}

@@ -1,0 +1,55 @@
+-- One row per uninterrupted grant period of a monthly row (beneficiary, month, CPAS, allowance type, household
+-- category, partner): the day ranges of the row's current accepted lines, merged when they overlap or are
+-- adjacent (gaps and islands). line_days > covered_days means days counted twice (overlapping lines).
+with accepted as (
+    select
+        beneficiary_ssin, month, pcsa_cbe_number, allowance_type, household_category, partner_ssin,
+        begin_date, end_date, line_days
+    from {{ ref('int_payment_lines_current') }}
+    where is_accepted
+),
+
+with_previous_end as (
+    select
+        accepted.*,
+        max(end_date) over (
+            partition by beneficiary_ssin, month, pcsa_cbe_number, allowance_type, household_category, partner_ssin
+            order by begin_date, end_date
+            rows between unbounded preceding and 1 preceding
+        ) as previous_end
+    from accepted
+),
+
+island_starts as (
+    select
+        with_previous_end.*,
+        case when previous_end is null or begin_date > {{ next_day('previous_end') }} then 1 else 0 end
+            as starts_island
+    from with_previous_end
+),
+
+numbered as (
+    select
+        island_starts.*,
+        sum(starts_island) over (
+            partition by beneficiary_ssin, month, pcsa_cbe_number, allowance_type, household_category, partner_ssin
+            order by begin_date, end_date
+            rows between unbounded preceding and current row
+        ) as island
+    from island_starts
+),
+
+islands as (
+    select
+        beneficiary_ssin, month, pcsa_cbe_number, allowance_type, household_category, partner_ssin,
+        min(begin_date) as begin_date,
+        max(end_date) as end_date,
+        sum(line_days) as line_days
+    from numbered
+    group by beneficiary_ssin, month, pcsa_cbe_number, allowance_type, household_category, partner_ssin, island
+)
+
+select
+    islands.*,
+    {{ days_inclusive('begin_date', 'end_date') }} as covered_days
+from islands

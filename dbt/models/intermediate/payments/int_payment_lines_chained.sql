@@ -1,0 +1,70 @@
+-- One row per included line, with its place in its replacement chain: the chain's first line (root), its depth,
+-- the included line that replaces it, and whether it is current (no included line replaces it, whatever that
+-- line's decision: a rejected correction also ends the line it replaces).
+-- Chains are walked forward from their roots by a recursive CTE bounded by var max_chain_depth, so a loop can
+-- never hang the build: a line in a loop has no root (nothing outside the loop leads to it) and is left with
+-- root_line_id null, which the singular test assert_no_replacement_loop reports by line.
+with recursive
+
+included as (
+    select * from {{ ref('int_payment_lines_included') }}
+),
+
+replacements as (
+    -- each included line that replaces another included line
+    select replacing.line_id, replacing.replaces_line_id
+    from included as replacing
+    inner join included as replaced on replacing.replaces_line_id = replaced.line_id
+),
+
+roots as (
+    -- lines that replace no included line start a chain
+    select included.line_id
+    from included
+    left join replacements on included.line_id = replacements.line_id
+    where replacements.line_id is null
+),
+
+chain_roots as (
+    -- only roots that are replaced need walking; every other root is a chain of one
+    select roots.line_id
+    from roots
+    where exists (select 1 from replacements where replacements.replaces_line_id = roots.line_id)
+),
+
+walked (line_id, root_line_id, chain_depth) as (
+    select line_id, line_id, 0 from chain_roots
+    union all
+    select replacements.line_id, walked.root_line_id, walked.chain_depth + 1
+    from walked
+    inner join replacements on replacements.replaces_line_id = walked.line_id
+    where walked.chain_depth < {{ var('max_chain_depth') }}
+),
+
+replaced_by as (
+    select replaces_line_id as line_id, min(line_id) as replaced_by_line_id, count(*) as replacement_count
+    from replacements
+    group by replaces_line_id
+),
+
+chained as (
+    select
+        included.*,
+        case
+            when walked.root_line_id is not null then walked.root_line_id
+            when replacing.line_id is null then included.line_id
+        end as root_line_id,
+        case
+            when walked.root_line_id is not null then walked.chain_depth
+            when replacing.line_id is null then 0
+        end as chain_depth,
+        replaced_by.replaced_by_line_id,
+        coalesce(replaced_by.replacement_count, 0) as replacement_count,
+        replaced_by.line_id is null as is_current
+    from included
+    left join walked on included.line_id = walked.line_id
+    left join replacements as replacing on included.line_id = replacing.line_id
+    left join replaced_by on included.line_id = replaced_by.line_id
+)
+
+select * from chained

@@ -1,0 +1,31 @@
+-- One row per right event registered on or before R (an event registered later is invisible to this refresh),
+-- with its delays and whether an earlier visible CANCEL of the same right makes it ignored.
+with events as (
+    select * from {{ ref('stg_upstream__right_events') }}
+    where registration_date <= {{ reference_date() }}
+),
+
+cancels as (
+    select right_id, min(sequence) as cancel_sequence
+    from events
+    where event_type = 'CANCEL'
+    group by right_id
+),
+
+visible as (
+    select
+        events.*,
+        cast({{ dbt.datediff('application_date', 'decision_date', 'day') }} as {{ dbt.type_int() }})
+            as decision_delay_days,
+        cast({{ dbt.datediff('decision_date', 'registration_date', 'day') }} as {{ dbt.type_int() }})
+            as registration_delay_days,
+        coalesce(events.sequence > cancels.cancel_sequence, false) as is_after_cancel
+    from events
+    left join cancels on events.right_id = cancels.right_id
+)
+
+select
+    visible.*,
+    decision_delay_days > 30 as is_late_decision,
+    registration_delay_days > 7 as is_late_registration
+from visible

@@ -1,0 +1,54 @@
+-- One row per right that exists as of R: its visible events folded in sequence order. A right with no visible
+-- CREATE does not exist; a MODIFY replaces period, category and household category; a CANCEL removes the right
+-- (status CANCELLED, the last state kept for history); events after a CANCEL are ignored.
+-- Decisions: application, decision and registration dates are the CREATE's (when the right was granted);
+-- subsidy_requested follows the latest applied CREATE/MODIFY; last_* and event_count count applied events only.
+with applied as (
+    select * from {{ ref('int_right_events_visible') }}
+    where not is_after_cancel
+),
+
+created as (
+    select *
+    from applied
+    where event_type = 'CREATE'
+    qualify row_number() over (partition by right_id order by sequence) = 1
+),
+
+latest_state as (
+    select *
+    from applied
+    where event_type in ('CREATE', 'MODIFY')
+    qualify row_number() over (partition by right_id order by sequence desc) = 1
+),
+
+latest_event as (
+    select right_id, event_type, sequence, registration_date, count(*) over (partition by right_id) as event_count
+    from applied
+    qualify row_number() over (partition by right_id order by sequence desc) = 1
+),
+
+folded as (
+    select
+        created.right_id,
+        created.ssin,
+        created.pcsa_cbe_number,
+        latest_state.category,
+        latest_state.household_category,
+        latest_state.begin_date,
+        latest_state.end_date,
+        case when latest_event.event_type = 'CANCEL' then 'CANCELLED' else 'ACTIVE' end as status,
+        latest_state.subsidy_requested,
+        created.application_date,
+        created.decision_date,
+        created.registration_date,
+        latest_event.event_type as last_event_type,
+        latest_event.sequence as last_sequence,
+        latest_event.registration_date as last_registration_date,
+        cast(latest_event.event_count as {{ dbt.type_int() }}) as event_count
+    from created
+    inner join latest_state on created.right_id = latest_state.right_id
+    inner join latest_event on created.right_id = latest_event.right_id
+)
+
+select * from folded

@@ -1,0 +1,15 @@
+-- One row per partner, year, CPAS, allowance type, household category and beneficiary.
+select
+    partner_ssin,
+    year,
+    pcsa_cbe_number,
+    allowance_type,
+    household_category,
+    beneficiary_ssin,
+    amount,
+    grant_periods,
+    covers_whole_period,
+    finality_status,
+    month_count
+from {{ ref('fct_yearly_amounts') }}
+where partner_ssin is not null

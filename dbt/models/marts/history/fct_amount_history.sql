@@ -1,0 +1,37 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='reference_date',
+        on_schema_change='fail'
+    )
+}}
+-- One row per reference date R, month, CPAS, allowance type and finality status: the totals each refresh
+-- published, kept across refreshes (see the YAML for the design).
+with totals as (
+    select
+        {{ reference_date() }} as reference_date,
+        month,
+        pcsa_cbe_number,
+        allowance_type,
+        finality_status,
+        count(*) as row_count,
+        sum(amount) as amount
+    from {{ ref('fct_monthly_amounts') }}
+    group by month, pcsa_cbe_number, allowance_type, finality_status
+)
+
+select
+    reference_date,
+    month,
+    pcsa_cbe_number,
+    allowance_type,
+    finality_status,
+    cast(row_count as bigint) as rows,
+    cast(amount as decimal(18, 2)) as amount
+from totals
+{% if is_incremental() %}
+-- history moves forward only: a refresh for an R older than the latest recorded one writes nothing (what was
+-- published then stays as recorded); a rerun for the latest R replaces that R's rows (delete+insert on R)
+where reference_date >= (select coalesce(max(reference_date), cast('1900-01-01' as date)) from {{ this }})
+{% endif %}

@@ -1,0 +1,46 @@
+-- One row per current accepted LIVING_WAGE / EQUIVALENT_LIVING_WAGE line with days outside every ACTIVE right of
+-- the same person, CPAS and aid type. A signal, never a filter: rights and amounts are separate sources.
+with lines as (
+    select line_id, beneficiary_ssin, month, pcsa_cbe_number, allowance_type, amount, begin_date, end_date,
+        line_days
+    from {{ ref('int_payment_lines_current') }}
+    where is_accepted and allowance_type in ('LIVING_WAGE', 'EQUIVALENT_LIVING_WAGE')
+),
+
+rights as (
+    select ssin, pcsa_cbe_number, category, begin_date, coalesce(end_date, cast('9999-12-31' as date)) as end_date
+    from {{ ref('int_right_periods_merged') }}
+    where period_grouping = 'PCSA_CATEGORY'
+),
+
+covered as (
+    -- merged periods never overlap, so the overlaps add up to the covered days
+    select
+        lines.line_id,
+        sum(
+            {{ dbt.datediff(
+                'case when lines.begin_date > rights.begin_date then lines.begin_date else rights.begin_date end',
+                'case when lines.end_date < rights.end_date then lines.end_date else rights.end_date end',
+                'day') }} + 1
+        ) as covered_days
+    from lines
+    inner join rights
+        on lines.beneficiary_ssin = rights.ssin
+        and lines.pcsa_cbe_number = rights.pcsa_cbe_number
+        and lines.allowance_type = rights.category
+        and lines.begin_date <= rights.end_date
+        and lines.end_date >= rights.begin_date
+    group by lines.line_id
+)
+
+select
+    lines.line_id,
+    lines.beneficiary_ssin as ssin,
+    lines.month,
+    lines.pcsa_cbe_number,
+    lines.allowance_type,
+    lines.amount,
+    cast(lines.line_days - coalesce(covered.covered_days, 0) as {{ dbt.type_int() }}) as days_outside
+from lines
+left join covered on lines.line_id = covered.line_id
+where lines.line_days > coalesce(covered.covered_days, 0)

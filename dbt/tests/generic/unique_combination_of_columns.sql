@@ -1,0 +1,7 @@
+{#- Every combination of the columns appears once (nulls compare equal, as in a grain key with "none"). -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+select {{ combination_of_columns | join(', ') }}, count(*) as occurrences
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
