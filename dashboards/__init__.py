@@ -1,0 +1,1 @@
+"""Streamlit dashboards for the analysts: read-only views of the current published snapshot."""

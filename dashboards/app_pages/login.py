@@ -1,0 +1,23 @@
+"""Sign-in form: users and argon2id password hashes come from the snapshot's ``dashboard_users``."""
+
+import streamlit as st
+
+from dashboards.lib import auth, session
+from dashboards.lib.snapshot import current_snapshot
+
+st.title("Living wages – amounts")
+st.caption("Dashboards for SPP IS and partner analysts. Personal data: sign in with your dashboard account.")
+
+snapshot = current_snapshot()
+with st.form("sign_in"):
+    username = st.text_input("Username", key="login_username")
+    password = st.text_input("Password", type="password", key="login_password")
+    submitted = st.form_submit_button("Sign in", type="primary")
+
+if submitted and snapshot is not None:
+    user = auth.authenticate(snapshot, username, password)
+    if user is None:
+        st.error("Unknown username or wrong password.")
+    else:
+        session.sign_in(user)
+        st.rerun()

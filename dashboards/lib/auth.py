@@ -1,0 +1,66 @@
+"""Who may use the dashboards: the users of ``dashboard_users`` in the snapshot, argon2id password hashes.
+
+Roles (CONTRACT §3): ``ANALYST`` (SPP IS staff: every page, including the person lookup) and
+``PARTNER_ANALYST`` (a partner institution: aggregates only, small counts suppressed, no person lookup).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from dashboards.lib.snapshot import SnapshotRef, query
+
+ANALYST = "ANALYST"
+PARTNER_ANALYST = "PARTNER_ANALYST"
+ROLES = (ANALYST, PARTNER_ANALYST)
+
+_HASHER = PasswordHasher()
+# Verified when the user is unknown, so a wrong name costs the same time as a wrong password.
+_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    cbe_number: str | None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role != ANALYST
+
+    @property
+    def may_look_up_people(self) -> bool:
+        return self.role == ANALYST
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _users(ref: SnapshotRef) -> dict[str, tuple[str, str, str | None]]:
+    frame = query(ref, "SELECT username, password_hash, role, cbe_number FROM dashboard_users")
+    return {
+        row.username: (row.password_hash, row.role, row.cbe_number if isinstance(row.cbe_number, str) else None)
+        for row in frame.itertuples()
+    }
+
+
+def authenticate(ref: SnapshotRef, username: str, password: str) -> User | None:
+    """The user when the name and password match and the role is known; None otherwise (no reason given)."""
+    entry = _users(ref).get(username.strip())
+    stored = entry[0] if entry else _DUMMY_HASH
+    try:
+        _HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if entry is None or entry[1] not in ROLES:
+        return None
+    return User(username.strip(), entry[1], entry[2])
+
+
+def still_valid(ref: SnapshotRef, user: User) -> bool:
+    """Whether the logged-in user still exists with the same role in the (possibly newer) snapshot."""
+    entry = _users(ref).get(user.username)
+    return entry is not None and entry[1] == user.role and entry[2] == user.cbe_number

@@ -1,0 +1,115 @@
+"""Altair charts of the dashboards: months on the x axis, amounts in EUR, readable legends and tooltips.
+
+Vega-Lite plots numbers as doubles, so amounts are converted to float here, for drawing only; tables and CSV
+keep the exact ``Decimal`` values.
+"""
+
+from __future__ import annotations
+
+import decimal
+
+import altair as alt
+import pandas as pd
+
+from dashboards.lib.labels import label_codes, title
+
+EUR_FORMAT = ",.2f"
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Decimals to floats and dates to timestamps, the types Vega-Lite understands; codes labelled."""
+    frame = label_codes(frame)
+    for column in frame.columns:
+        sample = frame[column].dropna()
+        if sample.empty:
+            continue
+        first = sample.iloc[0]
+        if isinstance(first, decimal.Decimal):
+            frame[column] = pd.to_numeric(frame[column].map(lambda v: None if v is None else float(v)))
+        elif column in ("month", "reference_date", "day") or hasattr(first, "isoformat"):
+            frame[column] = pd.to_datetime(frame[column])
+    return frame.rename(columns=title)
+
+
+def _value_axis(column: str) -> alt.Axis:
+    return alt.Axis(format=EUR_FORMAT if "(EUR)" in title(column) else ",d", title=title(column))
+
+
+def monthly(
+    frame: pd.DataFrame,
+    value: str,
+    color: str | None = None,
+    *,
+    kind: str = "bar",
+    height: int = 320,
+) -> alt.Chart:
+    """A value per month, stacked (bars) or one line per ``color`` group."""
+    data = _plain(frame)
+    mark = alt.Chart(data).mark_bar() if kind == "bar" else alt.Chart(data).mark_line(point=True)
+    tooltip = [alt.Tooltip(f"{title('month')}:T", format="%B %Y")]
+    encoding: dict[str, object] = {
+        "x": alt.X(f"yearmonth({title('month')}):T", title="Month", axis=alt.Axis(format="%b %Y")),
+        "y": alt.Y(f"{title(value)}:Q", axis=_value_axis(value), stack=True if kind == "bar" else None),
+    }
+    if color is not None:
+        encoding["color"] = alt.Color(f"{title(color)}:N", title=title(color))
+        tooltip.append(alt.Tooltip(f"{title(color)}:N"))
+    tooltip.append(alt.Tooltip(f"{title(value)}:Q", format=EUR_FORMAT if "(EUR)" in title(value) else ",d"))
+    encoding["tooltip"] = tooltip
+    return mark.encode(**encoding).properties(height=height)
+
+
+def bars(frame: pd.DataFrame, category: str, value: str, *, color: str | None = None, height: int = 300) -> alt.Chart:
+    """Horizontal bars of ``value`` per ``category``, longest first."""
+    data = _plain(frame)
+    value_title, category_title = title(value), title(category)
+    encoding: dict[str, object] = {
+        "y": alt.Y(f"{category_title}:N", sort="-x", title=category_title),
+        "x": alt.X(f"{value_title}:Q", axis=_value_axis(value)),
+        "tooltip": [
+            alt.Tooltip(f"{category_title}:N"),
+            alt.Tooltip(f"{value_title}:Q", format=EUR_FORMAT if "(EUR)" in value_title else ",d"),
+        ],
+    }
+    if color is not None:
+        encoding["color"] = alt.Color(f"{title(color)}:N", title=title(color))
+    return alt.Chart(data).mark_bar().encode(**encoding).properties(height=height)
+
+
+def convergence(frame: pd.DataFrame, *, height: int = 340) -> alt.Chart:
+    """Each month's published total at every refresh: flat lines are months that stopped moving."""
+    data = _plain(frame)
+    data["Benefit month"] = data[title("month")].dt.strftime("%Y-%m")
+    return (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{title('reference_date')}:T", title="Refresh (reference date)"),
+            y=alt.Y(f"{title('amount')}:Q", axis=_value_axis("amount"), scale=alt.Scale(zero=False)),
+            color=alt.Color("Benefit month:N", title="Benefit month"),
+            tooltip=[
+                alt.Tooltip("Benefit month:N"),
+                alt.Tooltip(f"{title('reference_date')}:T", format="%Y-%m-%d"),
+                alt.Tooltip(f"{title('amount')}:Q", format=EUR_FORMAT),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
+def daily(frame: pd.DataFrame, values: list[str], *, height: int = 260) -> alt.Chart:
+    """Counts per day, one line per series (e.g. requests and refusals)."""
+    data = _plain(frame).melt(
+        id_vars=[title("day")], value_vars=[title(v) for v in values], var_name="Series", value_name="Count"
+    )
+    return (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{title('day')}:T", title="Day", axis=alt.Axis(format="%d %b")),
+            y=alt.Y("Count:Q", axis=alt.Axis(format=",d", title="Requests")),
+            color=alt.Color("Series:N", title=None),
+            tooltip=[alt.Tooltip(f"{title('day')}:T", format="%Y-%m-%d"), "Series:N", "Count:Q"],
+        )
+        .properties(height=height)
+    )

@@ -1,0 +1,70 @@
+"""Tables as the pages show them: readable headers, EUR amounts, and a CSV download under each one."""
+
+from __future__ import annotations
+
+import decimal
+
+import pandas as pd
+import streamlit as st
+
+from dashboards.lib.labels import readable
+
+_PERCENT_COLUMNS = (
+    "Share of partial months",
+    "Rejection rate",
+    "Change in amount",
+    "Change in beneficiaries",
+    "Share of the month",
+    "Revision share",
+)
+
+
+def _column_config(frame: pd.DataFrame) -> dict[str, object]:
+    config: dict[str, object] = {}
+    for column in frame.columns:
+        if "(EUR)" in column:
+            config[column] = st.column_config.NumberColumn(column, format="€ %.2f")
+        elif column in _PERCENT_COLUMNS:
+            config[column] = st.column_config.NumberColumn(column, format="percent")
+        elif column in ("Month",):
+            config[column] = st.column_config.DateColumn(column, format="YYYY-MM")
+    return config
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    """CSV with exact amounts: Decimal values are written as they are (``1314.20``), never through floats."""
+    return frame.to_csv(index=False, date_format="%Y-%m-%d")
+
+
+def show(frame: pd.DataFrame, *, name: str, height: int | None = None) -> None:
+    """Show ``frame`` (codes labelled, readable headers) with a CSV download of exactly what is shown."""
+    shown = readable(frame)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config=_column_config(shown),
+        height=height if height is not None else "auto",
+    )
+    st.download_button(
+        "Download CSV",
+        data=lambda: _csv(shown),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"csv-{name}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def euros(value: object) -> str:
+    """``€ 1,234,567.89`` for a KPI; a dash when there is nothing."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "–"
+    amount = decimal.Decimal(str(value)).quantize(decimal.Decimal("0.01"))
+    return f"€ {amount:,.2f}"
+
+
+def count(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    return f"{int(value):,}"  # type: ignore[call-overload]
