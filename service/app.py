@@ -1,0 +1,166 @@
+"""The ASGI application: SOAP endpoints, their WSDL/XSDs, the JSON mirror, health and metrics.
+
+The event loop only reads bodies (with a size cap) and writes replies; everything else runs in the worker
+threads of :class:`service.handlers.ConsultationService`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from kernel.settings import Settings
+from service import json_api, schemas
+from service.handlers import ConsultationService, Reply, handle_floor
+from service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+
+FLOOR_PATH = "/bench/floor"
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to exceed ``limit`` (never buffered beyond it)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _response(reply: Reply) -> Response:
+    return Response(reply.content, status_code=reply.http_status, media_type=reply.media_type, headers=reply.headers)
+
+
+def create_app(settings: Settings, *, service: ConsultationService | None = None, floor: bool = False) -> FastAPI:
+    """The application over ``settings.published``; ``floor`` adds the benchmark's floor endpoint."""
+    service = service or ConsultationService(settings)
+    app = FastAPI(
+        title="Living wages consultation (JSON mirror)",
+        version="1.0",
+        description="The JSON mirror of the LivingWages V2 and LivingWagesWithAmount V1 SOAP services: same "
+        "authentication (HTTP Basic), checks, answers and audit.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.service = service
+
+    for spec in schemas.SERVICES.values():
+        _add_soap_routes(app, service, spec)
+        for operation in spec.operations:
+            _add_json_route(app, service, spec, operation)
+
+    @app.get(r"/soap/{service_name}/{file_name}", include_in_schema=False)
+    def schema_file(service_name: str, file_name: str) -> Response:
+        known = {f"{spec.name}Service" for spec in schemas.SERVICES.values()}
+        if service_name not in known or file_name not in schemas.SERVED_FILES:
+            return Response(b"not found\n", status_code=404, media_type="text/plain")
+        return Response(schemas.file_bytes(file_name), media_type="text/xml; charset=utf-8")
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> JSONResponse:
+        loaded = service.store.get()
+        if loaded is None:
+            return JSONResponse({"status": "unavailable", "reason": "no published snapshot"}, status_code=503)
+        return JSONResponse(
+            {"status": "ok", "snapshot": loaded.refresh_id, "referenceDate": loaded.reference_date.isoformat()}
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        service.store.get()  # the snapshot gauges describe what the next request would use
+        return Response(service.metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+    if floor:
+
+        @app.post(FLOOR_PATH, include_in_schema=False)
+        async def floor_endpoint(request: Request) -> Response:
+            body = await read_body(request, service.max_body)
+            return _response(await run_in_threadpool(handle_floor, body))
+
+    app.openapi = lambda: _openapi(app)
+    return app
+
+
+def _add_soap_routes(app: FastAPI, service: ConsultationService, spec: schemas.ServiceSpec) -> None:
+    async def post(request: Request) -> Response:
+        body = await read_body(request, service.max_body)
+        reply = await run_in_threadpool(service.handle_soap, spec, body, request.headers, _client_ip(request))
+        return _response(reply)
+
+    async def get(request: Request) -> Response:
+        if "wsdl" in request.query_params or "WSDL" in request.query_params:
+            location = str(request.url.replace(query=""))
+            return Response(schemas.wsdl_bytes(spec, location), media_type="text/xml; charset=utf-8")
+        return Response(
+            f"{spec.name}Service {spec.version}: POST SOAP 1.1 requests here; WSDL at ?wsdl\n", media_type="text/plain"
+        )
+
+    app.add_api_route(spec.path, post, methods=["POST"], include_in_schema=False)
+    app.add_api_route(spec.path, get, methods=["GET"], include_in_schema=False)
+
+
+def _add_json_route(app: FastAPI, service: ConsultationService, spec: schemas.ServiceSpec, operation: str) -> None:
+    request_model = json_api.REQUEST_MODELS[spec.name]
+
+    async def post(request: Request) -> Response:
+        body = await read_body(request, service.max_body)
+        reply = await run_in_threadpool(
+            service.handle_json, spec.name, operation, body, request.headers, _client_ip(request)
+        )
+        return _response(reply)
+
+    post.__name__ = operation
+    app.add_api_route(
+        f"/api/v1/{spec.name}/{operation}",
+        post,
+        methods=["POST"],
+        summary=f"{spec.name} {operation}",
+        description=f"The JSON mirror of the SOAP operation `{operation}` of {spec.name}Service "
+        f"{spec.version}. HTTP Basic authentication.",
+        tags=[spec.name],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{request_model.__name__}"}}},
+            },
+            "security": [{"basic": []}],
+        },
+        responses={
+            200: {"model": json_api.RESPONSE_MODELS[operation], "description": "an answer (see status)"},
+            400: {"model": json_api.FaultResponse, "description": "malformed or invalid request"},
+            401: {"description": "missing or wrong credentials"},
+            413: {"description": "body too large"},
+            429: {"description": "too many failed logins"},
+            500: {"model": json_api.FaultResponse, "description": "internal error (MSG00003)"},
+            503: {"model": json_api.FaultResponse, "description": "no published data yet (MSG00001)"},
+        },
+    )
+
+
+def _openapi(app: FastAPI) -> dict:
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = document.setdefault("components", {})
+    found = components.setdefault("schemas", {})
+    for model in json_api.REQUEST_MODELS.values():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in schema.pop("$defs", {}).items():
+            found.setdefault(name, definition)
+        found[model.__name__] = schema
+    components.setdefault("securitySchemes", {})["basic"] = {"type": "http", "scheme": "basic"}
+    app.openapi_schema = json.loads(json.dumps(document))
+    return app.openapi_schema

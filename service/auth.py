@@ -1,0 +1,160 @@
+"""HTTP Basic authentication of partner institutions against the argon2id hashes of the current snapshot.
+
+Hashing is deliberately slow, so three things keep it from becoming the bottleneck or an attack surface:
+- a short cache of successful verifications, keyed by (username, stored hash): a password changed at the next
+  snapshot has another hash, so the old entry simply stops matching; the cached value is a keyed digest of
+  the password (never the password), compared in constant time;
+- throttling of repeated failures per (username, client address) and per client address: past the limit,
+  requests are refused without hashing, so a login flood cannot burn the CPU;
+- unknown usernames cost the same hash as known ones (against a dummy hash), so timing does not reveal them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_HASHER = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Caller:
+    username: str
+    cbe_number: str
+
+
+class AuthRefused(Exception):
+    """Credentials missing, wrong, or throttled; ``http_status`` is 401 or 429."""
+
+    def __init__(self, http_status: int, reason: str, username: str | None, retry_after: int | None = None):
+        super().__init__(reason)
+        self.http_status = http_status
+        self.reason = reason
+        self.username = username
+        self.retry_after = retry_after
+
+
+def parse_basic(header: str | None) -> tuple[str, str] | None:
+    """(username, password) from an ``Authorization: Basic`` header, or None when absent or malformed."""
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    if not sep or not username:
+        return None
+    return username, password
+
+
+class _FailureWindow:
+    """Failure times per key in a sliding window (bounded memory: old keys are swept)."""
+
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._times: dict[tuple, deque[float]] = {}
+
+    def blocked_for(self, key: tuple, now: float) -> float:
+        times = self._times.get(key)
+        if not times:
+            return 0.0
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        if len(times) >= self.limit:
+            return times[0] + self.window_s - now
+        return 0.0
+
+    def add(self, key: tuple, now: float) -> None:
+        self._times.setdefault(key, deque()).append(now)
+        if len(self._times) > 50_000:
+            self._times = {k: v for k, v in self._times.items() if v and v[-1] > now - self.window_s}
+
+    def clear(self, key: tuple) -> None:
+        self._times.pop(key, None)
+
+
+class Authenticator:
+    """Verifies credentials against a snapshot's ``institution_credentials`` (username -> (cbe, hash))."""
+
+    def __init__(
+        self,
+        *,
+        cache_ttl_s: float = 60.0,
+        max_failures_per_user: int = 5,
+        max_failures_per_ip: int = 20,
+        window_s: float = 60.0,
+        clock=time.monotonic,
+    ) -> None:
+        self.cache_ttl_s = cache_ttl_s
+        self._clock = clock
+        self._key = secrets.token_bytes(32)  # per process: cached digests are useless outside it
+        self._cache: dict[tuple[str, str], tuple[bytes, float]] = {}
+        self._per_user = _FailureWindow(max_failures_per_user, window_s)
+        self._per_ip = _FailureWindow(max_failures_per_ip, window_s)
+        self._lock = threading.Lock()
+        self._dummy_hash = _HASHER.hash(secrets.token_urlsafe(16))
+
+    def _digest(self, password: str) -> bytes:
+        return hmac.new(self._key, password.encode("utf-8"), hashlib.sha256).digest()
+
+    def authenticate(self, header: str | None, client_ip: str, credentials: dict[str, tuple[str, str]]) -> Caller:
+        pair = parse_basic(header)
+        if pair is None:
+            raise AuthRefused(401, "HTTP Basic credentials are required", None)
+        username, password = pair
+        now = self._clock()
+        user_key, ip_key = (username, client_ip), (client_ip,)
+        with self._lock:
+            wait = max(self._per_user.blocked_for(user_key, now), self._per_ip.blocked_for(ip_key, now))
+        if wait > 0:
+            raise AuthRefused(429, "too many failed logins: retry later", username, retry_after=int(wait) + 1)
+
+        known = credentials.get(username)
+        stored_hash = known[1] if known else self._dummy_hash
+        digest = self._digest(password)
+        if known:
+            with self._lock:
+                cached = self._cache.get((username, stored_hash))
+            if cached and cached[1] > now and hmac.compare_digest(cached[0], digest):
+                return Caller(username, known[0])
+
+        ok = self._verify(stored_hash, password) and known is not None
+        with self._lock:
+            if ok:
+                self._cache[(username, stored_hash)] = (digest, now + self.cache_ttl_s)
+                if len(self._cache) > 10_000:
+                    self._cache = {k: v for k, v in self._cache.items() if v[1] > now}
+                self._per_user.clear(user_key)
+            else:
+                self._per_user.add(user_key, now)
+                self._per_ip.add(ip_key, now)
+        if not ok:
+            raise AuthRefused(401, "unknown user or wrong password", username)
+        return Caller(username, known[0])
+
+    @staticmethod
+    def _verify(stored_hash: str, password: str) -> bool:
+        try:
+            return _HASHER.verify(stored_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash in the PHC string format (what ``institutions.csv`` holds)."""
+    return _HASHER.hash(password)

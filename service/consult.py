@@ -1,0 +1,237 @@
+"""The business checks and answers of a consultation, the same for SOAP and JSON (CONTRACT section 4.3).
+
+Called once the caller is authenticated and the request is well-formed and schema-valid; runs, in order:
+``cbeNumber`` is the caller's -> authorisation (operation or ``Service:*``, legal context, valid today in
+Brussels, inclusive) -> SSIN -> criteria -> integration of the person in the caller's repertory -> data. The
+first failing check answers. Rights follow DOMAIN "Rights: binding details"; amounts are read from the marts,
+which already hold the binding definitions (finality, coverage, last indemnified month).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from kernel import codes, identifiers
+from kernel.calendar import month_end, month_start
+from service import periods as P
+from service.store import LoadedSnapshot
+
+MAX_YEARS = 10
+FLANDERS_OPERATIONS = frozenset({"getLivingWagePeriodsFlanders", "getLivingWagePeriodsPerPCSAFlanders"})
+
+DESCRIPTIONS = {
+    "MSG00000": "Data found",
+    "MSG00100": "No data found for this person and period",
+    "MSG00008": "Invalid request data",
+    "MSG00011": "Invalid SSIN",
+    "MSG00012": "The person is not integrated in the dossier repertory of the customer for this period",
+    "MSG00013": "Operation not allowed with this legal context and these credentials",
+}
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """A parsed request, whatever its channel."""
+
+    service: str
+    operation: str
+    cbe_number: str | None  # None when the customer identified itself by sector/institution
+    legal_context: str
+    ssin: str
+    begin: dt.date
+    end: dt.date | None
+    person_role: str = "BENEFICIARY"
+    grouping: str | None = None
+    ticket: str | None = None
+
+
+@dataclass
+class Status:
+    value: str
+    code: str
+    description: str
+    information: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+def status(pair: tuple[str, str], *information: tuple[str, str | None]) -> Status:
+    return Status(pair[0], pair[1], DESCRIPTIONS[pair[1]], list(information))
+
+
+@dataclass(frozen=True)
+class AmountRow:
+    month: dt.date | None  # MONTH grouping
+    year: int | None  # YEAR grouping
+    pcsa_cbe_number: str
+    allowance_type: str
+    household_category: int
+    beneficiary_ssin: str | None  # only when the person was asked as PARTNER
+    partner_ssin: str | None
+    grant_periods: list[P.Period]
+    amount: Decimal
+    covers_whole_period: bool
+    finality_status: str
+
+
+@dataclass
+class Answer:
+    status: Status
+    periods: list[P.Period] = field(default_factory=list)
+    groups: list[tuple[tuple[str, ...], list[P.Period]]] = field(default_factory=list)
+    amounts: list[AmountRow] = field(default_factory=list)
+    reference_date: dt.date | None = None
+    last_month_is_last_indemnified: bool | None = None
+
+
+def authorised(
+    snapshot: LoadedSnapshot, cbe: str, service: str, operation: str, legal_context: str, today: dt.date
+) -> bool:
+    """An authorisation for (institution, operation or ``Service:*``, legal context) valid today, inclusive."""
+    wildcard = f"{service}:*"
+    for grant in snapshot.authorizations.get(cbe, ()):
+        if grant.operation not in (operation, wildcard) or grant.legal_context != legal_context:
+            continue
+        if (grant.valid_from is None or grant.valid_from <= today) and (
+            grant.valid_to is None or today <= grant.valid_to
+        ):
+            return True
+    return False
+
+
+def integration_windows(snapshot: LoadedSnapshot, cbe: str, ssin: str, begin: dt.date, end: dt.date) -> list[P.Period]:
+    """The parts of [begin, end] that the caller's integrations of the person cover (merged)."""
+    rows = snapshot.query(
+        "SELECT begin_date, end_date FROM integrations WHERE cbe_number = ? AND ssin = ? "
+        "AND begin_date <= ? AND (end_date IS NULL OR end_date >= ?)",
+        [cbe, ssin, end, begin],
+    )
+    spans = [(b, e if e is not None else dt.date.max) for b, e in rows]
+    return P.clip(P.merge(spans), [(begin, end)])
+
+
+def answer(request: Consultation, caller_cbe: str, snapshot: LoadedSnapshot, today: dt.date) -> Answer:
+    """Run the checks in contract order and build the answer."""
+    if request.cbe_number is None or request.cbe_number != caller_cbe:
+        return Answer(status(codes.NOT_AUTHORIZED, ("cbeNumber", request.cbe_number)))
+    if not authorised(snapshot, caller_cbe, request.service, request.operation, request.legal_context, today):
+        return Answer(status(codes.NOT_AUTHORIZED, ("legalContext", request.legal_context)))
+    if identifiers.ssin_error(request.ssin) is not None:
+        return Answer(status(codes.INVALID_SSIN, ("ssin", request.ssin)))
+
+    reference_date = snapshot.reference_date
+    amounts = request.service == "LivingWagesWithAmount"
+    if request.end is not None and request.end < request.begin:
+        return Answer(status(codes.INVALID_REQUEST, ("endDate", request.end.isoformat())))
+    if amounts:
+        end = request.end if request.end is not None else reference_date
+        if end >= P.add_years(request.begin, MAX_YEARS):
+            return Answer(status(codes.INVALID_REQUEST, ("period", f"at most {MAX_YEARS} years")))
+    else:
+        end = request.end if request.end is not None else dt.date.max
+
+    windows = []
+    if end >= request.begin:
+        windows = integration_windows(snapshot, caller_cbe, request.ssin, request.begin, end)
+    if not windows and not (amounts and end < request.begin):
+        return Answer(status(codes.NOT_INTEGRATED, ("ssin", request.ssin), ("cbeNumber", caller_cbe)))
+
+    if amounts:
+        result = _amounts(request, snapshot, windows)
+    else:
+        open_end = request.end if request.end is not None else reference_date
+        result = _rights(request, snapshot, windows, open_end)
+    found = bool(result.periods or result.groups or result.amounts)
+    result.status = status(codes.DATA_FOUND if found else codes.NO_DATA_FOUND)
+    return result
+
+
+def _rights(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Period], open_end: dt.date) -> Answer:
+    rows = snapshot.query(
+        "SELECT pcsa_cbe_number, category, begin_date, end_date FROM rights WHERE ssin = ? AND status = 'ACTIVE'",
+        [request.ssin],
+    )
+    flanders_only = request.operation in FLANDERS_OPERATIONS
+    grouped: dict[tuple[str, ...], list[P.Period]] = {}
+    for pcsa, category, begin, end in rows:
+        if flanders_only and pcsa not in snapshot.flemish_pcsa:
+            continue
+        end = end if end is not None else open_end
+        if end < begin:
+            continue
+        if request.operation.startswith("getLivingWagePeriodsPerPCSA"):
+            key: tuple[str, ...] = (pcsa,)
+        elif request.operation == "getLivingWages":
+            key = (pcsa, category)
+        else:
+            key = ()
+        grouped.setdefault(key, []).append((begin, end))
+    result = Answer(status(codes.NO_DATA_FOUND))
+    clipped = {key: P.clip(P.merge(spans), windows) for key, spans in grouped.items()}
+    clipped = {key: spans for key, spans in clipped.items() if spans}
+    if request.operation in ("getLivingWagePeriods", "getLivingWagePeriodsFlanders"):
+        result.periods = clipped.get((), [])
+    else:
+        result.groups = sorted(clipped.items())
+    return result
+
+
+_MONTH_SQL = {
+    "BENEFICIARY": (
+        "SELECT month, pcsa_cbe_number, allowance_type, household_category, NULL, partner_ssin, "
+        "grant_periods, amount, covers_whole_period, finality_status FROM monthly_amounts "
+        "WHERE beneficiary_ssin = ? AND month BETWEEN ? AND ? "
+        "ORDER BY month, pcsa_cbe_number, allowance_type, household_category, partner_ssin NULLS FIRST"
+    ),
+    "PARTNER": (
+        "SELECT month, pcsa_cbe_number, allowance_type, household_category, beneficiary_ssin, NULL, "
+        "grant_periods, amount, covers_whole_period, finality_status FROM monthly_amounts_by_partner "
+        "WHERE partner_ssin = ? AND month BETWEEN ? AND ? "
+        "ORDER BY month, pcsa_cbe_number, allowance_type, household_category, beneficiary_ssin NULLS FIRST"
+    ),
+}
+_YEAR_SQL = {
+    role: sql.replace("monthly_amounts", "yearly_amounts").replace("month", "year") for role, sql in _MONTH_SQL.items()
+}
+
+
+def _amounts(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Period]) -> Answer:
+    result = Answer(status(codes.NO_DATA_FOUND), reference_date=snapshot.reference_date)
+    if not windows:
+        return result
+    first, last = windows[0][0], windows[-1][1]
+    role = request.person_role
+    if request.grouping == "YEAR":
+        rows = snapshot.query(_YEAR_SQL[role], [request.ssin, first.year, last.year])
+    else:
+        rows = snapshot.query(_MONTH_SQL[role], [request.ssin, month_start(first), month_start(last)])
+    for month_or_year, pcsa, allowance, category, beneficiary, partner, grants, amount, whole, finality in rows:
+        if request.grouping == "YEAR":
+            span = (dt.date(month_or_year, 1, 1), dt.date(month_or_year, 12, 31))
+        else:
+            span = (month_or_year, month_end(month_or_year))
+        if len(windows) > 1 and not P.overlaps(span[0], span[1], windows):
+            continue
+        result.amounts.append(
+            AmountRow(
+                month=month_or_year if request.grouping != "YEAR" else None,
+                year=month_or_year if request.grouping == "YEAR" else None,
+                pcsa_cbe_number=pcsa,
+                allowance_type=allowance,
+                household_category=category,
+                beneficiary_ssin=beneficiary,
+                partner_ssin=partner,
+                grant_periods=[(g["begin_date"], g["end_date"]) for g in grants],
+                amount=amount,
+                covers_whole_period=whole,
+                finality_status=finality,
+            )
+        )
+    if request.grouping != "YEAR" and result.amounts:
+        found = snapshot.query(
+            "SELECT last_indemnified_month FROM last_indemnified_months WHERE ssin = ? AND person_role = ?",
+            [request.ssin, role],
+        )
+        last_month = found[0][0] if found else None
+        result.last_month_is_last_indemnified = last_month is not None and result.amounts[-1].month == last_month
+    return result

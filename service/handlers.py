@@ -1,0 +1,257 @@
+"""The request pipeline of both channels, from raw body to reply, with its audit record and metrics.
+
+Synchronous on purpose: the ASGI layer runs it in a worker thread, so argon2 hashing, XML work and DuckDB
+queries never block the event loop. Order of checks (CONTRACT section 4.3): body size -> published data ->
+credentials -> well-formed and schema-valid -> business checks (``consult``). Whatever happens, exactly one
+audit record is written before the reply is returned; if it cannot be written, the answer is withheld.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from kernel import codes
+from kernel.calendar import today_brussels
+from kernel.settings import Settings
+from service import consult, json_api, soap, xmlsafe
+from service.audit import AuditLog
+from service.auth import Authenticator, AuthRefused
+from service.metrics import Metrics
+from service.schemas import LIVING_WAGES_WITH_AMOUNT, SERVICES, ServiceSpec
+from service.store import SnapshotStore
+
+log = logging.getLogger(__name__)
+
+XML = "text/xml; charset=utf-8"
+JSON = "application/json"
+DEFAULT_MAX_BODY = 64 * 1024
+
+
+@dataclass
+class Reply:
+    http_status: int
+    content: bytes
+    media_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ConsultationService:
+    """Everything one running service holds: snapshot store, authenticator, audit log, metrics."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        max_body: int = DEFAULT_MAX_BODY,
+        authenticator: Authenticator | None = None,
+        today: Callable[[], dt.date] = today_brussels,
+    ) -> None:
+        self.settings = settings
+        self.max_body = max_body
+        self.store = SnapshotStore(settings.published)
+        self.auth = authenticator or Authenticator()
+        self.audit = AuditLog(settings.audit)
+        self.metrics = Metrics(lambda: self.store._loaded)
+        self.today = today
+
+    # -- SOAP ---------------------------------------------------------------------------------------------
+    def handle_soap(self, spec: ServiceSpec, body: bytes | None, headers: Mapping[str, str], client_ip: str) -> Reply:
+        started = time.perf_counter()
+        received = dt.datetime.now(dt.UTC)
+        ticket_cbss = str(uuid.uuid4())
+        action = (headers.get("soapaction") or "").strip().strip('"').rsplit("/", 1)[-1]
+        record: dict = {
+            "channel": "SOAP",
+            "ticket_cbss": ticket_cbss,
+            "operation": action if action in spec.operations else None,
+        }
+        information_customer = None
+
+        def soap_fault(status: int, server: bool, code: str, diagnostic: str) -> Reply:
+            record.update(status_code=code, http_status=status)
+            content = soap.fault(
+                spec,
+                server=server,
+                reason_code=code,
+                diagnostic=diagnostic,
+                ticket_cbss=ticket_cbss,
+                received=received,
+                information_customer=information_customer,
+            )
+            return Reply(status, content, XML)
+
+        try:
+            reply = self._refuse_early(body, headers, client_ip, record)
+            if reply is None and record.get("_no_snapshot"):
+                reply = soap_fault(
+                    503, True, codes.SERVICE_UNAVAILABLE_CODE, "no published data yet: retry after the first refresh"
+                )
+                reply.headers["Retry-After"] = "60"
+            if reply is None:
+                snapshot, caller = record.pop("_snapshot"), record.pop("_caller")
+                try:
+                    request = soap.read_request(spec, xmlsafe.parse(body), headers.get("soapaction"))
+                except xmlsafe.UnsafeXml as error:
+                    raise soap.ClientFault(str(error)) from None
+                information_customer = request.information_customer
+                self._describe(record, request.consultation)
+                answer = consult.answer(request.consultation, caller.cbe_number, snapshot, self.today())
+                record.update(status_value=answer.status.value, status_code=answer.status.code, http_status=200)
+                reply = Reply(200, soap.response(spec, request, answer, ticket_cbss, received), XML)
+        except soap.ClientFault as error:
+            reply = soap_fault(500, False, error.reason_code, error.diagnostic)
+        except Exception:
+            log.exception("internal error on %s (ticketCBSS %s)", spec.path, ticket_cbss)
+            reply = soap_fault(
+                500,
+                True,
+                codes.INTERNAL_ERROR_CODE,
+                f"internal error: quote ticketCBSS {ticket_cbss} to the service desk",
+            )
+        return self._finish(record, reply, started)
+
+    # -- JSON ---------------------------------------------------------------------------------------------
+    def handle_json(
+        self, service: str, operation: str, body: bytes | None, headers: Mapping[str, str], client_ip: str
+    ) -> Reply:
+        started = time.perf_counter()
+        received = dt.datetime.now(dt.UTC)
+        ticket_cbss = str(uuid.uuid4())
+        record: dict = {"channel": "JSON", "ticket_cbss": ticket_cbss, "operation": operation}
+
+        def information_cbss() -> dict:
+            return {
+                "ticketCBSS": ticket_cbss,
+                "timestampReceive": soap.timestamp(received),
+                "timestampReply": soap.timestamp(dt.datetime.now(dt.UTC)),
+            }
+
+        def json_fault(status: int, server: bool, code: str, diagnostic: str) -> Reply:
+            record.update(status_code=code, http_status=status)
+            fault = {
+                "faultcode": "Server" if server else "Client",
+                "reasonCode": code,
+                "diagnostic": diagnostic[:256],
+                "informationCBSS": information_cbss(),
+            }
+            return Reply(status, json.dumps({"fault": fault}).encode(), JSON)
+
+        try:
+            reply = self._refuse_early(body, headers, client_ip, record)
+            if reply is None and record.get("_no_snapshot"):
+                reply = json_fault(
+                    503, True, codes.SERVICE_UNAVAILABLE_CODE, "no published data yet: retry after the first refresh"
+                )
+                reply.headers["Retry-After"] = "60"
+            if reply is None:
+                snapshot, caller = record.pop("_snapshot"), record.pop("_caller")
+                model = json_api.REQUEST_MODELS[service]
+                try:
+                    request = model.model_validate_json(body)
+                except ValidationError as error:
+                    first = error.errors()[0]
+                    where = ".".join(str(part) for part in first["loc"])
+                    return self._finish(
+                        record,
+                        json_fault(400, False, codes.INVALID_REQUEST[1], f"invalid request at {where}: {first['msg']}"),
+                        started,
+                    )
+                consultation = json_api.consultation(service, operation, request)
+                self._describe(record, consultation)
+                answer = consult.answer(consultation, caller.cbe_number, snapshot, self.today())
+                record.update(status_value=answer.status.value, status_code=answer.status.code, http_status=200)
+                payload = json_api.response(operation, request, answer, information_cbss())
+                reply = Reply(200, json.dumps(payload).encode(), JSON)
+        except Exception:
+            log.exception("internal error on JSON %s (ticketCBSS %s)", operation, ticket_cbss)
+            reply = json_fault(
+                500,
+                True,
+                codes.INTERNAL_ERROR_CODE,
+                f"internal error: quote ticketCBSS {ticket_cbss} to the service desk",
+            )
+        return self._finish(record, reply, started)
+
+    # -- shared steps -------------------------------------------------------------------------------------
+    def _refuse_early(
+        self, body: bytes | None, headers: Mapping[str, str], client_ip: str, record: dict
+    ) -> Reply | None:
+        """Body size, published data, credentials: the checks before any parsing of the body."""
+        if body is None:
+            record.update(status_code="HTTP413", http_status=413)
+            return Reply(413, f"request body larger than {self.max_body} bytes\n".encode(), "text/plain")
+        snapshot = self.store.get()
+        if snapshot is None:
+            record["_no_snapshot"] = True
+            return None
+        record["snapshot_id"] = snapshot.refresh_id
+        try:
+            caller = self.auth.authenticate(headers.get("authorization"), client_ip, snapshot.credentials)
+        except AuthRefused as refused:
+            record.update(
+                status_code=f"HTTP{refused.http_status}", http_status=refused.http_status, username=refused.username
+            )
+            extra = {"WWW-Authenticate": 'Basic realm="LivingWages", charset="UTF-8"'}
+            if refused.retry_after:
+                extra["Retry-After"] = str(refused.retry_after)
+            return Reply(refused.http_status, (refused.reason + "\n").encode(), "text/plain", extra)
+        record.update(username=caller.username, cbe_number=caller.cbe_number, _snapshot=snapshot, _caller=caller)
+        return None
+
+    @staticmethod
+    def _describe(record: dict, consultation: consult.Consultation) -> None:
+        record.update(
+            operation=consultation.operation,
+            legal_context=consultation.legal_context,
+            ssin=consultation.ssin,
+            ticket=consultation.ticket,
+            period_begin=consultation.begin.isoformat(),
+            period_end=consultation.end.isoformat() if consultation.end else None,
+        )
+
+    def _finish(self, record: dict, reply: Reply, started: float) -> Reply:
+        for private in ("_snapshot", "_caller", "_no_snapshot"):
+            record.pop(private, None)
+        record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        try:
+            self.audit.write(record)
+        except Exception:  # an answer that cannot be logged is not given
+            log.exception("cannot write the audit record %s", record.get("ticket_cbss"))
+            reply = Reply(500, b"audit log unavailable\n", "text/plain")
+            record.update(status_code=codes.INTERNAL_ERROR_CODE, http_status=500)
+        self.metrics.observe(
+            record["channel"],
+            record.get("operation"),
+            record["http_status"],
+            record["status_code"],
+            time.perf_counter() - started,
+        )
+        return reply
+
+
+# -- the floor of the benchmark: what the stack costs without auth, data or audit ----------------------------
+_FLOOR_ANSWER = consult.Answer(consult.status(codes.NO_DATA_FOUND), reference_date=dt.date(2000, 1, 1))
+
+
+def handle_floor(body: bytes | None) -> Reply:
+    """Parse, validate and return a fixed answer: the cost of the stack alone (benchmarks only)."""
+    if body is None:
+        return Reply(413, b"too large\n", "text/plain")
+    spec = LIVING_WAGES_WITH_AMOUNT
+    try:
+        request = soap.read_request(spec, xmlsafe.parse(body), None)
+    except (soap.ClientFault, xmlsafe.UnsafeXml) as error:
+        return Reply(500, str(error).encode(), "text/plain")
+    now = dt.datetime.now(dt.UTC)
+    return Reply(200, soap.response(spec, request, _FLOOR_ANSWER, str(uuid.uuid4()), now), XML)
+
+
+assert set(SERVICES) == set(json_api.REQUEST_MODELS)

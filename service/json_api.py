@@ -1,0 +1,231 @@
+"""The JSON mirror of the SOAP operations (CONTRACT section 4.4): the same request and answer shapes, as JSON.
+
+Requests are validated with these pydantic models *after* authentication (the handler reads the raw body, so the
+order of checks is the SOAP one); the models also describe the API in the OpenAPI document. Amounts are strings
+with two decimals (never JSON floats), months ``YYYY-MM``, dates ISO.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from service.consult import Answer, Consultation
+
+Ssin = Annotated[str, StringConstraints(pattern=r"^[0-9]{11}$")]
+Cbe = Annotated[str, StringConstraints(pattern=r"^[0-1][0-9]{9}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CustomerIdentification(_Strict):
+    cbeNumber: Cbe | None = None
+    sector: int | None = Field(default=None, ge=0, le=999)
+    institution: int | None = Field(default=None, ge=0, le=999)
+
+
+class InformationCustomer(_Strict):
+    ticket: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = None
+    timestampSent: dt.datetime | None = None
+    customerIdentification: CustomerIdentification
+
+
+class OpenPeriod(_Strict):
+    beginDate: dt.date
+    endDate: dt.date | None = None
+
+
+class LivingWagesCriteria(_Strict):
+    ssin: Ssin
+    period: OpenPeriod
+
+
+class AmountCriteria(_Strict):
+    ssin: Ssin
+    personRole: Literal["BENEFICIARY", "PARTNER"] = "BENEFICIARY"
+    period: OpenPeriod
+    grouping: Literal["MONTH", "YEAR"]
+
+
+class LivingWagesRequest(_Strict):
+    informationCustomer: InformationCustomer
+    legalContext: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    criteria: LivingWagesCriteria
+
+
+class LivingWagesWithAmountRequest(_Strict):
+    informationCustomer: InformationCustomer
+    legalContext: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    criteria: AmountCriteria
+
+
+class Information(BaseModel):
+    fieldName: str
+    fieldValue: str | None = None
+
+
+class StatusOut(BaseModel):
+    value: str
+    code: str
+    description: str | None = None
+    information: list[Information] = []
+
+
+class InformationCBSS(BaseModel):
+    ticketCBSS: str
+    timestampReceive: dt.datetime
+    timestampReply: dt.datetime
+
+
+class Period(BaseModel):
+    beginDate: dt.date
+    endDate: dt.date
+
+
+class PeriodsPerPCSA(BaseModel):
+    pcsaCbeNumber: str
+    livingWagePeriod: list[Period]
+
+
+class LivingWagesOut(BaseModel):
+    pcsaCbeNumber: str
+    category: Literal["LIVING_WAGE", "EQUIVALENT_LIVING_WAGE"]
+    livingWagePeriod: list[Period]
+
+
+class AmountOut(BaseModel):
+    month: str | None = Field(default=None, description="YYYY-MM (grouping MONTH)")
+    year: int | None = Field(default=None, description="grouping YEAR")
+    pcsaCbeNumber: str
+    allowanceType: str
+    householdCategory: int
+    beneficiarySsin: str | None = None
+    partnerSsin: str | None = None
+    grantPeriod: list[Period]
+    amount: str = Field(description="EUR, two decimals, as a string (never a float)")
+    coversWholePeriod: bool
+    finalityStatus: Literal["PROVISIONAL", "CONSOLIDATING", "FINAL"]
+
+
+class _ResponseBase(BaseModel):
+    informationCustomer: InformationCustomer
+    informationCBSS: InformationCBSS
+    legalContext: str
+    status: StatusOut
+
+
+class LivingWagePeriodsResponse(_ResponseBase):
+    criteria: LivingWagesCriteria
+    livingWagePeriod: list[Period] = []
+
+
+class LivingWagePeriodsPerPCSAResponse(_ResponseBase):
+    criteria: LivingWagesCriteria
+    livingWagePeriodsPerPCSA: list[PeriodsPerPCSA] = []
+
+
+class LivingWagesResponse(_ResponseBase):
+    criteria: LivingWagesCriteria
+    livingWages: list[LivingWagesOut] = []
+
+
+class LivingWagesWithAmountResponse(_ResponseBase):
+    criteria: AmountCriteria
+    referenceDate: dt.date | None = None
+    lastMonthIsLastIndemnified: bool | None = None
+    amount: list[AmountOut] = []
+
+
+class Fault(BaseModel):
+    faultcode: Literal["Client", "Server"]
+    reasonCode: str
+    diagnostic: str
+    informationCBSS: InformationCBSS
+
+
+class FaultResponse(BaseModel):
+    fault: Fault
+
+
+REQUEST_MODELS: dict[str, type[BaseModel]] = {
+    "LivingWages": LivingWagesRequest,
+    "LivingWagesWithAmount": LivingWagesWithAmountRequest,
+}
+RESPONSE_MODELS: dict[str, type[BaseModel]] = {
+    "getLivingWagePeriods": LivingWagePeriodsResponse,
+    "getLivingWagePeriodsFlanders": LivingWagePeriodsResponse,
+    "getLivingWagePeriodsPerPCSA": LivingWagePeriodsPerPCSAResponse,
+    "getLivingWagePeriodsPerPCSAFlanders": LivingWagePeriodsPerPCSAResponse,
+    "getLivingWages": LivingWagesResponse,
+    "getLivingWagesWithAmount": LivingWagesWithAmountResponse,
+}
+
+
+def consultation(service: str, operation: str, request: BaseModel) -> Consultation:
+    criteria = request.criteria
+    return Consultation(
+        service=service,
+        operation=operation,
+        cbe_number=request.informationCustomer.customerIdentification.cbeNumber,
+        legal_context=request.legalContext,
+        ssin=criteria.ssin,
+        begin=criteria.period.beginDate,
+        end=criteria.period.endDate,
+        person_role=getattr(criteria, "personRole", "BENEFICIARY"),
+        grouping=getattr(criteria, "grouping", None),
+        ticket=request.informationCustomer.ticket,
+    )
+
+
+def _period(span: tuple[dt.date, dt.date]) -> dict:
+    return {"beginDate": span[0].isoformat(), "endDate": span[1].isoformat()}
+
+
+def response(operation: str, request: BaseModel, answer: Answer, information_cbss: dict) -> dict:
+    out: dict = {
+        "informationCustomer": request.informationCustomer.model_dump(mode="json", exclude_none=True),
+        "informationCBSS": information_cbss,
+        "legalContext": request.legalContext,
+        "criteria": request.criteria.model_dump(mode="json", exclude_none=True),
+        "status": {
+            "value": answer.status.value,
+            "code": answer.status.code,
+            "description": answer.status.description,
+            "information": [{"fieldName": n, "fieldValue": v} for n, v in answer.status.information],
+        },
+    }
+    if operation == "getLivingWagesWithAmount":
+        out["referenceDate"] = answer.reference_date.isoformat() if answer.reference_date else None
+        out["lastMonthIsLastIndemnified"] = answer.last_month_is_last_indemnified
+        out["amount"] = [
+            {
+                "month": f"{r.month.year:04d}-{r.month.month:02d}" if r.month else None,
+                "year": r.year,
+                "pcsaCbeNumber": r.pcsa_cbe_number,
+                "allowanceType": r.allowance_type,
+                "householdCategory": r.household_category,
+                "beneficiarySsin": r.beneficiary_ssin,
+                "partnerSsin": r.partner_ssin,
+                "grantPeriod": [_period(g) for g in r.grant_periods],
+                "amount": f"{r.amount:.2f}",
+                "coversWholePeriod": r.covers_whole_period,
+                "finalityStatus": r.finality_status,
+            }
+            for r in answer.amounts
+        ]
+    elif operation.startswith("getLivingWagePeriodsPerPCSA"):
+        out["livingWagePeriodsPerPCSA"] = [
+            {"pcsaCbeNumber": key[0], "livingWagePeriod": [_period(s) for s in spans]} for key, spans in answer.groups
+        ]
+    elif operation == "getLivingWages":
+        out["livingWages"] = [
+            {"pcsaCbeNumber": key[0], "category": key[1], "livingWagePeriod": [_period(s) for s in spans]}
+            for key, spans in answer.groups
+        ]
+    else:
+        out["livingWagePeriod"] = [_period(s) for s in answer.periods]
+    return out

@@ -1,0 +1,104 @@
+"""The service's WSDL and XSD files, and the compiled validators of each endpoint.
+
+The files under ``schemas/`` are the project's own (written from CONTRACT section 4); they are served as-is
+beside each endpoint so that a client can load the WSDL from its URL alone (relative ``schemaLocation``s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from lxml import etree
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+COMMON_NS = "http://kszbcss.fgov.be/types/common/v3"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One SOAP endpoint: its names on the wire, its operations and its files."""
+
+    name: str  # the service name of authorisations (``<name>:*``) and of the URL
+    version: str  # URL segment
+    interface_ns: str
+    types_ns: str
+    wsdl_file: str
+    interface_xsd: str
+    operations: tuple[str, ...]
+    fault_element: str
+
+    @property
+    def path(self) -> str:
+        return f"/soap/{self.name}Service/{self.version}"
+
+    @property
+    def soap_action_base(self) -> str:
+        return f"http://kszbcss.fgov.be/{self.name}Service"
+
+    def soap_action(self, operation: str) -> str:
+        return f"{self.soap_action_base}/{operation}"
+
+
+LIVING_WAGES = ServiceSpec(
+    name="LivingWages",
+    version="v2",
+    interface_ns="http://kszbcss.fgov.be/intf/LivingWagesService/v2",
+    types_ns="http://kszbcss.fgov.be/types/LivingWages/v2",
+    wsdl_file="LivingWagesServiceV2.wsdl",
+    interface_xsd="LivingWagesServiceV2.xsd",
+    operations=(
+        "getLivingWagePeriods",
+        "getLivingWagePeriodsFlanders",
+        "getLivingWagePeriodsPerPCSA",
+        "getLivingWagePeriodsPerPCSAFlanders",
+        "getLivingWages",
+    ),
+    fault_element="livingWagesFault",
+)
+
+LIVING_WAGES_WITH_AMOUNT = ServiceSpec(
+    name="LivingWagesWithAmount",
+    version="v1",
+    interface_ns="http://kszbcss.fgov.be/intf/LivingWagesWithAmountService/v1",
+    types_ns="http://kszbcss.fgov.be/types/LivingWagesWithAmount/v1",
+    wsdl_file="LivingWagesWithAmountServiceV1.wsdl",
+    interface_xsd="LivingWagesWithAmountServiceV1.xsd",
+    operations=("getLivingWagesWithAmount",),
+    fault_element="livingWagesWithAmountFault",
+)
+
+SERVICES: dict[str, ServiceSpec] = {spec.name: spec for spec in (LIVING_WAGES, LIVING_WAGES_WITH_AMOUNT)}
+SERVED_FILES = frozenset(p.name for p in SCHEMA_DIR.glob("*.xsd"))
+
+
+def _local_parser() -> etree.XMLParser:
+    # Our own files, but the same discipline: no network, no entities.
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+@cache
+def validator(spec: ServiceSpec) -> etree.XMLSchema:
+    """The compiled schema of an endpoint's interface (requests, responses, fault), built once per process."""
+    document = etree.parse(str(SCHEMA_DIR / spec.interface_xsd), _local_parser())
+    return etree.XMLSchema(document)
+
+
+@cache
+def file_bytes(name: str) -> bytes:
+    """A served schema file (only names of ``SERVED_FILES``)."""
+    if name not in SERVED_FILES:
+        raise FileNotFoundError(name)
+    return (SCHEMA_DIR / name).read_bytes()
+
+
+def wsdl_bytes(spec: ServiceSpec, location: str) -> bytes:
+    """The endpoint's WSDL with its ``soap:address`` pointing where the client reached it."""
+    text = (SCHEMA_DIR / spec.wsdl_file).read_text(encoding="utf-8")
+    start = text.index('<soap:address location="') + len('<soap:address location="')
+    end = text.index('"', start)
+    escaped = location.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return (text[:start] + escaped + text[end:]).encode("utf-8")
