@@ -107,7 +107,12 @@ class Authenticator:
         self._per_user = _FailureWindow(max_failures_per_user, window_s)
         self._per_ip = _FailureWindow(max_failures_per_ip, window_s)
         self._lock = threading.Lock()
-        self._dummy_hash = _HASHER.hash(secrets.token_urlsafe(16))
+        self._dummy: str | None = None  # made at the first unknown username (hashing costs at start-up)
+
+    def _dummy_hash(self) -> str:
+        if self._dummy is None:
+            self._dummy = _HASHER.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     def _digest(self, password: str) -> bytes:
         return hmac.new(self._key, password.encode("utf-8"), hashlib.sha256).digest()
@@ -125,7 +130,7 @@ class Authenticator:
             raise AuthRefused(429, "too many failed logins: retry later", username, retry_after=int(wait) + 1)
 
         known = credentials.get(username)
-        stored_hash = known[1] if known else self._dummy_hash
+        stored_hash = known[1] if known else self._dummy_hash()
         digest = self._digest(password)
         if known:
             with self._lock:
