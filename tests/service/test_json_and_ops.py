@@ -1,0 +1,202 @@
+"""The JSON mirror and OpenAPI, health and metrics, the audit log's one-record-per-request, hot reload."""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from kernel.audit import FIELDS
+from tests.service.conftest import (
+    CBE_A,
+    CTX,
+    P_WA,
+    PASSWORD_A,
+    USER_A,
+    RunningService,
+    X,
+    Y,
+    Z,
+    basic,
+    fixture_rows,
+    home_with_fixture,
+    publish,
+)
+from tests.service.test_soap_refusals import envelope, post, status_of
+
+AMOUNTS_URL = "/api/v1/LivingWagesWithAmount/getLivingWagesWithAmount"
+
+
+def amount_request(ssin=X, begin="2026-05-01", end="2026-05-31", **criteria) -> dict:
+    period = {"beginDate": begin, **({"endDate": end} if end else {})}
+    return {
+        "informationCustomer": {"ticket": "j-1", "customerIdentification": {"cbeNumber": CBE_A}},
+        "legalContext": CTX,
+        "criteria": {"ssin": ssin, "period": period, "grouping": "MONTH", **criteria},
+    }
+
+
+def test_json_amounts_mirror_the_soap_answer(running):
+    response = httpx.post(running.url + AMOUNTS_URL, json=amount_request(), headers=basic(USER_A, PASSWORD_A))
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["status"] == {
+        "value": "DATA_FOUND",
+        "code": "MSG00000",
+        "description": "Data found",
+        "information": [],
+    }
+    assert answer["referenceDate"] == "2026-07-04" and answer["lastMonthIsLastIndemnified"] is True
+    first = answer["amount"][1]
+    assert (first["month"], first["pcsaCbeNumber"], first["amount"], first["partnerSsin"]) == (
+        "2026-05",
+        P_WA,
+        "876.13",
+        Y,
+    )
+    assert first["grantPeriod"] == [{"beginDate": "2026-05-01", "endDate": "2026-05-31"}]
+    assert isinstance(first["amount"], str)  # never a float
+    assert answer["criteria"]["personRole"] == "BENEFICIARY" and answer["informationCustomer"]["ticket"] == "j-1"
+
+
+def test_json_rights_and_refusals(running):
+    body = {k: v for k, v in amount_request(begin="2024-01-01", end=None).items()}
+    body["criteria"] = {"ssin": X, "period": {"beginDate": "2024-01-01"}}
+    response = httpx.post(
+        running.url + "/api/v1/LivingWages/getLivingWagePeriods", json=body, headers=basic(USER_A, PASSWORD_A)
+    )
+    assert response.json()["livingWagePeriod"] == [
+        {"beginDate": "2024-03-01", "endDate": "2024-12-31"},
+        {"beginDate": "2025-03-01", "endDate": "2026-07-04"},
+    ]
+    not_integrated = httpx.post(
+        running.url + AMOUNTS_URL, json=amount_request(ssin=Z), headers=basic(USER_A, PASSWORD_A)
+    ).json()
+    assert not_integrated["status"]["code"] == "MSG00012"
+    assert httpx.post(running.url + AMOUNTS_URL, json=amount_request(), headers=basic(USER_A, "no")).status_code == 401
+    invalid = httpx.post(
+        running.url + AMOUNTS_URL, json=amount_request(grouping="WEEK"), headers=basic(USER_A, PASSWORD_A)
+    )
+    assert invalid.status_code == 400 and invalid.json()["fault"]["reasonCode"] == "MSG00008"
+    assert "grouping" in invalid.json()["fault"]["diagnostic"]
+    malformed = httpx.post(running.url + AMOUNTS_URL, content=b"{not json", headers=basic(USER_A, PASSWORD_A))
+    assert malformed.status_code == 400
+
+
+def test_openapi_documents_the_mirror(running):
+    document = httpx.get(running.url + "/api/v1/openapi.json").json()
+    assert AMOUNTS_URL in document["paths"]
+    assert "/api/v1/LivingWages/getLivingWagesPeriodsPerPCSA" not in document["paths"]
+    assert all(
+        f"/api/v1/LivingWages/{op}" in document["paths"]
+        for op in (
+            "getLivingWagePeriods",
+            "getLivingWagePeriodsFlanders",
+            "getLivingWagePeriodsPerPCSA",
+            "getLivingWagePeriodsPerPCSAFlanders",
+            "getLivingWages",
+        )
+    )
+    operation = document["paths"][AMOUNTS_URL]["post"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(schema["required"]) == {"informationCustomer", "legalContext", "criteria"}
+    assert "AmountCriteria" in document["components"]["schemas"]
+    assert not any(path.startswith("/soap") for path in document["paths"])
+
+
+def test_health_and_metrics(running):
+    health = httpx.get(running.url + "/health").json()
+    assert health["status"] == "ok" and health["referenceDate"] == "2026-07-04"
+    post(running, envelope())
+    text = httpx.get(running.url + "/metrics").text
+    assert (
+        'lww_service_requests_total{channel="SOAP",http_status="200",operation="getLivingWagesWithAmount",'
+        'status_code="MSG00000"}' in text
+    )
+    assert "lww_service_request_duration_seconds_bucket" in text
+    assert f'lww_service_snapshot_info{{reference_date="2026-07-04",refresh_id="{health["snapshot"]}"}} 1.0' in text
+    assert "lww_service_snapshot_age_seconds" in text
+
+
+def test_audit_log_has_exactly_one_record_per_request(service):
+    outcomes = [
+        post(service, envelope()).status_code,
+        post(service, envelope(), auth=(USER_A, "wrong")).status_code,
+        post(service, b"<broken").status_code,
+        httpx.post(service.url + AMOUNTS_URL, json=amount_request(), headers=basic(USER_A, PASSWORD_A)).status_code,
+        httpx.post(service.url + AMOUNTS_URL, json=amount_request(), headers=basic("x", "y")).status_code,
+    ]
+    httpx.get(service.url + "/health")  # not a consultation: not audited
+    assert outcomes == [200, 401, 500, 200, 401]
+    files = list(service.settings.audit.glob("audit-*.jsonl"))
+    assert len(files) == 1 and files[0].name.endswith(f"-{__import__('os').getpid()}.jsonl")
+    lines = files[0].read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["channel"] for r in records] == ["SOAP", "SOAP", "SOAP", "JSON", "JSON"]
+    assert all(tuple(r) == FIELDS for r in records)
+    assert len({r["record_id"] for r in records}) == 5
+
+
+def test_audit_log_rotates_by_size(tmp_path):
+    from service.audit import AuditLog
+
+    log = AuditLog(tmp_path, max_bytes=600)
+    for i in range(6):
+        log.write(
+            {
+                "channel": "SOAP",
+                "ticket_cbss": f"t{i}",
+                "status_code": "MSG00000",
+                "http_status": 200,
+                "duration_ms": 1.0,
+            }
+        )
+    log.close()
+    files = sorted(tmp_path.glob("audit-*.jsonl"))
+    assert len(files) >= 2
+    assert sum(len(f.read_text().splitlines()) for f in files) == 6
+
+
+def test_hot_reload_switches_snapshot_password_and_data(tmp_path, fixture_published):
+    home = home_with_fixture(tmp_path / "home", fixture_published)
+    with RunningService(home) as running:
+        assert status_of(post(running, envelope()))[1] == "MSG00000"
+        old = running.service.store.get()
+        rows = fixture_rows(password_a="new-password")
+        rows["monthly_amounts"] = [r for r in rows["monthly_amounts"] if r[0] != X]
+        new_id = publish(running.settings.published, rows)
+
+        # the old password no longer works (cached verification keyed on the old hash), the new one does
+        assert post(running, envelope()).status_code == 401
+        assert status_of(post(running, envelope(), auth=(USER_A, "new-password")))[1] == "MSG00100"
+        assert running.service.store.get().refresh_id == new_id
+        # a request that started on the old snapshot can still finish on it
+        assert old.query("SELECT count(*) FROM monthly_amounts WHERE beneficiary_ssin = ?", [X])[0][0] == 8
+        records = running.audit_records()
+        assert records[0]["snapshot_id"] == old.refresh_id and records[-1]["snapshot_id"] == new_id
+
+
+def test_switches_under_load_fail_no_request(tmp_path, fixture_published):
+    home = home_with_fixture(tmp_path / "home", fixture_published)
+    with RunningService(home) as running:
+        stop = threading.Event()
+        results: list[int] = []
+
+        def client() -> None:
+            with httpx.Client(headers=basic(USER_A, PASSWORD_A)) as http:
+                while not stop.is_set():
+                    response = http.post(running.url + AMOUNTS_URL, json=amount_request())
+                    results.append(response.status_code if response.json()["status"]["code"] == "MSG00000" else -1)
+
+        with ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(client) for _ in range(4)]
+            for _ in range(3):
+                publish(running.settings.published, fixture_rows())
+            stop.set()
+            for future in futures:
+                future.result()
+        assert results and set(results) == {200}
+        assert running.service.store.reloads >= 2

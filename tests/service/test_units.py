@@ -1,0 +1,74 @@
+"""Pure parts: period merging/clipping, Basic parsing, the verification cache, hostile XML, `lww serve` options."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from argon2 import PasswordHasher
+
+from service import periods as P
+from service.auth import Authenticator, AuthRefused, parse_basic
+from service.xmlsafe import UnsafeXml, parse
+
+D = dt.date.fromisoformat
+
+
+def test_merge_joins_overlapping_and_adjacent_but_not_gaps():
+    merged = P.merge(
+        [
+            (D("2024-03-01"), D("2024-03-31")),
+            (D("2024-01-01"), D("2024-01-31")),
+            (D("2024-02-01"), D("2024-02-10")),
+            (D("2024-02-05"), D("2024-02-20")),
+        ]
+    )
+    assert merged == [(D("2024-01-01"), D("2024-02-20")), (D("2024-03-01"), D("2024-03-31"))]
+
+
+def test_clip_to_windows():
+    windows = [(D("2024-01-15"), D("2024-01-20")), (D("2024-03-10"), D("2024-12-31"))]
+    assert P.clip([(D("2024-01-01"), D("2024-03-31"))], windows) == [
+        (D("2024-01-15"), D("2024-01-20")),
+        (D("2024-03-10"), D("2024-03-31")),
+    ]
+    assert P.clip([(D("2024-02-01"), D("2024-02-29"))], windows) == []
+    assert P.add_years(D("2024-02-29"), 10) == D("2034-02-28")
+
+
+def test_parse_basic():
+    assert parse_basic("Basic dXNlcjpwYTpzcw==") == ("user", "pa:ss")
+    assert parse_basic("Bearer x") is None and parse_basic("Basic !!!") is None and parse_basic(None) is None
+
+
+def test_cache_is_keyed_on_the_stored_hash_and_expires():
+    hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    now = [0.0]
+    auth = Authenticator(cache_ttl_s=60, clock=lambda: now[0])
+    header = "Basic " + __import__("base64").b64encode(b"u:pw").decode()
+    first = {"u": ("0212345668", hasher.hash("pw"))}
+    assert auth.authenticate(header, "1.2.3.4", first).cbe_number == "0212345668"
+    assert ("u", first["u"][1]) in auth._cache
+    # same password, new hash (next snapshot): the old entry does not match; a changed password fails
+    with pytest.raises(AuthRefused):
+        auth.authenticate(header, "1.2.3.4", {"u": ("0212345668", hasher.hash("other"))})
+    now[0] = 61.0  # expired entries are verified again (and still pass)
+    assert auth.authenticate(header, "1.2.3.4", first).username == "u"
+
+
+def test_hostile_xml_is_refused():
+    with pytest.raises(UnsafeXml):
+        parse(b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
+    with pytest.raises(UnsafeXml):
+        parse('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a><a/>'.encode("utf-16"))
+    with pytest.raises(UnsafeXml):
+        parse(b"")
+    assert parse(b"<a><b>1</b></a>").findtext("b") == "1"
+
+
+def test_serve_refuses_half_tls_options(tmp_path):
+    from lww.cli import main
+
+    assert main(["--home", str(tmp_path), "serve", "--certfile", str(tmp_path / "c.pem")]) == 2
+    with pytest.raises(SystemExit):
+        main(["--home", str(tmp_path), "serve", "--port", "x"])
