@@ -1,0 +1,259 @@
+"""Reference data (CONTRACT §3): ``$LWW_HOME/reference/*.csv`` -> ``raw.ref_*``.
+
+Every present file is read and validated first (exact header, one validator per column, primary keys unique);
+only when all are valid are the tables replaced, all in one transaction. A bad file raises a
+:class:`~kernel.errors.LwwError` naming file, line and column, and the previous reference data stays.
+A missing file leaves its table as it was (the report says so).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingest.rules import cached_ssin_error
+from kernel.codes import REGIONS
+from kernel.errors import LwwError
+from kernel.identifiers import cbe_error
+from kernel.raw_tables import REFERENCE_FILES, Table, create_all
+from kernel.settings import Settings
+
+# argon2 in PHC string format: $argon2id$v=19$m=...,t=...,p=...$salt$hash
+ARGON2_PHC = re.compile(r"\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}")
+ROLES = ("ANALYST", "PARTNER_ANALYST")
+
+Check = Callable[[str], object]  # returns the typed value, or raises ValueError with the reason
+
+
+class _Bad(ValueError):
+    pass
+
+
+def _required(value: str) -> str:
+    if not value.strip():
+        raise _Bad("is empty")
+    return value
+
+
+def _cbe(value: str) -> str:
+    why = cbe_error(value)
+    if why:
+        raise _Bad(why)
+    return value
+
+
+def _ssin(value: str) -> str:
+    why = cached_ssin_error(value)
+    if why:
+        raise _Bad(why)
+    return value
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else _raise()
+    except ValueError:
+        raise _Bad("is not a date YYYY-MM-DD") from None
+
+
+def _raise():
+    raise ValueError
+
+
+def _optional(check: Check) -> Check:
+    return lambda value: None if value == "" else check(value)
+
+
+def _nis(value: str) -> str:
+    if not re.fullmatch(r"\d{5}", value):
+        raise _Bad("a NIS code is 5 digits")
+    return value
+
+
+def _region(value: str) -> str:
+    if value not in REGIONS:
+        raise _Bad(f"must be one of {', '.join(REGIONS)}")
+    return value
+
+
+def _sector(value: str) -> int:
+    if not re.fullmatch(r"\d{1,3}", value):
+        raise _Bad("a CBSS sector code is a number of 1 to 3 digits")
+    return int(value)
+
+
+def _password_hash(value: str) -> str:
+    if not ARGON2_PHC.fullmatch(value):
+        raise _Bad("is not an argon2 hash in PHC format ($argon2id$v=19$m=...); never store a clear password")
+    return value
+
+
+def _operation(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(:\*)?", value):
+        raise _Bad("must be a SOAP operation name, or Service:* for every operation of a service")
+    return value
+
+
+def _legal_context(value: str) -> str:
+    if not value.strip() or len(value) > 64:
+        raise _Bad("a legal context is 1 to 64 characters")
+    return value
+
+
+def _boolean(value: str) -> bool:
+    if value not in ("true", "false"):
+        raise _Bad("must be true or false")
+    return value == "true"
+
+
+def _url(value: str) -> str:
+    if not re.fullmatch(r"https?://\S+", value):
+        raise _Bad("must be an http(s) URL")
+    return value
+
+
+def _role(value: str) -> str:
+    if value not in ROLES:
+        raise _Bad(f"must be one of {', '.join(ROLES)}")
+    return value
+
+
+CHECKS: dict[str, dict[str, Check]] = {
+    "pcsa.csv": {"cbe_number": _cbe, "nis_code": _nis, "name_fr": _required, "name_nl": _required, "region": _region},
+    "institutions.csv": {
+        "cbe_number": _cbe,
+        "name": _required,
+        "sector": _sector,
+        "username": _required,
+        "password_hash": _password_hash,
+    },
+    "authorizations.csv": {
+        "cbe_number": _cbe,
+        "operation": _operation,
+        "legal_context": _legal_context,
+        "deliberation": _optional(str),
+        "valid_from": _date,
+        "valid_to": _optional(_date),
+    },
+    "integrations.csv": {
+        "cbe_number": _cbe,
+        "ssin": _ssin,
+        "quality_code": _required,
+        "begin_date": _date,
+        "end_date": _optional(_date),
+    },
+    "subscriptions.csv": {"cbe_number": _cbe, "with_attestation": _boolean, "endpoint_url": _url},
+    "users.csv": {"username": _required, "password_hash": _password_hash, "role": _role, "cbe_number": _optional(_cbe)},
+}
+UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "institutions.csv": (("cbe_number",), ("username",)),
+}
+PERIODS = {"authorizations.csv": ("valid_from", "valid_to"), "integrations.csv": ("begin_date", "end_date")}
+
+
+@dataclass
+class ReferenceReport:
+    loaded: dict[str, int] = field(default_factory=dict)  # table -> rows
+    missing: list[str] = field(default_factory=list)  # files absent: their tables were kept
+
+
+def _fail(path: Path, line: int, column: str | None, message: str) -> LwwError:
+    where = f"{path}, line {line}" + (f", column {column}" if column else "")
+    return LwwError(f"{where}: {message}; fix the file (the previous reference data is kept)")
+
+
+def read_reference_file(path: Path, table: Table) -> pa.Table:
+    """Read and validate one reference CSV into the table's Arrow schema; raises LwwError on the first error."""
+    checks = CHECKS[path.name]
+    expected = table.column_names
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle, strict=True)
+            header = next(reader, None)
+            if header != expected:
+                raise _fail(
+                    path, 1, None, f"header must be exactly {','.join(expected)} (found {header and ','.join(header)})"
+                )
+            columns: dict[str, list] = {name: [] for name in expected}
+            seen: dict[tuple[str, ...], dict[tuple, int]] = {key: {} for key in _keys(path.name, table)}
+            for row in reader:
+                line = reader.line_num
+                if not row:
+                    continue
+                if len(row) != len(expected):
+                    raise _fail(path, line, None, f"{len(row)} values for {len(expected)} columns")
+                values = {}
+                for name, raw in zip(expected, row, strict=True):
+                    try:
+                        values[name] = checks[name](raw)
+                    except ValueError as bad:
+                        raise _fail(path, line, name, f"value {raw!r} {bad}") from None
+                _check_row(path, line, values)
+                for key, index in seen.items():
+                    value = tuple(values[k] for k in key)
+                    if value in index:
+                        raise _fail(path, line, key[0], f"{value} already on line {index[value]} (must be unique)")
+                    index[value] = line
+                for name in expected:
+                    columns[name].append(values[name])
+    except UnicodeDecodeError as error:
+        raise LwwError(f"{path}: not UTF-8 ({error.reason}); re-save it in UTF-8") from None
+    except csv.Error as error:
+        raise LwwError(f"{path}: not a valid CSV file ({error}); fix the quoting") from None
+    return pa.table(
+        {name: pa.array(columns[name], table.arrow_schema.field(name).type) for name in expected},
+        schema=table.arrow_schema,
+    )
+
+
+def _keys(name: str, table: Table) -> tuple[tuple[str, ...], ...]:
+    return UNIQUE.get(name) or ((table.primary_key,) if table.primary_key else ())
+
+
+def _check_row(path: Path, line: int, values: dict) -> None:
+    period = PERIODS.get(path.name)
+    if period and values[period[1]] is not None and values[period[1]] < values[period[0]]:
+        raise _fail(path, line, period[1], "ends before it begins")
+    if path.name == "users.csv":
+        partner = values["role"] == "PARTNER_ANALYST"
+        if partner and values["cbe_number"] is None:
+            raise _fail(path, line, "cbe_number", "a PARTNER_ANALYST needs the cbe_number of its institution")
+        if not partner and values["cbe_number"] is not None:
+            raise _fail(path, line, "cbe_number", "an ANALYST (SPP IS) has no cbe_number")
+
+
+def load_reference(connection, settings: Settings) -> ReferenceReport:
+    """Validate every reference file present, then replace their tables in one transaction."""
+    report = ReferenceReport()
+    tables: dict[Table, pa.Table] = {}
+    for name, table in REFERENCE_FILES.items():
+        path = settings.reference / name
+        if not path.is_file():
+            report.missing.append(name)
+            continue
+        tables[table] = read_reference_file(path, table)
+    create_all(connection)
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        for table, data in tables.items():
+            connection.execute(f"DELETE FROM {table.qualified}")
+            connection.register("reference_rows", data)
+            try:
+                connection.execute(
+                    f"INSERT INTO {table.qualified} ({', '.join(table.column_names)}) "
+                    f"SELECT {', '.join(table.column_names)} FROM reference_rows"
+                )
+            finally:
+                connection.unregister("reference_rows")
+            report.loaded[table.name] = data.num_rows
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return report

@@ -1,0 +1,335 @@
+"""Business rules of DOMAIN.md / CONTRACT §2, checked vectorised over a staged file joined to what is loaded.
+
+The staged file is a temporary DuckDB table (``stage``: the raw columns plus ``source_line``). Every rule is one
+query returning the offending elements; identifiers (SSIN check digits) are checked with python-stdnum through
+:mod:`kernel.identifiers` on DISTINCT values only, cached across files of a run (a person recurs every month).
+
+Loops in replacement chains: a ``replacesLineId`` must name a line already loaded or *earlier* in the same file,
+and a loaded line never points to a later one, so a chain can only loop on itself (a line replacing itself);
+loops through a duplicated ``lineId`` are refused as duplicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyarrow as pa
+
+from ingest.violations import MAX_VIOLATIONS, Violation
+from kernel.identifiers import ssin_error
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    field: str
+    message: str
+    hint: str
+    sql: str  # selects line_no, source_line, value from the offending staged elements
+
+
+@lru_cache(maxsize=500_000)
+def cached_ssin_error(value: str) -> str | None:
+    return ssin_error(value)
+
+
+_FIRST_EVENTS = """
+    WITH events AS (
+        SELECT right_id, sequence, event_type, ssin, pcsa_cbe_number, line_no FROM stage
+        UNION ALL
+        SELECT r.right_id, r.sequence, r.event_type, r.ssin, r.pcsa_cbe_number, NULL AS line_no
+        FROM raw.right_events r WHERE r.right_id IN (SELECT right_id FROM stage)
+    ),
+    firsts AS (
+        SELECT right_id, arg_min(event_type, sequence) AS event_type, arg_min(ssin, sequence) AS ssin,
+               arg_min(pcsa_cbe_number, sequence) AS pcsa_cbe_number, min(sequence) AS sequence
+        FROM events GROUP BY right_id
+    )
+"""
+
+_TARGETS = """
+    WITH targets AS (
+        SELECT p.line_id, p.ssin, p.pcsa_cbe_number, p.acceptance_date, 0 AS line_no
+        FROM raw.payment_lines p WHERE p.line_id IN (SELECT replaces_line_id FROM stage)
+        UNION ALL
+        SELECT line_id, ssin, pcsa_cbe_number, acceptance_date, line_no FROM stage
+        WHERE line_id IN (SELECT replaces_line_id FROM stage)
+    )
+"""
+
+_FIX = "correct the file at the producer and drop it again, or fix it in quarantine and replay it"
+
+PAYMENT_RULES = (
+    Rule(
+        "period-order",
+        "period/endDate",
+        "the period ends before it begins",
+        _FIX,
+        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM stage WHERE end_date < begin_date",
+    ),
+    Rule(
+        "period-one-month",
+        "period",
+        "the period spans more than one calendar month (one line per month)",
+        _FIX,
+        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM stage "
+        "WHERE end_date >= begin_date AND date_trunc('month', begin_date) <> date_trunc('month', end_date)",
+    ),
+    Rule(
+        "rejection-code-missing",
+        "rejectionCode",
+        "a REJECTED line must carry a rejectionCode",
+        _FIX,
+        "SELECT line_no, source_line, decision FROM stage WHERE decision = 'REJECTED' AND rejection_code IS NULL",
+    ),
+    Rule(
+        "rejection-code-unexpected",
+        "rejectionCode",
+        "an ACCEPTED line must not carry a rejectionCode",
+        _FIX,
+        "SELECT line_no, source_line, rejection_code FROM stage "
+        "WHERE decision = 'ACCEPTED' AND rejection_code IS NOT NULL",
+    ),
+    Rule(
+        "unknown-pcsa",
+        "pcsaCbeNumber",
+        "no CPAS with this CBE number in reference/pcsa.csv",
+        "check the CBE number, or add the CPAS to reference/pcsa.csv first",
+        "SELECT line_no, source_line, pcsa_cbe_number FROM stage "
+        "WHERE pcsa_cbe_number NOT IN (SELECT cbe_number FROM raw.ref_pcsa)",
+    ),
+    Rule(
+        "amount-negative",
+        "amount",
+        "an amount is never negative",
+        _FIX,
+        "SELECT line_no, source_line, CAST(amount AS VARCHAR) FROM stage WHERE amount < 0",
+    ),
+    Rule(
+        "partner-is-beneficiary",
+        "partnerSsin",
+        "the partner is the beneficiary himself",
+        _FIX,
+        "SELECT line_no, source_line, partner_ssin FROM stage WHERE partner_ssin = ssin",
+    ),
+    Rule(
+        "duplicate-line-id",
+        "lineId",
+        "lineId appears more than once in this file",
+        _FIX,
+        "SELECT line_no, source_line, line_id FROM ("
+        "  SELECT *, row_number() OVER (PARTITION BY line_id ORDER BY line_no) AS n FROM stage) WHERE n > 1",
+    ),
+    Rule(
+        "line-id-already-loaded",
+        "lineId",
+        "lineId was already loaded from another file (ids are unique forever)",
+        "a correction is a new line with its own lineId and replacesLineId",
+        "SELECT s.line_no, s.source_line, s.line_id FROM stage s "
+        "WHERE s.line_id IN (SELECT line_id FROM raw.payment_lines)",
+    ),
+    Rule(
+        "replacement-loop",
+        "replacesLineId",
+        "the line replaces itself (a loop)",
+        _FIX,
+        "SELECT line_no, source_line, replaces_line_id FROM stage WHERE replaces_line_id = line_id",
+    ),
+    Rule(
+        "replaces-unknown-line",
+        "replacesLineId",
+        "replacesLineId names no line already loaded nor earlier in this file",
+        _FIX,
+        "SELECT s.line_no, s.source_line, s.replaces_line_id FROM stage s "
+        "WHERE s.replaces_line_id IS NOT NULL AND s.replaces_line_id <> s.line_id "
+        "AND s.replaces_line_id NOT IN (SELECT line_id FROM raw.payment_lines) "
+        "AND NOT EXISTS (SELECT 1 FROM stage e WHERE e.line_id = s.replaces_line_id AND e.line_no < s.line_no)",
+    ),
+    Rule(
+        "replaced-twice-in-file",
+        "replacesLineId",
+        "another line of this file already replaces the same line",
+        _FIX,
+        "SELECT line_no, source_line, replaces_line_id FROM ("
+        "  SELECT *, row_number() OVER (PARTITION BY replaces_line_id ORDER BY line_no) AS n FROM stage"
+        "  WHERE replaces_line_id IS NOT NULL) WHERE n > 1",
+    ),
+    Rule(
+        "already-replaced",
+        "replacesLineId",
+        "that line was already replaced by a loaded line",
+        _FIX,
+        "SELECT s.line_no, s.source_line, s.replaces_line_id FROM stage s "
+        "WHERE s.replaces_line_id IN (SELECT replaces_line_id FROM raw.payment_lines "
+        "                             WHERE replaces_line_id IS NOT NULL)",
+    ),
+    Rule(
+        "replacement-changes-person",
+        "ssin",
+        "a replacement must keep the person of the line it replaces",
+        _FIX,
+        _TARGETS + "SELECT s.line_no, s.source_line, t.ssin || ' -> ' || s.ssin FROM stage s "
+        "JOIN targets t ON t.line_id = s.replaces_line_id AND t.line_no < s.line_no WHERE t.ssin <> s.ssin",
+    ),
+    Rule(
+        "replacement-changes-pcsa",
+        "pcsaCbeNumber",
+        "a replacement must keep the CPAS of the line it replaces",
+        _FIX,
+        _TARGETS + "SELECT s.line_no, s.source_line, t.pcsa_cbe_number || ' -> ' || s.pcsa_cbe_number "
+        "FROM stage s JOIN targets t ON t.line_id = s.replaces_line_id AND t.line_no < s.line_no "
+        "WHERE t.pcsa_cbe_number <> s.pcsa_cbe_number",
+    ),
+    Rule(
+        "replacement-accepted-before",
+        "acceptanceDate",
+        "a replacement cannot be decided before the line it replaces",
+        _FIX,
+        _TARGETS + "SELECT s.line_no, s.source_line, t.acceptance_date || ' -> ' || s.acceptance_date "
+        "FROM stage s JOIN targets t ON t.line_id = s.replaces_line_id AND t.line_no < s.line_no "
+        "WHERE s.acceptance_date < t.acceptance_date",
+    ),
+)
+
+RIGHT_RULES = (
+    Rule(
+        "application-after-decision",
+        "decisionDate",
+        "the decision precedes the application",
+        _FIX,
+        "SELECT line_no, source_line, application_date || ' > ' || decision_date FROM stage "
+        "WHERE application_date > decision_date",
+    ),
+    Rule(
+        "decision-after-registration",
+        "registrationDate",
+        "the registration precedes the decision",
+        _FIX,
+        "SELECT line_no, source_line, decision_date || ' > ' || registration_date FROM stage "
+        "WHERE decision_date > registration_date",
+    ),
+    Rule(
+        "period-order",
+        "period/endDate",
+        "the period ends before it begins",
+        _FIX,
+        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM stage WHERE end_date < begin_date",
+    ),
+    Rule(
+        "duplicate-event-id",
+        "eventId",
+        "eventId appears more than once in this file",
+        _FIX,
+        "SELECT line_no, source_line, event_id FROM ("
+        "  SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY line_no) AS n FROM stage) WHERE n > 1",
+    ),
+    Rule(
+        "event-id-already-loaded",
+        "eventId",
+        "eventId was already loaded from another file",
+        _FIX,
+        "SELECT line_no, source_line, event_id FROM stage WHERE event_id IN (SELECT event_id FROM raw.right_events)",
+    ),
+    Rule(
+        "duplicate-sequence",
+        "sequence",
+        "(rightId, sequence) appears more than once in this file",
+        _FIX,
+        "SELECT line_no, source_line, right_id || '#' || sequence FROM ("
+        "  SELECT *, row_number() OVER (PARTITION BY right_id, sequence ORDER BY line_no) AS n FROM stage)"
+        " WHERE n > 1",
+    ),
+    Rule(
+        "sequence-already-loaded",
+        "sequence",
+        "(rightId, sequence) was already loaded from another file",
+        _FIX,
+        "SELECT s.line_no, s.source_line, s.right_id || '#' || s.sequence FROM stage s "
+        "WHERE EXISTS (SELECT 1 FROM raw.right_events r WHERE r.right_id = s.right_id AND r.sequence = s.sequence)",
+    ),
+    Rule(
+        "first-event-not-create",
+        "eventType",
+        "the first event of a right must be a CREATE",
+        _FIX,
+        _FIRST_EVENTS + "SELECT s.line_no, s.source_line, s.right_id || ': ' || f.event_type FROM stage s "
+        "JOIN firsts f ON f.right_id = s.right_id AND f.sequence = s.sequence WHERE f.event_type <> 'CREATE'",
+    ),
+    Rule(
+        "event-changes-person",
+        "ssin",
+        "a MODIFY or CANCEL must keep the person of the right",
+        _FIX,
+        _FIRST_EVENTS + "SELECT s.line_no, s.source_line, f.ssin || ' -> ' || s.ssin FROM stage s "
+        "JOIN firsts f ON f.right_id = s.right_id WHERE s.sequence > f.sequence AND s.ssin <> f.ssin",
+    ),
+    Rule(
+        "event-changes-pcsa",
+        "pcsaCbeNumber",
+        "a MODIFY or CANCEL must keep the CPAS of the right",
+        _FIX,
+        _FIRST_EVENTS + "SELECT s.line_no, s.source_line, f.pcsa_cbe_number || ' -> ' || s.pcsa_cbe_number "
+        "FROM stage s JOIN firsts f ON f.right_id = s.right_id "
+        "WHERE s.sequence > f.sequence AND s.pcsa_cbe_number <> f.pcsa_cbe_number",
+    ),
+    Rule(
+        "unknown-pcsa",
+        "pcsaCbeNumber",
+        "no CPAS with this CBE number in reference/pcsa.csv",
+        "check the CBE number, or add the CPAS to reference/pcsa.csv first",
+        "SELECT line_no, source_line, pcsa_cbe_number FROM stage "
+        "WHERE pcsa_cbe_number NOT IN (SELECT cbe_number FROM raw.ref_pcsa)",
+    ),
+)
+
+RULES = {"payments": PAYMENT_RULES, "rights": RIGHT_RULES}
+SSIN_FIELDS = {"payments": (("ssin", "ssin"), ("partner_ssin", "partnerSsin")), "rights": (("ssin", "ssin"),)}
+
+
+def check_staged(connection, kind: str) -> tuple[list[Violation], int]:
+    """Every business-rule violation of the staged file (capped at MAX_VIOLATIONS), and their total count."""
+    violations: list[Violation] = []
+    total = 0
+    for column, field in SSIN_FIELDS[kind]:
+        values = [
+            row[0]
+            for row in connection.execute(f"SELECT DISTINCT {column} FROM stage WHERE {column} IS NOT NULL").fetchall()
+        ]
+        bad = {value: why for value in values if (why := cached_ssin_error(value)) is not None}
+        if not bad:
+            continue
+        connection.register("bad_ssins", pa.table({"value": list(bad), "why": list(bad.values())}))
+        try:
+            rows = connection.execute(
+                f"SELECT s.line_no, s.source_line, s.{column}, b.why, count(*) OVER () FROM stage s "
+                f"JOIN bad_ssins b ON b.value = s.{column} ORDER BY s.line_no LIMIT {MAX_VIOLATIONS}"
+            ).fetchall()
+        finally:
+            connection.unregister("bad_ssins")
+        total += rows[0][4] if rows else 0
+        violations.extend(
+            Violation("invalid-ssin", why, field, value, line_no, source_line, "correct the national number")
+            for line_no, source_line, value, why, _ in rows
+        )
+    for rule in RULES[kind]:
+        rows = connection.execute(
+            f"SELECT *, count(*) OVER () FROM ({rule.sql}) ORDER BY 1 LIMIT {MAX_VIOLATIONS}"
+        ).fetchall()
+        if not rows:
+            continue
+        total += rows[0][3]
+        violations.extend(
+            Violation(
+                rule.name,
+                rule.message,
+                rule.field,
+                None if value is None else str(value),
+                line_no,
+                source_line,
+                rule.hint,
+            )
+            for line_no, source_line, value, _ in rows
+        )
+    violations.sort(key=lambda v: (v.line_no or 0, v.rule))
+    return violations[:MAX_VIOLATIONS], total
