@@ -108,17 +108,21 @@ class UpstreamFile:
     discards whatever batches it got, since a file is loaded whole or not at all.
     """
 
-    def __init__(self, path: Path, header: Header, limits: Limits, batch_rows: int = BATCH_ROWS) -> None:
+    def __init__(self, path: Path, header: Header, limits: Limits, batch_rows: int | None = None) -> None:
         self.path = path
         self.header = header
         self.kind = header.kind
         self.limits = limits
-        self.batch_rows = batch_rows
+        self.batch_rows = batch_rows or BATCH_ROWS
         self.rows = 0
 
     @classmethod
     def open(
-        cls, path: Path, limits: Limits | None = None, expected_kind: str | None = None, batch_rows: int = BATCH_ROWS
+        cls,
+        path: Path,
+        limits: Limits | None = None,
+        expected_kind: str | None = None,
+        batch_rows: int | None = None,
     ) -> UpstreamFile:
         limits = limits or Limits()
         return cls(path, read_header(path, limits, expected_kind), limits, batch_rows)
@@ -140,12 +144,12 @@ class UpstreamFile:
                 nodes = list(element.iter())
                 layout = layouts.get(tuple([n.tag for n in nodes]))
                 if layout is None:
-                    structure_broken = True  # the diagnostic pass names it precisely
-                elif not structure_broken:
-                    texts = [n.text or "" for n in nodes]
-                    texts.append(None)
-                    rows.append(layout.pick(texts))
-                    lines.append(element.sourceline)
+                    structure_broken = True  # stop reading: the diagnostic pass names it precisely
+                    break
+                texts = [n.text or "" for n in nodes]
+                texts.append(None)
+                rows.append(layout.pick(texts))
+                lines.append(element.sourceline)
                 del nodes  # proxies of cleared children would be kept alive (and copied) by lxml
                 element.clear()
                 parent = element.getparent()
@@ -158,11 +162,10 @@ class UpstreamFile:
                     rows, lines = [], []
                     if batch is not None and not violations:
                         yield batch
-        except etree.XMLSyntaxError as error:
-            if _is_validation_error(error):
-                structure_broken = True
-            else:
-                raise parse_error(self.path, error, self.limits) from None
+        except etree.XMLSyntaxError:
+            # malformed or invalid: with a schema attached lxml's message and error log cannot tell which (nor
+            # where), so the diagnostic pass, without schema, decides and names the line
+            structure_broken = True
         finally:
             del context
         if structure_broken:
@@ -242,6 +245,19 @@ class UpstreamFile:
                     add(_structure(f"unexpected element {element.tag} under the root", element, None, kind))
                 else:
                     position += 1
+                    depth = 1 + max(sum(1 for _ in node.iterancestors()) for node in element.iter())
+                    if depth > self.limits.max_depth:
+                        add(
+                            Violation(
+                                rule="max-depth",
+                                message=f"element nested {depth} levels deep, above the limit of "
+                                f"{self.limits.max_depth}",
+                                line_no=position,
+                                source_line=element.sourceline,
+                                hint="upstream elements are at most 4 levels deep; fix the producer",
+                            )
+                        )
+                        break
                     if not kind.schema.validate(element):
                         for entry in kind.schema.error_log:
                             add(_structure(entry.message, element, position, kind, entry.line))
@@ -252,8 +268,7 @@ class UpstreamFile:
                     del parent[0]
         except etree.XMLSyntaxError as error:
             rejected = parse_error(self.path, error, self.limits)
-            for violation in rejected.violations:
-                add(violation)
+            return FileRejected(rejected.category, rejected.violations + violations[: MAX_VIOLATIONS - 1])
         if not violations:
             add(_structure("the file does not follow the XSD (no line could be named)", None, None, kind))
         return FileRejected("schema", violations, total)
@@ -277,8 +292,3 @@ def _structure(message: str, element, position: int | None, kind: Kind | None, l
         source_line=line or (element.sourceline if element is not None else None),
         hint="make the element follow the upstream XSD (ingest/xsd/): order, names, namespace, no extra content",
     )
-
-
-def _is_validation_error(error: etree.XMLSyntaxError) -> bool:
-    entries = list(error.error_log)
-    return bool(entries) and entries[-1].domain == etree.ErrorDomains.SCHEMASV

@@ -9,9 +9,10 @@ file or calling the network), an external DTD, a huge or absurdly nested documen
 - the parser itself never loads a DTD, never resolves entities, never touches the network, keeps libxml2's
   limits (``huge_tree=False``: text nodes and depth bounded), and the file must be UTF-8 (as the contract says), so
   the byte scan cannot be dodged by another encoding;
-- the nesting depth is bounded: every ``<line>``/``<event>`` must have the schema's exact shape (depth 4), so a
-  deeper subtree is refused at its first element; anything deeper than ``Limits.max_depth`` elsewhere is stopped
-  by the parser (libxml2 refuses more than 256 levels without ``huge_tree``) and named in the reason.
+- the nesting depth is bounded: every ``<line>``/``<event>`` must have the schema's exact shape (depth 4), so
+  reading stops at the first item of another shape, and the diagnostic pass names an item deeper than
+  ``Limits.max_depth``; nesting outside the items is stopped by the parser itself (libxml2 refuses more than 256
+  levels without ``huge_tree``) and named in the reason.
 """
 
 from __future__ import annotations
@@ -106,8 +107,9 @@ def parser_options() -> dict[str, object]:
 
 def parse_error(path: Path, error: etree.XMLSyntaxError, limits: Limits) -> FileRejected:
     """A libxml2 error as a violation; depth and entity errors are named as hostile, the rest as malformed."""
-    message = str(error.msg if hasattr(error, "msg") and error.msg else error)
-    line = error.lineno if error.lineno else None
+    # only ever called for parses without a schema attached: with one, lxml's message and log are unreliable
+    message = str(error.msg or error)
+    line = error.lineno or None
     lowered = message.lower()
     if "depth" in lowered:
         return FileRejected(
@@ -115,7 +117,7 @@ def parse_error(path: Path, error: etree.XMLSyntaxError, limits: Limits) -> File
             [
                 Violation(
                     rule="max-depth",
-                    message=f"document nested deeper than allowed ({limits.max_depth} levels): {message}",
+                    message=f"document nested deeper than the parser allows (256 levels): {message}",
                     source_line=line,
                     hint="upstream elements are at most 4 levels deep; fix the producer",
                 )
