@@ -34,12 +34,12 @@ columns[3].metric(
 
 if not daily.empty:
     st.subheader("Requests per day")
-    st.altair_chart(charts.daily(daily, ["requests", "refusals"]))
+    charts.draw(charts.daily(daily, ["requests", "refusals"]))
 
 st.subheader("Per institution and operation")
 if not per_institution.empty:
     totals = per_institution.groupby("institution", as_index=False)["requests"].sum()
-    st.altair_chart(charts.bars(totals, "institution", "requests", height=40 + 24 * len(totals)))
+    charts.draw(charts.bars(totals, "institution", "requests", height=40 + 24 * len(totals)))
 tables.show(per_institution, name="consultations-per-institution")
 
 left, right = st.columns(2)

@@ -28,12 +28,12 @@ if selection.pcsa:
         left, right = st.columns(2)
         with left:
             st.markdown("**Amount per month**")
-            st.altair_chart(charts.monthly(monthly, "amount", "pcsa_name", kind="line"))
+            charts.draw(charts.monthly(monthly, "amount", "pcsa_name", kind="line"))
         with right:
             st.markdown("**Average per beneficiary-month**")
-            st.altair_chart(charts.monthly(monthly, "avg_amount", "pcsa_name", kind="line"))
+            charts.draw(charts.monthly(monthly, "avg_amount", "pcsa_name", kind="line"))
         st.markdown("**Beneficiaries per month**")
-        st.altair_chart(charts.monthly(monthly, "beneficiaries", "pcsa_name", kind="line", height=240))
+        charts.draw(charts.monthly(monthly, "beneficiaries", "pcsa_name", kind="line", height=240))
 else:
     st.info("Choose one or more CPAS in the sidebar to follow or compare them month by month.")
 
@@ -47,5 +47,5 @@ if user.is_partner:
     ranking = privacy.suppress(ranking, RANKING_COUNTS, RANKING_LINKED)
 if not ranking.empty:
     top = ranking.head(20)
-    st.altair_chart(charts.bars(top, "pcsa_name", "amount", height=max(160, 22 * len(top))))
+    charts.draw(charts.bars(top, "pcsa_name", "amount", height=max(160, 22 * len(top))))
 tables.show(ranking, name="cpas-ranking", height=420)

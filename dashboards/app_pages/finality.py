@@ -27,14 +27,14 @@ for column, status in zip(columns, ("FINAL", "CONSOLIDATING", "PROVISIONAL"), st
         continue
     amount = of_status["amount"].sum()
     share = f"{amount / total:.1%} of the period" if total else None
-    column.metric(status.capitalize(), tables.euros(amount), delta=share, delta_color="off")
+    column.metric(status.capitalize(), tables.euros(amount), delta=share, delta_color="off", delta_arrow="off")
 by_status = privacy.suppress(raw, ["beneficiaries"], ["amount", "rows", "share"]) if user.is_partner else raw
 
 if by_status.empty:
     st.info("No amounts for this selection.")
 else:
     st.subheader("Amount per month by finality")
-    st.altair_chart(charts.monthly(by_status, "amount", "finality_status"))
+    charts.draw(charts.monthly(by_status, "amount", "finality_status"))
     tables.show(by_status, name="finality-by-month")
 
 st.subheader("Convergence over the refreshes")
@@ -46,7 +46,7 @@ if history.empty:
     st.info("No history yet: it grows with each refresh.")
 else:
     recent = sorted(history["month"].unique())[-12:]
-    st.altair_chart(charts.convergence(history[history["month"].isin(recent)]))
+    charts.draw(charts.convergence(history[history["month"].isin(recent)]))
 revisions = amounts.revisions(ref, selection)
 if user.is_partner:
     revisions = privacy.suppress(revisions, ["rows"], ["first_amount", "latest_amount", "revision", "revision_share"])

@@ -23,6 +23,7 @@ columns[1].metric(
     "suppressed" if hidden else tables.euros(total["final_amount"]),
     delta=None if hidden or final_share is None else f"{final_share:.1%} final",
     delta_color="off",
+    delta_arrow="off",
     help="Amounts of months whose finality status is FINAL (see the Finality page for the rest).",
 )
 columns[2].metric(
@@ -55,10 +56,10 @@ else:
     left, right = st.columns(2)
     with left:
         st.subheader("Amount per month")
-        st.altair_chart(charts.monthly(monthly, "amount", dimension))
+        charts.draw(charts.monthly(monthly, "amount", dimension))
     with right:
         st.subheader("Beneficiaries per month")
-        st.altair_chart(charts.monthly(monthly, "beneficiaries", dimension, kind="line"))
+        charts.draw(charts.monthly(monthly, "beneficiaries", dimension, kind="line"))
     tables.show(monthly, name=f"overview-by-{dimension}")
 
 st.subheader("Year on year")
@@ -79,5 +80,5 @@ if not yoy.empty:
             .assign(series="A year before"),
         ]
     )
-    st.altair_chart(charts.monthly(long, "amount", "series", kind="line", height=260))
+    charts.draw(charts.monthly(long, "amount", "series", kind="line", height=260))
 tables.show(yoy, name="overview-year-on-year")

@@ -49,7 +49,7 @@ if ssin:
     last = beneficiary.loc[beneficiary["is_last_indemnified_month"].fillna(False).astype(bool), "month"]
     columns[2].metric("Last indemnified month", f"{last.iloc[0]:%B %Y}" if not last.empty else "–")
     if not beneficiary.empty:
-        st.altair_chart(charts.monthly(beneficiary, "amount", "allowance_type", height=240))
+        charts.draw(charts.monthly(beneficiary, "amount", "allowance_type", height=240))
         st.markdown("**As beneficiary**")
         tables.show(beneficiary, name=f"person-{ssin}-as-beneficiary")
     if not partner.empty:

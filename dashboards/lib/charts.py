@@ -10,10 +10,27 @@ import decimal
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
-from dashboards.lib.labels import label_codes, title
+from dashboards.lib.labels import FINALITY_LABELS, label_codes, title
 
 EUR_FORMAT = ",.2f"
+# Final reads as settled (green), consolidating as waiting (amber), provisional as still moving (grey).
+FINALITY_SCALE = alt.Scale(
+    domain=[FINALITY_LABELS[s] for s in ("FINAL", "CONSOLIDATING", "PROVISIONAL")],
+    range=["#2e7d32", "#f9a825", "#9e9e9e"],
+)
+
+
+def draw(chart: alt.Chart) -> None:
+    """Show a chart across the width of its column, in the app's theme."""
+    st.altair_chart(chart, width="stretch")
+
+
+def _color(column: str) -> alt.Color:
+    if column == "finality_status":
+        return alt.Color(f"{title(column)}:N", title=title(column), scale=FINALITY_SCALE, sort=FINALITY_SCALE.domain)
+    return alt.Color(f"{title(column)}:N", title=title(column))
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -32,7 +49,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _value_axis(column: str) -> alt.Axis:
-    return alt.Axis(format=EUR_FORMAT if "(EUR)" in title(column) else ",d", title=title(column))
+    return alt.Axis(format=",.0f" if "(EUR)" in title(column) else ",d", title=title(column))
 
 
 def monthly(
@@ -47,12 +64,16 @@ def monthly(
     data = _plain(frame)
     mark = alt.Chart(data).mark_bar() if kind == "bar" else alt.Chart(data).mark_line(point=True)
     tooltip = [alt.Tooltip(f"{title('month')}:T", format="%B %Y")]
+    # Bars on an ordinal month axis (one band per month); lines on a time axis.
+    month_type = "O" if kind == "bar" else "T"
     encoding: dict[str, object] = {
-        "x": alt.X(f"yearmonth({title('month')}):T", title="Month", axis=alt.Axis(format="%b %Y")),
+        "x": alt.X(
+            f"yearmonth({title('month')}):{month_type}", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-45)
+        ),
         "y": alt.Y(f"{title(value)}:Q", axis=_value_axis(value), stack=True if kind == "bar" else None),
     }
     if color is not None:
-        encoding["color"] = alt.Color(f"{title(color)}:N", title=title(color))
+        encoding["color"] = _color(color)
         tooltip.append(alt.Tooltip(f"{title(color)}:N"))
     tooltip.append(alt.Tooltip(f"{title(value)}:Q", format=EUR_FORMAT if "(EUR)" in title(value) else ",d"))
     encoding["tooltip"] = tooltip
@@ -72,7 +93,7 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, color: str | None = 
         ],
     }
     if color is not None:
-        encoding["color"] = alt.Color(f"{title(color)}:N", title=title(color))
+        encoding["color"] = _color(color)
     return alt.Chart(data).mark_bar().encode(**encoding).properties(height=height)
 
 

@@ -17,8 +17,8 @@ from kernel.settings import settings
 
 _ROWS = """
     SELECT month, pcsa_cbe_number, allowance_type, household_category, {other} AS {other_name}, amount,
-           array_to_string(list_transform(grant_periods,
-               g -> strftime(g.begin_date, '%Y-%m-%d') || ' – ' || strftime(g.end_date, '%Y-%m-%d')), ', ')
+           array_to_string(list_transform(grant_periods, lambda g:
+               strftime(g.begin_date, '%Y-%m-%d') || ' – ' || strftime(g.end_date, '%Y-%m-%d')), ', ')
                AS grant_periods,
            covers_whole_period, finality_status, is_last_indemnified_month
     FROM {table} WHERE {person} = ? ORDER BY month, pcsa_cbe_number, allowance_type, household_category

@@ -54,11 +54,14 @@ def filters(ref: SnapshotRef) -> Filters:
     state = st.session_state
 
     period = state.get(PERIOD_KEY)
-    if not (isinstance(period, tuple) and len(period) == 2 and all(m in months for m in period)):
+    if isinstance(period, tuple | list) and len(period) == 2 and all(m in months for m in period):
+        default = (period[0], period[1])
+    else:
+        state.pop(PERIOD_KEY, None)  # options changed (another snapshot): start again from `default`
         if previous is not None and previous.month_from in months and previous.month_to in months:
-            state[PERIOD_KEY] = (previous.month_from, previous.month_to)
+            default = (previous.month_from, previous.month_to)
         else:
-            state[PERIOD_KEY] = (months[max(0, len(months) - DEFAULT_MONTHS)], months[-1])
+            default = (months[max(0, len(months) - DEFAULT_MONTHS)], months[-1])
     if REGIONS_KEY not in state:
         state[REGIONS_KEY] = list(previous.regions) if previous else []
     if ALLOWANCES_KEY not in state:
@@ -66,8 +69,9 @@ def filters(ref: SnapshotRef) -> Filters:
 
     st.sidebar.subheader("Filters")
     if len(months) > 1:
+        # `value` also tells Streamlit this is a range slider (two handles), not a single month.
         period = st.sidebar.select_slider(
-            "Period (benefit months)", options=months, key=PERIOD_KEY, format_func=_month_label
+            "Period (benefit months)", options=months, value=default, key=PERIOD_KEY, format_func=_month_label
         )
     else:
         period = (months[0], months[0])

@@ -23,7 +23,7 @@ def _column_config(frame: pd.DataFrame) -> dict[str, object]:
     config: dict[str, object] = {}
     for column in frame.columns:
         if "(EUR)" in column:
-            config[column] = st.column_config.NumberColumn(column, format="€ %.2f")
+            config[column] = st.column_config.NumberColumn(column, format="euro")
         elif column in _PERCENT_COLUMNS:
             config[column] = st.column_config.NumberColumn(column, format="percent")
         elif column in ("Month",):
