@@ -1,7 +1,5 @@
 """Python asset checks: each records its threshold and the observed value. The blocking one stops publication."""
 
-from __future__ import annotations
-
 import datetime as dt
 import os
 

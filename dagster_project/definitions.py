@@ -1,7 +1,5 @@
 """The Dagster code location of the warehouse."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from dagster_project.assets.dbt import dbt_resource, make_dbt_assets

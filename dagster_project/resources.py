@@ -1,7 +1,5 @@
 """Resources: where the home is, and the one way to write the warehouse (lock, connect, raw tables)."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 

@@ -46,14 +46,14 @@ def run_refresh(
     home: Settings, reference_date: dt.date, *, allow_earlier: bool = False, instance: dg.DagsterInstance | None = None
 ) -> RefreshOutcome:
     """Ingest → dbt build → checks → publish, once, in this process. Never raises for a failed step."""
-    import ingest
     from dagster_project.definitions import build_definitions
+    from dagster_project.sensors import pending_months
 
     home.ensure()
     prepare_dagster_home(home)
     started = dt.datetime.now(dt.UTC)
     before = snapshots.current_id(home.published)
-    months = sorted({f.reporting_month for f in ingest.pending_files(home)}) or [reference_date.replace(day=1)]
+    months = pending_months(home) or [reference_date.replace(day=1)]
     job = build_definitions(str(home.home)).resolve_job_def("refresh")
     result = job.execute_in_process(
         instance=instance or dg.DagsterInstance.get(),

@@ -1,6 +1,6 @@
 """The monthly refresh on the first Saturday of every month, R = that day (Europe/Brussels)."""
 
-from __future__ import annotations
+import datetime as dt
 
 import dagster as dg
 
@@ -26,7 +26,12 @@ from dagster_project.sensors import pending_months
 )
 def first_saturday_refresh(context: dg.ScheduleEvaluationContext, warehouse: Warehouse):
     day = context.scheduled_execution_time.date()
+    return tick_request(day, pending_months(warehouse.settings) if is_first_saturday(day) else [])
+
+
+def tick_request(day: dt.date, pending: list[dt.date]) -> dg.RunRequest | dg.SkipReason:
+    """What a Saturday tick does (pure): a refresh with R = ``day`` on the first Saturday, else nothing."""
     if not is_first_saturday(day):
         return dg.SkipReason(f"{day} is a Saturday, but not the first of its month")
-    months = pending_months(warehouse.settings) or [day.replace(day=1)]
+    months = pending or [day.replace(day=1)]
     return dg.RunRequest(run_key=f"first-saturday-{day}", tags={**run_tags(day), **partition_range_tags(months)})

@@ -1,8 +1,6 @@
 """Sensors: a refresh when new upstream or reference files land (keyed on their hashes, so rights are
 consultable within a day of registration), and a run-failure sensor that leaves a trace operators see."""
 
-from __future__ import annotations
-
 import datetime as dt
 import hashlib
 import json
@@ -37,9 +35,10 @@ def fingerprints(home: Settings, previous: dict[str, list]) -> dict[str, list]:
 
 
 def pending_months(home: Settings) -> list[dt.date]:
+    """Reporting months of the files waiting in the inbox (a file with an unreadable header has none)."""
     import ingest
 
-    return sorted({f.reporting_month for f in ingest.pending_files(home)})
+    return sorted({f.reporting_month for f in ingest.pending_files(home) if f.reporting_month})
 
 
 @dg.sensor(

@@ -2,8 +2,6 @@
 dbt tests surfacing as asset checks. The project and its manifest come from a cached factory, so unrelated code
 never parses dbt at import time."""
 
-from __future__ import annotations
-
 import json
 import os
 import subprocess

@@ -4,8 +4,6 @@ They call the plain Python API of ``ingest``; all the rules (schema, business ru
 there. These assets add what orchestration owns: which reporting months a run covers, the lock, metadata.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 
 import dagster as dg
@@ -36,9 +34,11 @@ def reference_data(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     import ingest
 
     with warehouse.writer() as connection:
-        counts = ingest.load_reference(connection, warehouse.settings)
-    context.log.info(f"reference data loaded: {counts}")
-    return dg.MaterializeResult(metadata={f"rows_{name}": n for name, n in counts.items()})
+        report = ingest.load_reference(connection, warehouse.settings)
+    context.log.info(f"reference data loaded: {report.loaded}; absent (kept as they were): {report.missing}")
+    return dg.MaterializeResult(
+        metadata={**{f"rows_{name}": n for name, n in report.loaded.items()}, "files_absent": len(report.missing)}
+    )
 
 
 def _months_of(context: dg.AssetExecutionContext) -> set[dt.date]:
@@ -91,33 +91,31 @@ def upstream_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
 
     home = warehouse.settings
     months = _months_of(context)
-    files = [f for f in ingest.pending_files(home) if f.reporting_month in months]
+    # A file whose header cannot be read has no month: every run takes it, so it is quarantined at once.
+    files = [f for f in ingest.pending_files(home) if f.reporting_month in months or f.reporting_month is None]
     with warehouse.writer() as connection:
         report = ingest.ingest_files(connection, home, files)
-    quarantined = len(report.quarantined)
+    quarantined = report.quarantined
     context.log.info(report.summary())
     common = {
-        "files_loaded": report.files_loaded,
-        "files_skipped": report.files_skipped,
-        "files_quarantined": quarantined,
+        "files_loaded": len(report.loaded),
+        "files_skipped": len(report.skipped),
+        "files_quarantined": len(quarantined),
         "seconds": round(report.seconds, 3),
     }
-    yield dg.MaterializeResult(
-        asset_key=PAYMENT_LINES, metadata={**common, "lines": report.lines_by_kind.get("payments", 0)}
-    )
-    yield dg.MaterializeResult(
-        asset_key=RIGHT_EVENTS, metadata={**common, "events": report.lines_by_kind.get("rights", 0)}
-    )
+    rows = {kind: sum(o.rows for o in report.loaded if o.kind == kind) for kind in ("payments", "rights")}
+    yield dg.MaterializeResult(asset_key=PAYMENT_LINES, metadata={**common, "lines": rows["payments"]})
+    yield dg.MaterializeResult(asset_key=RIGHT_EVENTS, metadata={**common, "events": rows["rights"]})
     yield dg.MaterializeResult(asset_key=INGEST_LEDGER, metadata=common)
     yield dg.AssetCheckResult(
         asset_key=INGEST_LEDGER,
         check_name="no_file_quarantined",
-        passed=quarantined == 0,
+        passed=not quarantined,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "threshold": 0,
-            "observed": quarantined,
-            "files": dg.MetadataValue.md("\n".join(f"- {q}" for q in report.quarantined) or "none"),
+            "observed": len(quarantined),
+            "files": dg.MetadataValue.md("\n".join(f"- {q.name}: {q.reason}" for q in quarantined) or "none"),
         },
     )
 
@@ -134,5 +132,7 @@ def audit_log(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
     import ingest
 
     with warehouse.writer() as connection:
-        added = ingest.load_audit(connection, warehouse.settings)
-    return dg.MaterializeResult(metadata={"records_added": added})
+        report = ingest.load_audit(connection, warehouse.settings)
+    return dg.MaterializeResult(
+        metadata={"files": report.files, "records_read": report.read, "records_added": report.inserted}
+    )

@@ -1,7 +1,5 @@
 """Publication: a new read-only snapshot of the marts, verified, then CURRENT switched atomically."""
 
-from __future__ import annotations
-
 import dagster as dg
 import duckdb
 
