@@ -99,7 +99,7 @@ def load_audit(connection, settings: Settings) -> AuditReport:
     names = ", ".join(FIELDS)
     connection.execute("BEGIN TRANSACTION")
     try:
-        before = connection.execute(f"SELECT count(*) FROM {AUDIT_LOG.qualified}").fetchone()[0]
+        before = connection.execute(f"SELECT count(*) FROM {AUDIT_LOG.qualified}").fetchall()[0][0]
         connection.register("audit_rows", pa.concat_tables(tables))
         try:
             connection.execute(
@@ -109,7 +109,7 @@ def load_audit(connection, settings: Settings) -> AuditReport:
             )
         finally:
             connection.unregister("audit_rows")
-        after = connection.execute(f"SELECT count(*) FROM {AUDIT_LOG.qualified}").fetchone()[0]
+        after = connection.execute(f"SELECT count(*) FROM {AUDIT_LOG.qualified}").fetchall()[0][0]
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

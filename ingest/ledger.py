@@ -37,10 +37,10 @@ class LedgerEntry:
 
 
 def ledger_entry(connection, file_id: str) -> LedgerEntry | None:
-    row = connection.execute(
+    rows = connection.execute(  # fetchall: DuckDB keeps a half-read result open and blocks the connection
         f"SELECT file_id, kind, file_name, sha256, rows FROM {LOADED_FILES.qualified} WHERE file_id = ?", [file_id]
-    ).fetchone()
-    return None if row is None else LedgerEntry(*row)
+    ).fetchall()
+    return LedgerEntry(*rows[0]) if rows else None
 
 
 def record_loaded(
@@ -91,11 +91,11 @@ def record_quarantined(
 
 
 def quarantined_kind(connection, file_name: str) -> str | None:
-    row = connection.execute(
+    rows = connection.execute(
         f"SELECT kind FROM {QUARANTINED_FILES.qualified} WHERE file_name = ? ORDER BY quarantined_at DESC LIMIT 1",
         [file_name],
-    ).fetchone()
-    return None if row is None else row[0]
+    ).fetchall()
+    return rows[0][0] if rows else None
 
 
 def mark_released(connection, file_name: str) -> int:

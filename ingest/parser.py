@@ -114,6 +114,7 @@ class UpstreamFile:
         self.kind = header.kind
         self.limits = limits
         self.batch_rows = batch_rows or BATCH_ROWS
+        self.schema = output_schema(self.kind)
         self.rows = 0
 
     @classmethod
@@ -188,6 +189,7 @@ class UpstreamFile:
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in kind.fields]
         found: list[Violation] = []
         arrays: dict[str, pa.Array] = {}
+        schema = self.schema
         for field, values in zip(kind.fields, columns, strict=True):
             text = pa.array(values, pa.string())
             ok = field.value_type.check(text)
@@ -206,14 +208,13 @@ class UpstreamFile:
                     )
                 continue
             if not found:
-                arrays[field.column] = field.value_type.convert(text, kind.table.arrow_schema.field(field.column).type)
+                arrays[field.column] = field.value_type.convert(text, schema.field(field.column).type)
         if found:
             found.sort(key=lambda v: v.line_no or 0)
             return None, found
         arrays["file_id"] = pa.array([self.header.file_id] * count, pa.string())
         arrays["line_no"] = pa.array(range(first, first + count), pa.int32())
         arrays[SOURCE_LINE] = pa.array(lines, pa.int32())
-        schema = output_schema(kind)
         ordered = [arrays[name].cast(f.type) for name, f in zip(schema.names, schema, strict=True)]
         return pa.RecordBatch.from_arrays(ordered, schema=schema), []
 
