@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kernel import codes, identifiers
-from kernel.calendar import month_end, month_start
+from kernel.calendar import month_start
 from service import periods as P
 from service.store import LoadedSnapshot
 
@@ -101,12 +101,7 @@ def authorised(
 
 def integration_windows(snapshot: LoadedSnapshot, cbe: str, ssin: str, begin: dt.date, end: dt.date) -> list[P.Period]:
     """The parts of [begin, end] that the caller's integrations of the person cover (merged)."""
-    rows = snapshot.query(
-        "SELECT begin_date, end_date FROM integrations WHERE cbe_number = ? AND ssin = ? "
-        "AND begin_date <= ? AND (end_date IS NULL OR end_date >= ?)",
-        [cbe, ssin, end, begin],
-    )
-    spans = [(b, e if e is not None else dt.date.max) for b, e in rows]
+    spans = [(b, e if e is not None else dt.date.max) for who, b, e in snapshot.integrations.rows(ssin) if who == cbe]
     return P.clip(P.merge(spans), [(begin, end)])
 
 
@@ -147,13 +142,9 @@ def answer(request: Consultation, caller_cbe: str, snapshot: LoadedSnapshot, tod
 
 
 def _rights(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Period], open_end: dt.date) -> Answer:
-    rows = snapshot.query(
-        "SELECT pcsa_cbe_number, category, begin_date, end_date FROM rights WHERE ssin = ? AND status = 'ACTIVE'",
-        [request.ssin],
-    )
     flanders_only = request.operation in FLANDERS_OPERATIONS
     grouped: dict[tuple[str, ...], list[P.Period]] = {}
-    for pcsa, category, begin, end in rows:
+    for pcsa, category, begin, end in snapshot.rights.rows(request.ssin):
         if flanders_only and pcsa not in snapshot.flemish_pcsa:
             continue
         end = end if end is not None else open_end
@@ -176,62 +167,41 @@ def _rights(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Per
     return result
 
 
-_MONTH_SQL = {
-    "BENEFICIARY": (
-        "SELECT month, pcsa_cbe_number, allowance_type, household_category, NULL, partner_ssin, "
-        "grant_periods, amount, covers_whole_period, finality_status FROM monthly_amounts "
-        "WHERE beneficiary_ssin = ? AND month BETWEEN ? AND ? "
-        "ORDER BY month, pcsa_cbe_number, allowance_type, household_category, partner_ssin NULLS FIRST"
-    ),
-    "PARTNER": (
-        "SELECT month, pcsa_cbe_number, allowance_type, household_category, beneficiary_ssin, NULL, "
-        "grant_periods, amount, covers_whole_period, finality_status FROM monthly_amounts_by_partner "
-        "WHERE partner_ssin = ? AND month BETWEEN ? AND ? "
-        "ORDER BY month, pcsa_cbe_number, allowance_type, household_category, beneficiary_ssin NULLS FIRST"
-    ),
-}
-_YEAR_SQL = {
-    role: sql.replace("monthly_amounts", "yearly_amounts").replace("month", "year") for role, sql in _MONTH_SQL.items()
-}
-
-
 def _amounts(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Period]) -> Answer:
+    """The person's rows (already in contract order) whose month or year overlaps the integrated windows."""
     result = Answer(status(codes.NO_DATA_FOUND), reference_date=snapshot.reference_date)
     if not windows:
         return result
-    first, last = windows[0][0], windows[-1][1]
-    role = request.person_role
-    if request.grouping == "YEAR":
-        rows = snapshot.query(_YEAR_SQL[role], [request.ssin, first.year, last.year])
+    yearly = request.grouping == "YEAR"
+    index = snapshot.amounts("YEAR" if yearly else "MONTH", request.person_role)
+    partner_role = request.person_role == "PARTNER"
+    # a month (year) overlaps a window when it lies between the window's first and last month (year)
+    if yearly:
+        bounds = [(begin.year, end.year) for begin, end in windows]
     else:
-        rows = snapshot.query(_MONTH_SQL[role], [request.ssin, month_start(first), month_start(last)])
-    for month_or_year, pcsa, allowance, category, beneficiary, partner, grants, amount, whole, finality in rows:
-        if request.grouping == "YEAR":
-            span = (dt.date(month_or_year, 1, 1), dt.date(month_or_year, 12, 31))
-        else:
-            span = (month_or_year, month_end(month_or_year))
-        if len(windows) > 1 and not P.overlaps(span[0], span[1], windows):
+        bounds = [(month_start(begin), month_start(end)) for begin, end in windows]
+    last_flags = []
+    for period, pcsa, allowance, category, other, grants, amount, whole, finality, is_last in index.rows(request.ssin):
+        if not any(low <= period <= high for low, high in bounds):
             continue
         result.amounts.append(
             AmountRow(
-                month=month_or_year if request.grouping != "YEAR" else None,
-                year=month_or_year if request.grouping == "YEAR" else None,
+                month=None if yearly else period,
+                year=period if yearly else None,
                 pcsa_cbe_number=pcsa,
                 allowance_type=allowance,
                 household_category=category,
-                beneficiary_ssin=beneficiary,
-                partner_ssin=partner,
-                grant_periods=[(g["begin_date"], g["end_date"]) for g in grants],
+                beneficiary_ssin=other if partner_role else None,
+                partner_ssin=None if partner_role else other,
+                grant_periods=grants,
                 amount=amount,
                 covers_whole_period=whole,
                 finality_status=finality,
             )
         )
-    if request.grouping != "YEAR" and result.amounts:
-        found = snapshot.query(
-            "SELECT last_indemnified_month FROM last_indemnified_months WHERE ssin = ? AND person_role = ?",
-            [request.ssin, role],
-        )
-        last_month = found[0][0] if found else None
-        result.last_month_is_last_indemnified = last_month is not None and result.amounts[-1].month == last_month
+        last_flags.append((period, is_last))
+    if not yearly and result.amounts:
+        # the mart flags the rows of the person's last indemnified month (in this role): is it the last we return?
+        last_month = result.amounts[-1].month
+        result.last_month_is_last_indemnified = any(flag for period, flag in last_flags if period == last_month)
     return result

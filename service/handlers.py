@@ -59,7 +59,7 @@ class ConsultationService:
         self.store = SnapshotStore(settings.published)
         self.auth = authenticator or Authenticator()
         self.audit = AuditLog(settings.audit)
-        self.metrics = Metrics(lambda: self.store._loaded)
+        self.metrics = Metrics(lambda: self.store.loaded)
         self.today = today
 
     # -- SOAP ---------------------------------------------------------------------------------------------

@@ -1,11 +1,17 @@
-"""The snapshot the service answers from, reloaded when ``CURRENT`` switches.
+"""The snapshot the service answers from, held in memory and swapped when ``CURRENT`` switches.
 
-Each request takes the :class:`LoadedSnapshot` current when it starts and keeps it to the end, so a switch
-never mixes two snapshots in one answer; requests that start after the switch see the new one. The small
-access tables (credentials, authorisations, Flemish CPAS) are loaded into memory once per snapshot; rights,
-amounts and integrations are queried with parameterised SQL on a read-only DuckDB connection, one cursor per
-thread (DuckDB connections are not thread-safe). Old snapshots are closed when the last request holding them
-lets go (reference counting of the Python objects).
+Measured (bench/README.md): a DuckDB point query costs milliseconds even on a sorted file (planning, a scan of
+the zone maps, conversion), three of them per request miss the latency target, so each snapshot is loaded once
+into per-person indexes: the rows of each table sorted by person (and by the answer's order), as Arrow columns
+(dictionary-encoded where repetitive, so Belgian scale fits in a few GB), and a dict person -> row range. A
+request then slices its person's rows, no SQL at all. The small access tables (credentials, authorisations,
+Flemish CPAS) are plain dicts.
+
+Hot reload: when ``CURRENT`` changes, the new snapshot is loaded in a background thread while requests keep
+being answered from the old one; the swap is one reference assignment, so a request keeps the snapshot it
+started with to the end and the next one gets the new snapshot. The very first load happens in the request
+(nothing else to answer from). The DuckDB file is closed once loaded, so pruning old snapshots never waits on
+the service.
 """
 
 from __future__ import annotations
@@ -14,10 +20,13 @@ import datetime as dt
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kernel import snapshots
 
@@ -32,18 +41,136 @@ class Authorization:
     valid_to: dt.date | None
 
 
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_NULL_DAY = -(2**31)
+_fromordinal = dt.date.fromordinal
+
+
+def _day(days: int) -> dt.date | None:
+    return None if days == _NULL_DAY else _fromordinal(_EPOCH_ORDINAL + days)
+
+
+def _decoder(name: str, column: pa.ChunkedArray):
+    """A function (start, stop) -> Python values of ``column`` rows, from compact numpy arrays.
+
+    Arrow's own ``to_pylist`` goes through one Scalar object per value, measured 20 times slower for the few
+    dozen rows of a person; numpy's ``tolist`` plus a cheap conversion is what keeps a request sub-millisecond.
+    """
+    array = column.combine_chunks()
+    kind = array.type
+    if name.endswith("_cents"):  # money as integer cents, back to Decimal with 2 places
+        cents = pc.fill_null(array, 0).to_numpy()
+        return lambda a, b: [Decimal(c).scaleb(-2) for c in cents[a:b].tolist()]
+    if pa.types.is_date32(kind):
+        days = pc.fill_null(array.cast(pa.int32()), _NULL_DAY).to_numpy()
+        return lambda a, b: [_day(d) for d in days[a:b].tolist()]
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        encoded = pc.dictionary_encode(array)
+        values = encoded.dictionary.to_pylist()
+        codes = pc.fill_null(encoded.indices.cast(pa.int32()), -1).to_numpy()
+        return lambda a, b: [values[i] if i >= 0 else None for i in codes[a:b].tolist()]
+    if pa.types.is_boolean(kind):
+        flags = pc.fill_null(array, False).to_numpy(zero_copy_only=False)
+        return lambda a, b: flags[a:b].tolist()
+    if pa.types.is_integer(kind):
+        numbers = pc.fill_null(array, 0).to_numpy()
+        return lambda a, b: numbers[a:b].tolist()
+    if pa.types.is_list(kind) and pa.types.is_struct(kind.value_type):  # grant periods: [(begin, end), ...]
+        offsets = array.offsets.to_numpy()
+        flat = array.values
+        begins = pc.fill_null(flat.field(0).cast(pa.int32()), _NULL_DAY).to_numpy()
+        ends = pc.fill_null(flat.field(1).cast(pa.int32()), _NULL_DAY).to_numpy()
+
+        def periods(a: int, b: int) -> list[list[tuple]]:
+            bounds = offsets[a : b + 1].tolist()
+            first = bounds[0]
+            pairs = [
+                (_day(x), _day(y))
+                for x, y in zip(begins[first : bounds[-1]].tolist(), ends[first : bounds[-1]].tolist(), strict=True)
+            ]
+            return [pairs[bounds[i] - first : bounds[i + 1] - first] for i in range(len(bounds) - 1)]
+
+        return periods
+    raise TypeError(f"column {name} of type {kind} has no compact form in the service's index")
+
+
+class PersonIndex:
+    """The rows of one query, whose first column is the person and which is ordered by it, by person.
+
+    Columns are held as numpy arrays (dates as days, strings as dictionary codes, money as cents, grant periods
+    as offsets into flat day arrays): about 40 bytes a monthly row, so a Belgian-scale snapshot fits in memory.
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        persons = table.column(0).combine_chunks()
+        self.ranges: dict[str, tuple[int, int]] = {}
+        if len(persons):
+            runs = pc.run_end_encode(persons)
+            ends = runs.run_ends.to_pylist()
+            starts = [0, *ends[:-1]]
+            self.ranges = {
+                person: (start, end) for person, start, end in zip(runs.values.to_pylist(), starts, ends, strict=True)
+            }
+        self.columns = table.column_names[1:]
+        self._decoders = [_decoder(name, table.column(name)) for name in self.columns]
+        self.num_rows = table.num_rows
+
+    @classmethod
+    def load(cls, connection: duckdb.DuckDBPyConnection, sql: str) -> PersonIndex:
+        return cls(connection.sql(sql).to_arrow_table())
+
+    def rows(self, person: str) -> list[tuple]:
+        """The person's rows as tuples, in the query's order (columns after the person)."""
+        found = self.ranges.get(person)
+        if found is None:
+            return []
+        start, stop = found
+        return list(zip(*(decode(start, stop) for decode in self._decoders), strict=True))
+
+    def __len__(self) -> int:
+        return self.num_rows
+
+
+_AMOUNT_ORDER = "ORDER BY person, period, pcsa_cbe_number, allowance_type, household_category, other NULLS FIRST"
+_AMOUNT_COLUMNS = (
+    "pcsa_cbe_number, allowance_type, household_category, {other} AS other, grant_periods, "
+    "CAST(amount * 100 AS BIGINT) AS amount_cents, "
+    "covers_whole_period, finality_status, {last} AS is_last"
+)
+
+
+def _amounts_sql(table: str, person: str, other: str, period: str, last: str) -> str:
+    columns = _AMOUNT_COLUMNS.format(other=other, last=last)
+    return f"SELECT {person} AS person, {period} AS period, {columns} FROM {table} {_AMOUNT_ORDER}"
+
+
+INDEX_QUERIES = {
+    ("MONTH", "BENEFICIARY"): _amounts_sql(
+        "monthly_amounts", "beneficiary_ssin", "partner_ssin", "month", "is_last_indemnified_month"
+    ),
+    ("MONTH", "PARTNER"): _amounts_sql(
+        "monthly_amounts_by_partner", "partner_ssin", "beneficiary_ssin", "month", "is_last_indemnified_month"
+    ),
+    ("YEAR", "BENEFICIARY"): _amounts_sql("yearly_amounts", "beneficiary_ssin", "partner_ssin", "year", "false"),
+    ("YEAR", "PARTNER"): _amounts_sql("yearly_amounts_by_partner", "partner_ssin", "beneficiary_ssin", "year", "false"),
+    "rights": (
+        "SELECT ssin, pcsa_cbe_number, category, begin_date, end_date FROM rights WHERE status = 'ACTIVE' "
+        "ORDER BY ssin, pcsa_cbe_number, category, begin_date"
+    ),
+    "integrations": "SELECT ssin, cbe_number, begin_date, end_date FROM integrations ORDER BY ssin, cbe_number",
+}
+
+
 @dataclass
 class LoadedSnapshot:
-    """One published snapshot opened for reading, with its access data in memory."""
+    """One published snapshot, loaded: access data in dicts, the rest in per-person indexes."""
 
     snapshot: snapshots.Snapshot
-    connection: duckdb.DuckDBPyConnection
     credentials: dict[str, tuple[str, str]]  # username -> (cbe_number, password_hash)
     authorizations: dict[str, list[Authorization]]  # cbe_number -> its authorisations
     flemish_pcsa: frozenset[str]
     published_at: dt.datetime | None
-    _local: threading.local = field(default_factory=threading.local, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    indexes: dict
 
     @property
     def refresh_id(self) -> str:
@@ -53,46 +180,44 @@ class LoadedSnapshot:
     def reference_date(self) -> dt.date:
         return self.snapshot.reference_date
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """This thread's cursor on the snapshot (created on first use)."""
-        cursor = getattr(self._local, "cursor", None)
-        if cursor is None:
-            with self._lock:
-                cursor = self.connection.cursor()
-            self._local.cursor = cursor
-        return cursor
+    def amounts(self, grouping: str, role: str) -> PersonIndex:
+        return self.indexes[(grouping, role)]
 
-    def query(self, sql: str, params: list) -> list[tuple]:
-        return self.cursor().execute(sql, params).fetchall()
+    @property
+    def rights(self) -> PersonIndex:
+        return self.indexes["rights"]
+
+    @property
+    def integrations(self) -> PersonIndex:
+        return self.indexes["integrations"]
 
 
 def open_snapshot(snapshot: snapshots.Snapshot) -> LoadedSnapshot:
-    """Open ``snapshot`` read-only and load its access tables."""
-    connection = snapshots.connect(snapshot)
-    connection.execute("SET threads = 1")  # point queries: parallelism only adds scheduling cost here
-    credentials = {
-        username: (cbe, password_hash)
-        for cbe, username, password_hash in connection.execute(
-            "SELECT cbe_number, username, password_hash FROM institution_credentials WHERE username IS NOT NULL"
-        ).fetchall()
-    }
-    authorizations: dict[str, list[Authorization]] = {}
-    for cbe, operation, legal_context, valid_from, valid_to in connection.execute(
-        "SELECT cbe_number, operation, legal_context, valid_from, valid_to FROM authorizations"
-    ).fetchall():
-        authorizations.setdefault(cbe, []).append(Authorization(operation, legal_context, valid_from, valid_to))
-    flemish = frozenset(
-        row[0] for row in connection.execute("SELECT cbe_number FROM dim_pcsa WHERE region = 'FLANDERS'").fetchall()
-    )
-    published_at = None
-    try:
-        row = connection.execute("SELECT published_at FROM snapshot_info LIMIT 1").fetchone()
-        published_at = row[0] if row else None
-    except duckdb.Error:  # an older snapshot without it: the age comes from the file instead
-        published_at = None
+    """Read ``snapshot`` (read-only) into memory."""
+    with snapshots.connect(snapshot) as connection:
+        credentials = {
+            username: (cbe, password_hash)
+            for cbe, username, password_hash in connection.execute(
+                "SELECT cbe_number, username, password_hash FROM institution_credentials WHERE username IS NOT NULL"
+            ).fetchall()
+        }
+        authorizations: dict[str, list[Authorization]] = {}
+        for cbe, operation, legal_context, valid_from, valid_to in connection.execute(
+            "SELECT cbe_number, operation, legal_context, valid_from, valid_to FROM authorizations"
+        ).fetchall():
+            authorizations.setdefault(cbe, []).append(Authorization(operation, legal_context, valid_from, valid_to))
+        flemish = frozenset(
+            row[0] for row in connection.execute("SELECT cbe_number FROM dim_pcsa WHERE region = 'FLANDERS'").fetchall()
+        )
+        try:
+            rows = connection.execute("SELECT published_at FROM snapshot_info LIMIT 1").fetchall()
+            published_at = rows[0][0] if rows else None
+        except duckdb.Error:  # a snapshot without it: the age comes from the file instead
+            published_at = None
+        indexes = {key: PersonIndex.load(connection, sql) for key, sql in INDEX_QUERIES.items()}
     if published_at is None:
         published_at = dt.datetime.fromtimestamp(snapshot.path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
-    return LoadedSnapshot(snapshot, connection, credentials, authorizations, flemish, published_at)
+    return LoadedSnapshot(snapshot, credentials, authorizations, flemish, published_at, indexes)
 
 
 class SnapshotStore:
@@ -101,9 +226,10 @@ class SnapshotStore:
     def __init__(self, published: Path) -> None:
         self.published = published
         self._pointer = published / snapshots.CURRENT
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int] | None = None  # CURRENT as last examined
         self._loaded: LoadedSnapshot | None = None
         self._lock = threading.Lock()
+        self._loading: threading.Thread | None = None
         self.reloads = 0
 
     def _read_stamp(self) -> tuple[int, int] | None:
@@ -113,34 +239,49 @@ class SnapshotStore:
             return None
         return (info.st_ino, info.st_mtime_ns)
 
+    @property
+    def loaded(self) -> LoadedSnapshot | None:
+        return self._loaded
+
     def get(self) -> LoadedSnapshot | None:
         """The snapshot to answer from now, or None before the first publication."""
         stamp = self._read_stamp()
-        loaded = self._loaded
-        if stamp == self._stamp and (loaded is not None or stamp is None):
-            return loaded
-        with self._lock:  # one thread reloads; the others wait briefly and share the result
-            stamp = self._read_stamp()
-            if stamp != self._stamp or (self._loaded is None and stamp is not None):
-                self._switch(stamp)
+        if stamp == self._stamp and (self._loaded is not None or stamp is None):
+            return self._loaded
+        with self._lock:  # requests arriving during a first load wait here for it
+            if stamp == self._stamp and (self._loaded is not None or stamp is None):
+                return self._loaded
+            self._stamp = stamp
+            if self._loaded is None:  # nothing to answer from meanwhile: load in this request
+                self._load(stamp)
+            elif self._loading is None or not self._loading.is_alive():
+                self._loading = threading.Thread(target=self._load, args=(stamp,), name="snapshot-load", daemon=True)
+                self._loading.start()
             return self._loaded
 
-    def _switch(self, stamp: tuple[int, int] | None) -> None:
+    def wait_loaded(self, timeout: float = 60.0) -> LoadedSnapshot | None:
+        """Wait for a background load in progress (operators' scripts and tests)."""
+        self.get()
+        loading = self._loading
+        if loading is not None:
+            loading.join(timeout)
+        return self.get()
+
+    def _load(self, stamp: tuple[int, int] | None) -> None:
         snapshot = snapshots.current(self.published) if stamp is not None else None
-        if snapshot is None:
-            self._loaded, self._stamp = None, stamp
-            return
-        if self._loaded is not None and self._loaded.refresh_id == snapshot.refresh_id:
-            self._stamp = stamp
+        if snapshot is None or (self._loaded is not None and self._loaded.refresh_id == snapshot.refresh_id):
             return
         try:
             loaded = open_snapshot(snapshot)
         except Exception:  # a broken snapshot must not take the service down: keep answering from the old one
-            log.exception("cannot open snapshot %s; still serving %s", snapshot.refresh_id, self._loaded)
-            self._stamp = stamp
+            log.exception("cannot load snapshot %s; still serving %s", snapshot.refresh_id, self._loaded)
             if self._loaded is None:
+                self._stamp = None  # try again at the next request
                 raise
             return
         log.info("serving snapshot %s (R=%s)", snapshot.refresh_id, snapshot.reference_date)
-        self._loaded, self._stamp = loaded, stamp
+        self._loaded = loaded
         self.reloads += 1
+        if self._read_stamp() != stamp:  # CURRENT moved again while loading: look again at the next request
+            with self._lock:
+                self._stamp = None
