@@ -39,7 +39,7 @@ if not daily.empty:
 st.subheader("Per institution and operation")
 if not per_institution.empty:
     totals = per_institution.groupby("institution", as_index=False)["requests"].sum()
-    charts.draw(charts.bars(totals, "institution", "requests", height=40 + 24 * len(totals)))
+    charts.draw(charts.bars(totals, "institution", "requests"))
 tables.show(per_institution, name="consultations-per-institution")
 
 left, right = st.columns(2)

@@ -47,5 +47,5 @@ if user.is_partner:
     ranking = privacy.suppress(ranking, RANKING_COUNTS, RANKING_LINKED)
 if not ranking.empty:
     top = ranking.head(20)
-    charts.draw(charts.bars(top, "pcsa_name", "amount", height=max(160, 22 * len(top))))
+    charts.draw(charts.bars(top, "pcsa_name", "amount"))
 tables.show(ranking, name="cpas-ranking", height=420)

@@ -24,7 +24,7 @@ with rejections:
         by_code = privacy.suppress(by_code, ["lines"], ["amount"])
         by_pcsa = privacy.suppress(by_pcsa, ["lines"], ["amount"])
     if not by_code.empty:
-        charts.draw(charts.bars(by_code, "rejection_reason", "lines", height=40 + 28 * len(by_code)))
+        charts.draw(charts.bars(by_code, "rejection_reason", "lines"))
     tables.show(by_code, name="dq-rejections-by-code")
     st.markdown("**By CPAS**")
     tables.show(by_pcsa, name="dq-rejections-by-cpas", height=320)
@@ -38,7 +38,7 @@ with open_tab:
     if user.is_partner:
         by_age = privacy.suppress(by_age, ["lines", "beneficiaries"], ["amount"])
     if not by_age.empty:
-        charts.draw(charts.bars(by_age.astype({"age_months": str}), "age_months", "lines", height=220))
+        charts.draw(charts.bars(by_age.astype({"age_months": str}), "age_months", "lines"))
     tables.show(by_age, name="dq-open-rejections-by-age")
     if not user.is_partner:
         with st.expander("Open rejections, line by line (personal data)"):

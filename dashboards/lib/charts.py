@@ -49,7 +49,9 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _value_axis(column: str) -> alt.Axis:
-    return alt.Axis(format=",.0f" if "(EUR)" in title(column) else ",d", title=title(column))
+    if "(EUR)" in title(column):
+        return alt.Axis(format=",.0f", title=title(column))
+    return alt.Axis(format=",d", title=title(column), tickMinStep=1)  # counts: no "0 0 1 1" ticks
 
 
 def monthly(
@@ -80,12 +82,16 @@ def monthly(
     return mark.encode(**encoding).properties(height=height)
 
 
-def bars(frame: pd.DataFrame, category: str, value: str, *, color: str | None = None, height: int = 300) -> alt.Chart:
-    """Horizontal bars of ``value`` per ``category``, longest first."""
+def bars(
+    frame: pd.DataFrame, category: str, value: str, *, color: str | None = None, height: int | None = None
+) -> alt.Chart:
+    """Horizontal bars of ``value`` per ``category``, longest first; the height follows the number of bars."""
     data = _plain(frame)
+    if height is None:
+        height = max(160, 34 * data[title(category)].nunique() + 40)
     value_title, category_title = title(value), title(category)
     encoding: dict[str, object] = {
-        "y": alt.Y(f"{category_title}:N", sort="-x", title=category_title),
+        "y": alt.Y(f"{category_title}:N", sort="-x", title=category_title, axis=alt.Axis(labelLimit=320)),
         "x": alt.X(f"{value_title}:Q", axis=_value_axis(value)),
         "tooltip": [
             alt.Tooltip(f"{category_title}:N"),

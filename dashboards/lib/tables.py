@@ -43,7 +43,7 @@ def show(frame: pd.DataFrame, *, name: str, height: int | None = None) -> None:
         shown,
         hide_index=True,
         column_config=_column_config(shown),
-        height=height if height is not None else "auto",
+        height=height if height is not None and len(shown) > 10 else "auto",  # no empty grid under few rows
     )
     st.download_button(
         "Download CSV",

@@ -36,6 +36,12 @@ PAGES = [
 ]
 
 
+def _settle(page) -> None:
+    """Wait until Streamlit has finished the run (its "Running..." indicator is gone) and charts are drawn."""
+    page.get_by_role("img", name="Running...").wait_for(state="hidden", timeout=60_000)
+    page.wait_for_timeout(1000)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -61,6 +67,7 @@ def test_sign_in_and_visit_every_page_in_chromium(home: Path, tmp_path: Path) ->
     from playwright.sync_api import expect, sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: make browser"
+    expect.set_options(timeout=30_000)  # a cold first run on a busy 2-core machine takes seconds
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -87,13 +94,13 @@ def test_sign_in_and_visit_every_page_in_chromium(home: Path, tmp_path: Path) ->
             expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
             expect(page.get_by_text("Amount paid")).to_be_visible()
             expect(page.get_by_text("€ 1,458,761.88")).to_be_visible()
-            page.wait_for_timeout(1500)  # let the charts draw before the picture
+            _settle(page)
             page.screenshot(path=str(ARTIFACTS / "01-overview.png"), full_page=True)
             for number, (link, heading, marker) in enumerate(PAGES, start=2):
                 page.get_by_role("link", name=link).click()
                 expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
                 expect(page.get_by_text(marker).first).to_be_visible()
-                page.wait_for_timeout(1500)
+                _settle(page)
                 assert page.locator('[data-testid="stException"]').count() == 0, f"{link} shows an exception"
                 name = heading.lower().replace(" ", "-")
                 page.screenshot(path=str(ARTIFACTS / f"{number:02d}-{name}.png"), full_page=True)
