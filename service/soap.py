@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -113,12 +114,6 @@ def _information_cbss(parent: etree._Element, ticket_cbss: str, received: dt.dat
     _sub(info, "timestampReply", timestamp(dt.datetime.now(dt.UTC)))
 
 
-def _period(parent: etree._Element, tag: str, period: tuple[dt.date, dt.date]) -> None:
-    element = _sub(parent, tag)
-    _sub(element, "beginDate", period[0].isoformat())
-    _sub(element, "endDate", period[1].isoformat())
-
-
 def _strip(element: etree._Element) -> etree._Element:
     """A copy without the whitespace of the request's indentation."""
     clone = copy.deepcopy(element)
@@ -130,69 +125,85 @@ def _strip(element: etree._Element) -> etree._Element:
     return clone
 
 
+def _echo(element: etree._Element) -> str:
+    return etree.tostring(_strip(element), encoding="unicode")
+
+
+def _period_xml(tag: str, period: tuple[dt.date, dt.date]) -> str:
+    return f"<{tag}><beginDate>{period[0].isoformat()}</beginDate><endDate>{period[1].isoformat()}</endDate></{tag}>"
+
+
 def response(spec: ServiceSpec, request: SoapRequest, answer: Answer, ticket_cbss: str, received: dt.datetime) -> bytes:
-    envelope, body = _envelope()
-    out = etree.SubElement(
-        body, f"{{{spec.interface_ns}}}{request.operation}Response", nsmap={"intf": spec.interface_ns}
-    )
+    """The response envelope, written as text: the hot path of the service, measured several times faster than
+    building an lxml tree for a 10-year answer. Every value is escaped or comes from a closed vocabulary; the
+    tests validate these responses against the project's XSDs."""
     payload = request.payload
-    out.append(_strip(payload.find("informationCustomer")))
-    _information_cbss(out, ticket_cbss, received)
-    _sub(out, "legalContext", _text(payload, "legalContext"))
-    out.append(_strip(payload.find("criteria")))
-    status = _sub(out, "status")
-    _sub(status, "value", answer.status.value)
-    _sub(status, "code", answer.status.code)
-    _sub(status, "description", answer.status.description)
-    for name, value in answer.status.information[:15]:
-        info = _sub(status, "information")
-        _sub(info, "fieldName", name)
+    operation = request.operation
+    status = answer.status
+    parts = [
+        "<?xml version='1.0' encoding='UTF-8'?>\n",
+        f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}"><soapenv:Body>',
+        f'<intf:{operation}Response xmlns:intf="{spec.interface_ns}">',
+        _echo(payload.find("informationCustomer")),
+        f"<informationCBSS><ticketCBSS>{ticket_cbss}</ticketCBSS>",
+        f"<timestampReceive>{timestamp(received)}</timestampReceive>",
+        f"<timestampReply>{timestamp(dt.datetime.now(dt.UTC))}</timestampReply></informationCBSS>",
+        f"<legalContext>{escape(_text(payload, 'legalContext') or '')}</legalContext>",
+        _echo(payload.find("criteria")),
+        f"<status><value>{status.value}</value><code>{status.code}</code>",
+        f"<description>{escape(status.description)}</description>",
+    ]
+    for name, value in status.information[:15]:
+        parts.append(f"<information><fieldName>{escape(name)}</fieldName>")
         if value is not None:
-            _sub(info, "fieldValue", value[:256])
+            parts.append(f"<fieldValue>{escape(value[:256])}</fieldValue>")
+        parts.append("</information>")
+    parts.append("</status>")
     if spec.name == "LivingWagesWithAmount":
-        _amounts(out, answer)
-    elif request.operation.startswith("getLivingWagePeriodsPerPCSA"):
+        _amounts(parts, answer)
+    elif operation.startswith("getLivingWagePeriodsPerPCSA"):
         for (pcsa,), spans in answer.groups:
-            group = _sub(out, "livingWagePeriodsPerPCSA")
-            _sub(group, "pcsaCbeNumber", pcsa)
-            for span in spans:
-                _period(group, "livingWagePeriod", span)
-    elif request.operation == "getLivingWages":
+            parts.append(f"<livingWagePeriodsPerPCSA><pcsaCbeNumber>{escape(pcsa)}</pcsaCbeNumber>")
+            parts.extend(_period_xml("livingWagePeriod", span) for span in spans)
+            parts.append("</livingWagePeriodsPerPCSA>")
+    elif operation == "getLivingWages":
         for (pcsa, category), spans in answer.groups:
-            group = _sub(out, "livingWages")
-            _sub(group, "pcsaCbeNumber", pcsa)
-            _sub(group, "category", category)
-            for span in spans:
-                _period(group, "livingWagePeriod", span)
+            parts.append(f"<livingWages><pcsaCbeNumber>{escape(pcsa)}</pcsaCbeNumber>")
+            parts.append(f"<category>{escape(category)}</category>")
+            parts.extend(_period_xml("livingWagePeriod", span) for span in spans)
+            parts.append("</livingWages>")
     else:
-        for span in answer.periods:
-            _period(out, "livingWagePeriod", span)
-    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+        parts.extend(_period_xml("livingWagePeriod", span) for span in answer.periods)
+    parts.append(f"</intf:{operation}Response></soapenv:Body></soapenv:Envelope>")
+    return "".join(parts).encode("utf-8")
 
 
-def _amounts(out: etree._Element, answer: Answer) -> None:
+def _amounts(parts: list[str], answer: Answer) -> None:
     if answer.reference_date is not None:
-        _sub(out, "referenceDate", answer.reference_date.isoformat())
+        parts.append(f"<referenceDate>{answer.reference_date.isoformat()}</referenceDate>")
     if answer.last_month_is_last_indemnified is not None:
-        _sub(out, "lastMonthIsLastIndemnified", "true" if answer.last_month_is_last_indemnified else "false")
+        flag = "true" if answer.last_month_is_last_indemnified else "false"
+        parts.append(f"<lastMonthIsLastIndemnified>{flag}</lastMonthIsLastIndemnified>")
     for row in answer.amounts:
-        element = _sub(out, "amount")
         if row.month is not None:
-            _sub(element, "month", f"{row.month.year:04d}-{row.month.month:02d}")
+            parts.append(f"<amount><month>{row.month.year:04d}-{row.month.month:02d}</month>")
         else:
-            _sub(element, "year", f"{row.year:04d}")
-        _sub(element, "pcsaCbeNumber", row.pcsa_cbe_number)
-        _sub(element, "allowanceType", row.allowance_type)
-        _sub(element, "householdCategory", str(row.household_category))
+            parts.append(f"<amount><year>{row.year:04d}</year>")
+        parts.append(
+            f"<pcsaCbeNumber>{escape(row.pcsa_cbe_number)}</pcsaCbeNumber>"
+            f"<allowanceType>{escape(row.allowance_type)}</allowanceType>"
+            f"<householdCategory>{int(row.household_category)}</householdCategory>"
+        )
         if row.beneficiary_ssin is not None:
-            _sub(element, "beneficiarySsin", row.beneficiary_ssin)
+            parts.append(f"<beneficiarySsin>{escape(row.beneficiary_ssin)}</beneficiarySsin>")
         if row.partner_ssin is not None:
-            _sub(element, "partnerSsin", row.partner_ssin)
-        for span in row.grant_periods:
-            _period(element, "grantPeriod", span)
-        _sub(element, "amount", f"{row.amount:.2f}")
-        _sub(element, "coversWholePeriod", "true" if row.covers_whole_period else "false")
-        _sub(element, "finalityStatus", row.finality_status)
+            parts.append(f"<partnerSsin>{escape(row.partner_ssin)}</partnerSsin>")
+        parts.extend(_period_xml("grantPeriod", span) for span in row.grant_periods)
+        whole = "true" if row.covers_whole_period else "false"
+        parts.append(
+            f"<amount>{row.amount:.2f}</amount><coversWholePeriod>{whole}</coversWholePeriod>"
+            f"<finalityStatus>{escape(row.finality_status)}</finalityStatus></amount>"
+        )
 
 
 def fault(
