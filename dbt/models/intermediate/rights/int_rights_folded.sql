@@ -8,24 +8,28 @@ with applied as (
     where not is_after_cancel
 ),
 
-created as (
-    select *
+ranked as (
+    -- row numbers instead of QUALIFY, which not every adapter has
+    select
+        applied.*,
+        row_number() over (partition by right_id, event_type = 'CREATE' order by sequence) as create_order,
+        row_number() over (partition by right_id, event_type = 'CANCEL' order by sequence desc) as state_order,
+        row_number() over (partition by right_id order by sequence desc) as event_order,
+        count(*) over (partition by right_id) as event_count
     from applied
-    where event_type = 'CREATE'
-    qualify row_number() over (partition by right_id order by sequence) = 1
+),
+
+created as (
+    select * from ranked where event_type = 'CREATE' and create_order = 1
 ),
 
 latest_state as (
-    select *
-    from applied
-    where event_type in ('CREATE', 'MODIFY')
-    qualify row_number() over (partition by right_id order by sequence desc) = 1
+    -- the latest CREATE or MODIFY
+    select * from ranked where event_type <> 'CANCEL' and state_order = 1
 ),
 
 latest_event as (
-    select right_id, event_type, sequence, registration_date, count(*) over (partition by right_id) as event_count
-    from applied
-    qualify row_number() over (partition by right_id order by sequence desc) = 1
+    select right_id, event_type, sequence, registration_date, event_count from ranked where event_order = 1
 ),
 
 folded as (
