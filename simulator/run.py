@@ -37,6 +37,7 @@ class Summary:
     seconds: float = 0.0
     people: int = 0
     credentials: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
 
     def line(self) -> str:
         return (
@@ -91,6 +92,7 @@ def _run(
     started = time.perf_counter()
     resolved = config.resolve()
     plan = _plan(resolved)
+    planned = time.perf_counter()
     summary = Summary(
         first_month=f"{month_date(resolved.first_month):%Y-%m}",
         last_month=f"{month_date(resolved.last_month):%Y-%m}",
@@ -110,6 +112,10 @@ def _run(
             bar.update(task, advance=1, description=f"simulating {month_date(month):%Y-%m}")
     summary.credentials = describe(plan.reference)
     summary.seconds = time.perf_counter() - started
+    summary.timings = {
+        "population and reference": planned - started,
+        "monthly files": summary.seconds - (planned - started),
+    }
     return summary, plan
 
 
@@ -140,7 +146,10 @@ def simulate(config: SimulationConfig, settings: Settings, progress: bool = Fals
             write_xml(upstream, payments_dir if upstream.kind == "payments" else rights_dir)
 
     summary, plan = _run(config, write_month, progress)
+    before = time.perf_counter()
     write_reference(plan.reference, settings.reference)
+    summary.timings["reference CSV"] = time.perf_counter() - before
+    summary.seconds += summary.timings["reference CSV"]
     return summary
 
 
@@ -163,7 +172,10 @@ def write_raw(
             writer.write_files(files)
 
         summary, plan = _run(config, write_month, progress)
+        before = time.perf_counter()
         writer.write_reference(plan.reference.tables)
+        summary.timings["reference tables"] = time.perf_counter() - before
+        summary.seconds += summary.timings["reference tables"]
     finally:
         writer.close()
     if reference_folder is not None:

@@ -185,7 +185,7 @@ def build_population(config: Resolved, weights: np.ndarray) -> Population:
     u = rng.random(n)
     subsidy = u >= P_NO_SUBSIDY
     cancelled = (u >= P_NO_SUBSIDY) & (u < P_NO_SUBSIDY + P_CANCELLED) & (begin >= horizon_begin)
-    advances = ((category_a == 3) | (category_b == 3)) & (rng.random(n) < 0.3)
+    advances = ((category_a == 3) | (category_b == 3)) & (rng.random(n) < 0.7)
     fixed_term = rng.random(n) < P_FIXED_TERM
 
     spells = Spells(
