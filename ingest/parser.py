@@ -130,7 +130,7 @@ class UpstreamFile:
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         kind = self.kind
-        layouts = kind.layouts
+        probes = kind.probes
         violations: list[Violation] = []
         total = 0
         structure_broken = False
@@ -143,7 +143,8 @@ class UpstreamFile:
         try:
             for _event, element in context:
                 nodes = list(element.iter())
-                layout = layouts.get(tuple([n.tag for n in nodes]))
+                probe = probes.get(len(nodes))
+                layout = None if probe is None else probe[1].get(tuple([nodes[i].tag for i in probe[0]]))
                 if layout is None:
                     structure_broken = True  # stop reading: the diagnostic pass names it precisely
                     break

@@ -211,6 +211,29 @@ class Kind:
             shapes[tuple(tags)] = Layout(tuple(tags), operator.itemgetter(*indexes))
         return shapes
 
+    @cached_property
+    def probes(self) -> dict[int, tuple[tuple[int, ...], dict[tuple[str, ...], Layout]]]:
+        """How to tell the shapes apart cheaply: by node count, then the tags at a few positions only.
+
+        libxml2 already validates the structure against the schema while streaming, so reading every tag of
+        every item again would only pay for proxies; the node count and one to three tags tell which optional
+        elements are present. (A file whose structure is wrong fails validation and goes to the diagnostic
+        pass, whatever shape was guessed.)
+        """
+        groups: dict[int, list[Layout]] = {}
+        for layout in self.layouts.values():
+            groups.setdefault(len(layout.tags), []).append(layout)
+        probes = {}
+        for length, shapes in groups.items():
+            positions: list[int] = []
+            while len({tuple(s.tags[i] for i in positions) for s in shapes}) < len(shapes):
+                best = max(
+                    range(length), key=lambda i: len({tuple(s.tags[j] for j in [*positions, i]) for s in shapes})
+                )
+                positions.append(best)
+            probes[length] = (tuple(positions), {tuple(s.tags[i] for i in positions): s for s in shapes})
+        return probes
+
     def _global_element(self, name: str) -> etree._Element:
         for element in self.xsd.getroot().iterchildren(f"{XS}element"):
             if element.get("name") == name:

@@ -1,0 +1,326 @@
+"""Ingest benchmark: Belgian-scale monthly payment files, generated here (independent of the simulator).
+
+Measures, on the same files:
+- a bare ``iterparse`` pass (tag=line, clear, delete previous siblings: nothing else) -- the baseline;
+- the parser alone (structure + XSD value checks + Arrow batches, no database);
+- the whole ingest (parser + staging + business rules + insert + ledger + archive) into a DuckDB warehouse;
+- ``xml2arrow`` (Rust, no validation, no security checks) over the same files;
+- peak RSS of the parser and of the whole ingest on a ~100 MB and a ~1 GB file, each in its own subprocess.
+
+Ratios are computed on CPU time (user+sys of this process; DuckDB's threads included) because the machine is
+shared: wall time is also printed. Run (from the project root):
+
+    nice -n 10 .venv/bin/python bench/ingest_bench.py [--months 3] [--lines 250000] [--preload 10000000] [--rss]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+if str(PROJECT) not in sys.path:
+    sys.path.insert(0, str(PROJECT))  # run as a script: import the project's packages, not a namespace
+
+import duckdb  # noqa: E402
+from lxml import etree  # noqa: E402
+
+from ingest.loader import ingest_files, pending_files  # noqa: E402
+from ingest.parser import UpstreamFile  # noqa: E402
+from ingest.reference import load_reference  # noqa: E402
+from kernel.identifiers import cbe_with_check, ssin_with_check  # noqa: E402
+from kernel.settings import settings as make_settings  # noqa: E402
+
+NS = "urn:be:fgov:mi-is:lww:payments:v1"
+SCALE = {1: "876.13", 2: "1314.20", 3: "1776.07"}
+XML2ARROW_CONFIG = """
+parser_options:
+  trim_text: true
+tables:
+  - name: lines
+    xml_path: /paymentAcceptances
+    levels: []
+    fields:
+"""
+
+
+def population(size: int, rng: random.Random) -> list[str]:
+    people = set()
+    while len(people) < size:
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(365 * 55))
+        serial = rng.randrange(1, 999)
+        people.add(ssin_with_check(born.strftime("%y%m%d"), serial, born.year >= 2000))
+    return sorted(people)
+
+
+def cpas_numbers(count: int = 565) -> list[str]:
+    return [cbe_with_check(2_000_000 + 37 * i) for i in range(count)]
+
+
+def write_month(
+    path: Path,
+    month: dt.date,
+    lines: int,
+    people: list[str],
+    cpas: list[str],
+    rng: random.Random,
+    previous: dict[str, tuple[str, str, str]],
+) -> dict[str, tuple[str, str, str]]:
+    """One monthly file: ~`lines` lines for benefit month `month`, created early the next month; ~2 % of the
+    lines re-introduce a rejected line of the previous file (same person and CPAS, later decision)."""
+    nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    last_day = (nxt - dt.timedelta(days=1)).day
+    stamp = month.strftime("%Y%m")
+    rejected_now: dict[str, tuple[str, str, str]] = {}
+    replaceable = list(previous.items())
+    rng.shuffle(replaceable)
+    home_cpas = {}
+    with path.open("w", encoding="utf-8", buffering=1 << 20) as out:
+        out.write(
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<paymentAcceptances xmlns="{NS}" fileId="PAY-{stamp}" '
+            f'createdAt="{nxt.isoformat()}T02:00:00Z">\n'
+        )
+        for n in range(lines):
+            replaces = ""
+            if replaceable and rng.random() < 0.02:
+                old_id, (person, pcsa, _) = replaceable.pop()
+                replaces = f"<replacesLineId>{old_id}</replacesLineId>"
+            else:
+                person = people[rng.randrange(len(people))]
+                pcsa = home_cpas.setdefault(person, cpas[hash(person) % len(cpas)])
+            category = rng.choice((1, 2, 2, 3))
+            partner = ""
+            if category == 1 and rng.random() < 0.5:
+                other = people[rng.randrange(len(people))]
+                if other != person:
+                    partner = f"<partnerSsin>{other}</partnerSsin>"
+            begin = 1 if rng.random() < 0.85 else rng.randrange(1, last_day + 1)
+            amount = (
+                SCALE[category]
+                if begin == 1
+                else f"{int(SCALE[category].replace('.', '')) * (last_day - begin + 1) // last_day / 100:.2f}"
+            )
+            decision = "ACCEPTED"
+            code = ""
+            if rng.random() < 0.03:
+                decision, code = "REJECTED", f"<rejectionCode>R0{rng.randrange(1, 9)}</rejectionCode>"
+            line_id = f"{stamp}-{n:07d}"
+            if decision == "REJECTED" and not replaces:
+                rejected_now[line_id] = (person, pcsa, month.isoformat())
+            out.write(
+                f"  <line>\n    <lineId>{line_id}</lineId>\n    {replaces}<pcsaCbeNumber>{pcsa}</pcsaCbeNumber>\n"
+                f"    <ssin>{person}</ssin>\n    {partner}<allowanceType>LIVING_WAGE</allowanceType>\n"
+                f"    <householdCategory>{category}</householdCategory>\n"
+                f"    <period><beginDate>{month.replace(day=begin).isoformat()}</beginDate>"
+                f"<endDate>{month.replace(day=last_day).isoformat()}</endDate></period>\n"
+                f"    <amount>{amount}</amount>\n    <paymentDate>{month.replace(day=5).isoformat()}</paymentDate>\n"
+                f"    <acceptanceDate>{month.replace(day=20).isoformat()}</acceptanceDate>\n"
+                f"    <decision>{decision}</decision>{code}\n  </line>\n"
+            )
+        out.write("</paymentAcceptances>\n")
+    return rejected_now
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(function, *args):
+    wall, used = time.perf_counter(), cpu()
+    result = function(*args)
+    return result, time.perf_counter() - wall, cpu() - used
+
+
+def bare_pass(path: Path) -> int:
+    count = 0
+    for _event, element in etree.iterparse(str(path), tag=f"{{{NS}}}line"):
+        count += 1
+        element.clear()
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+    return count
+
+
+def parse_only(path: Path) -> int:
+    return sum(batch.num_rows for batch in UpstreamFile.open(path).batches())
+
+
+def xml2arrow_pass(path: Path, config: Path) -> int:
+    from xml2arrow import XmlToArrowParser
+
+    parser = XmlToArrowParser(str(config))
+    return sum(batch.num_rows for _name, batch in parser.parse_batches(str(path), max_rows_per_batch=50_000))
+
+
+def xml2arrow_config(folder: Path) -> Path:
+    fields = [
+        ("lineId", False),
+        ("replacesLineId", True),
+        ("pcsaCbeNumber", False),
+        ("ssin", False),
+        ("partnerSsin", True),
+        ("allowanceType", False),
+        ("householdCategory", False),
+        ("period/beginDate", False),
+        ("period/endDate", False),
+        ("amount", False),
+        ("paymentDate", False),
+        ("acceptanceDate", False),
+        ("decision", False),
+        ("rejectionCode", True),
+    ]
+    lines = [XML2ARROW_CONFIG]
+    for name, nullable in fields:
+        lines.append(
+            f"      - name: {name.replace('/', '_')}\n        xml_path: /paymentAcceptances/line/{name}\n"
+            f"        data_type: Utf8\n        nullable: {'true' if nullable else 'false'}\n"
+        )
+    path = folder / "xml2arrow.yaml"
+    path.write_text("".join(lines))
+    return path
+
+
+def new_home(folder: Path, cpas: list[str]):
+    home = make_settings(folder).ensure()
+    rows = ["cbe_number,nis_code,name_fr,name_nl,region"]
+    rows += [f"{cbe},{10000 + i:05d},CPAS {i},OCMW {i},FLANDERS" for i, cbe in enumerate(cpas)]
+    (home.reference / "pcsa.csv").write_text("\n".join(rows) + "\n")
+    return home
+
+
+def preload(connection, rows: int) -> None:
+    """Fill raw.payment_lines with `rows` synthetic lines (ids that never clash), as after years of loads."""
+    connection.execute(
+        "INSERT INTO raw.payment_lines SELECT 'PRELOAD', 1, 'old-' || i, NULL, '0200000097', "
+        "'85073003328', NULL, 'LIVING_WAGE', 2, DATE '2012-01-01', DATE '2012-01-31', 1314.20, "
+        "DATE '2012-01-05', DATE '2012-01-20', 'ACCEPTED', NULL FROM range(?) t(i)",
+        [rows],
+    )
+
+
+def rss_child(mode: str, path: Path, work: Path) -> None:
+    if mode == "parse":
+        rows = parse_only(path)
+    else:
+        cpas = cpas_numbers()
+        home = new_home(work / "home", cpas)
+        home.payments_inbox.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, home.payments_inbox / path.name)
+        connection = duckdb.connect(str(home.warehouse))
+        connection.execute("SET memory_limit = '1GB'")
+        load_reference(connection, home)
+        report = ingest_files(connection, home, pending_files(home))
+        rows = report.lines
+        assert not report.quarantined, report.quarantined[0].reason
+    print(json.dumps({"rows": rows, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def measure_rss(work: Path, people: list[str], cpas: list[str]) -> dict:
+    rng = random.Random(7)
+    results = {}
+    for label, lines in (("100MB", 210_000), ("1GB", 2_100_000)):
+        path = work / f"rss-{label}.xml"
+        write_month(path, dt.date(2020, 1, 1), lines, people, cpas, rng, {})
+        size_mb = path.stat().st_size / 1e6
+        for mode in ("parse", "ingest"):
+            child_work = work / f"child-{label}-{mode}"
+            child_work.mkdir()
+            out = subprocess.run(
+                [sys.executable, __file__, "--rss-child", mode, str(path), "--work", str(child_work)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            results[f"{mode} {label}"] = {"file_mb": round(size_mb), **json.loads(out.strip().splitlines()[-1])}
+            shutil.rmtree(child_work)
+        path.unlink()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--months", type=int, default=3)
+    parser.add_argument("--lines", type=int, default=250_000)
+    parser.add_argument("--people", type=int, default=200_000)
+    parser.add_argument("--preload", type=int, default=0, help="lines already loaded before the measured months")
+    parser.add_argument("--rss", action="store_true", help="also measure peak RSS on ~100 MB and ~1 GB files")
+    parser.add_argument("--rss-child", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, default=None)
+    args = parser.parse_args()
+    if args.rss_child:
+        rss_child(args.rss_child[0], Path(args.rss_child[1]), args.work)
+        return 0
+
+    work = Path(tempfile.mkdtemp(prefix="ingest-bench-", dir=args.work))
+    try:
+        rng = random.Random(2026)
+        people = population(args.people, rng)
+        cpas = cpas_numbers()
+        home = new_home(work / "home", cpas)
+        files, previous = [], {}
+        for index in range(args.months):
+            month = dt.date(2024 + index // 12, index % 12 + 1, 1)
+            path = work / f"payments-{month:%Y-%m}.xml"
+            previous = write_month(path, month, args.lines, people, cpas, rng, previous)
+            files.append(path)
+        size = sum(p.stat().st_size for p in files)
+        total = args.lines * args.months
+        print(f"{args.months} files, {total} lines, {size / 1e6:.0f} MB; {args.people} people, {len(cpas)} CPAS")
+
+        config = xml2arrow_config(work)
+        results = {}
+        for name, function, extra in (
+            ("bare iterparse", bare_pass, ()),
+            ("parser (checks + Arrow)", parse_only, ()),
+            ("xml2arrow", xml2arrow_pass, (config,)),
+        ):
+            wall = used = 0.0
+            for path in files:
+                rows, w, c = timed(function, path, *extra)
+                assert rows == args.lines, (name, rows)
+                wall, used = wall + w, used + c
+            results[name] = (wall, used)
+
+        connection = duckdb.connect(str(home.warehouse))
+        load_reference(connection, home)
+        if args.preload:
+            from kernel.raw_tables import create_all
+
+            create_all(connection)
+            preload(connection, args.preload)
+        for path in files:
+            shutil.copy(path, home.payments_inbox / path.name)
+        report, wall, used = timed(lambda: ingest_files(connection, home, pending_files(home)))
+        assert not report.quarantined, report.quarantined[0].reason
+        assert report.lines == total
+        results["whole ingest"] = (wall, used)
+        per_file = [round(o.seconds, 1) for o in report.outcomes]
+
+        _bare_wall, bare_cpu = results["bare iterparse"]
+        print(f"{'pass':28} {'wall s':>8} {'cpu s':>8} {'lines/s (wall)':>15} {'ratio (cpu)':>12}")
+        for name, (wall, used) in results.items():
+            print(f"{name:28} {wall:8.1f} {used:8.1f} {total / wall:15,.0f} {bare_cpu / used:12.2f}")
+        print(f"whole ingest, seconds per file: {per_file} (preloaded lines: {args.preload:,})")
+        ingest_wall = results["whole ingest"][0]
+        full_reload = 45_000_000 / (total / ingest_wall)
+        print(f"15-year reload (45 M lines) at this rate: {full_reload / 60:.0f} min")
+        if args.rss:
+            for name, values in measure_rss(work, people, cpas).items():
+                print(f"peak RSS {name:12} {values}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
