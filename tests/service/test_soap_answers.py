@@ -14,7 +14,7 @@ from zeep.plugins import HistoryPlugin
 from zeep.transports import Transport
 
 from service.schemas import LIVING_WAGES, LIVING_WAGES_WITH_AMOUNT, SOAP_ENV, validator
-from tests.service.conftest import CBE_A, CTX, P_FL, P_WA, PASSWORD_A, USER_A, W, X, Y, d
+from tests.service.conftest import CBE_A, CTX, P_FL, P_WA, PASSWORD_A, USER_A, RunningService, W, X, Y, d
 
 
 class Client:
@@ -196,3 +196,14 @@ def test_wsdl_and_xsds_are_served_with_the_contract_names(running):
     assert types.get("elementFormDefault") == "unqualified"
     assert types.get("targetNamespace") == "http://kszbcss.fgov.be/types/LivingWages/v2"
     assert requests.get(f"{running.url}/soap/LivingWagesService/..%2Fapp.py", timeout=5).status_code == 404
+
+
+def test_zeep_reads_the_fault_of_an_unavailable_service(tmp_path):
+    with RunningService(tmp_path) as empty:  # nothing published yet
+        client = Client(empty.url, LIVING_WAGES)
+        with pytest.raises(zeep.exceptions.Fault) as raised:
+            client.call("getLivingWagePeriods", X, "2024-01-01")
+        assert raised.value.code == "soapenv:Server"
+        detail = raised.value.detail.find(f"{{{LIVING_WAGES.interface_ns}}}livingWagesFault")
+        assert detail.findtext("detail/reasonCode") == "MSG00001"
+        assert detail.findtext("detail/severity") == "FATAL"
