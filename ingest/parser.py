@@ -276,9 +276,16 @@ class UpstreamFile:
         return FileRejected("schema", violations, total)
 
 
+_ROOT_ATTRIBUTES = {"fileId", "createdAt"}
+_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+
+
 def _check_root_content(root: etree._Element, item_tag: str, add) -> None:
     if root.text and root.text.strip():
         add(_structure("text directly inside the root element", root, None, None))
+    for name in root.attrib:
+        if name not in _ROOT_ATTRIBUTES and not name.startswith(_XSI):
+            add(_structure(f"attribute {name} is not allowed on the root element", root, None, None))
 
 
 _ELEMENT = re.compile(r"Element '\{[^}]*\}(\w+)'")

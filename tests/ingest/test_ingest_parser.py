@@ -147,6 +147,8 @@ def test_every_structural_error_of_the_xsd_is_refused(tmp_path, mutate):
     with pytest.raises(FileRejected) as caught:
         rows_of(path)
     assert caught.value.category == "schema"
+    assert "no line could be named" not in caught.value.violations[0].message
+    assert caught.value.violations[0].source_line is not None
 
 
 def test_header_is_read_from_the_root_start_tag_and_the_kind_must_match_the_inbox(tmp_path):
