@@ -48,7 +48,7 @@ def _code_version() -> str:
 
 def _table_checksum(connection: duckdb.DuckDBPyConnection, table: str) -> str:
     """An order-independent checksum of a table's content (sum of row hashes)."""
-    (value,) = connection.execute(f'SELECT coalesce(sum(hash(t.*)), 0)::VARCHAR FROM "{table}" t').fetchone()
+    (value,) = connection.execute(f'SELECT coalesce(sum(hash(t)), 0)::VARCHAR FROM "{table}" t').fetchone()
     return value
 
 
@@ -64,36 +64,38 @@ def check_reference_date(home: Settings, reference_date: dt.date, allow_earlier:
 
 def publish(
     home: Settings,
-    warehouse: duckdb.DuckDBPyConnection,
     reference_date: dt.date,
     *,
     allow_earlier: bool = False,
     keep: int = 6,
     now: dt.datetime | None = None,
 ) -> Publication:
-    """Copy the published tables out of ``warehouse`` into a new snapshot, verify, commit, switch CURRENT."""
+    """Copy the published tables out of the warehouse into a new snapshot, verify, commit, switch CURRENT.
+
+    The snapshot is the read-write database here and the warehouse is attached read-only: publication can
+    never write the warehouse.
+    """
     started = dt.datetime.now(dt.UTC)
     check_reference_date(home, reference_date, allow_earlier)
     refresh_id = snapshots.new_refresh_id(reference_date, now)
     staged = snapshots.staging_path(home.published, refresh_id)
     staged.unlink(missing_ok=True)
     expected: dict[str, int] = {}
-    warehouse.execute(f"ATTACH '{staged}' AS snap")
-    try:
+    with duckdb.connect(str(staged)) as snap:
+        snap.execute("ATTACH ? AS wh (READ_ONLY)", [str(home.warehouse)])
         for table in published.TABLES:
-            warehouse.execute(table.ddl().replace(f'CREATE TABLE "{table.name}"', f'CREATE TABLE snap."{table.name}"'))
+            snap.execute(table.ddl())
             columns = ", ".join(f'"{c}"' for c in table.column_names)
-            warehouse.execute(f'INSERT INTO snap."{table.name}" SELECT {columns} FROM {table.source}')
-            (expected[table.name],) = warehouse.execute(f"SELECT count(*) FROM {table.source}").fetchone()
+            snap.execute(f'INSERT INTO "{table.name}" SELECT {columns} FROM wh.{table.source}')
+            (expected[table.name],) = snap.execute(f"SELECT count(*) FROM wh.{table.source}").fetchone()
         info = published.SNAPSHOT_INFO
-        warehouse.execute(info.ddl().replace(f'CREATE TABLE "{info.name}"', f'CREATE TABLE snap."{info.name}"'))
-        warehouse.execute(
-            f'INSERT INTO snap."{info.name}" VALUES (?, ?, ?, ?)',
+        snap.execute(info.ddl())
+        snap.execute(
+            f'INSERT INTO "{info.name}" VALUES (?, ?, ?, ?)',
             [refresh_id, reference_date, cutoff(reference_date), started.replace(tzinfo=None)],
         )
-        warehouse.execute("CHECKPOINT snap")
-    finally:
-        warehouse.execute("DETACH snap")
+        snap.execute("DETACH wh")
+        snap.execute("CHECKPOINT")
     manifest = verify(staged, reference_date, expected)
     manifest.update(
         {

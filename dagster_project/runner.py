@@ -66,7 +66,7 @@ def run_refresh(
             error = event.step_failure_data.error if event.step_failure_data else None
             failures.append(f"{event.step_key}: {error.message.strip() if error else event.message}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data.evaluation
+            evaluation = event.event_specific_data
             if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
                 failures.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed")
     after = snapshots.current_id(home.published)

@@ -1,7 +1,6 @@
 """Publication: a new read-only snapshot of the marts, verified, then CURRENT switched atomically."""
 
 import dagster as dg
-import duckdb
 
 from dagster_project.assets.ingest import POOL, RETRY
 from dagster_project.dates import ALLOW_EARLIER_TAG, reference_date_from_tags
@@ -35,11 +34,7 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) 
     reference_date = reference_date_from_tags(context.run.tags)
     allow_earlier = context.run.tags.get(ALLOW_EARLIER_TAG) == "true"
     with warehouse.locked() as home:
-        connection = duckdb.connect(str(home.warehouse), read_only=True)
-        try:
-            result = publish(home, connection, reference_date, allow_earlier=allow_earlier, keep=keep_snapshots())
-        finally:
-            connection.close()
+        result = publish(home, reference_date, allow_earlier=allow_earlier, keep=keep_snapshots())
     snapshot = result.snapshot
     context.log.info(f"published {snapshot.refresh_id} (R={reference_date}) in {result.seconds:.1f} s")
     return dg.MaterializeResult(
