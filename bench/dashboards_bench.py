@@ -38,14 +38,14 @@ R = first_saturday(2026, 7)
 FIRST_MONTH = add_months(R, -MONTHS)  # 2011-07 .. 2026-06
 USER, PASSWORD = "bench", "bench-password"
 PERSON = ssin_with_check("850730", 33, False)
-PAGES = [
-    "app_pages/overview.py",
-    "app_pages/cpas_explorer.py",
-    "app_pages/finality.py",
-    "app_pages/data_quality.py",
-    "app_pages/consultations.py",
-    "app_pages/person_lookup.py",
-]
+PAGES = {
+    "app_pages/overview.py": "Overview",
+    "app_pages/cpas_explorer.py": "CPAS explorer",
+    "app_pages/finality.py": "Finality",
+    "app_pages/data_quality.py": "Data quality",
+    "app_pages/consultations.py": "Consultations",
+    "app_pages/person_lookup.py": "Person lookup",
+}
 
 
 def build(home: Path, beneficiaries: int) -> None:
@@ -240,7 +240,7 @@ def measure(rounds: int) -> list[tuple[str, float, float]]:
     at.button[0].click().run()
     assert not at.exception, at.exception
     results = []
-    for page in PAGES:
+    for page, title in PAGES.items():
         colds, warms = [], []
         for _ in range(rounds):
             st.cache_data.clear()
@@ -250,9 +250,11 @@ def measure(rounds: int) -> list[tuple[str, float, float]]:
             at.run()
             colds.append(time.perf_counter() - start)
             assert not at.exception, (page, at.exception)
+            assert at.title[0].value == title and (at.dataframe or page.endswith("lookup.py")), page
             start = time.perf_counter()
             at.run()
             warms.append(time.perf_counter() - start)
+            assert not at.exception and at.title[0].value == title, (page, at.exception)
         results.append((page, statistics.median(colds), statistics.median(warms)))
         print(f"{page:32s} cold {results[-1][1]:6.2f} s   warm {results[-1][2]:6.2f} s", flush=True)
     # The lookup itself: submit one SSIN (not cached by design: each lookup is deliberate and logged).
@@ -263,7 +265,7 @@ def measure(rounds: int) -> list[tuple[str, float, float]]:
         start = time.perf_counter()
         next(b for b in at.button if b.label == "Look up").click().run()
         timings.append(time.perf_counter() - start)
-        assert not at.exception and at.metric, at.exception
+        assert not at.exception and at.metric[0].value == "31", at.exception  # months as beneficiary
     results.append(("person lookup (submit one SSIN)", statistics.median(timings), statistics.median(timings)))
     print(f"{'person lookup (submit)':32s} each {results[-1][1]:6.2f} s", flush=True)
     return results

@@ -11,10 +11,15 @@ import streamlit as st
 
 from dashboards.lib import auth, session, sidebar
 from dashboards.lib.snapshot import current_snapshot
+from kernel.snapshots import SnapshotError
 
 st.set_page_config(page_title="Living wages – amounts", page_icon=":material/payments:", layout="wide")
 
-snapshot = current_snapshot()
+try:
+    snapshot = current_snapshot()
+except SnapshotError as error:  # CURRENT names a snapshot whose file or manifest is gone
+    st.error(f"The published data cannot be read: {error}. Run `lww rollback` or `lww refresh`.")
+    st.stop()
 if snapshot is None:
     st.navigation([st.Page("app_pages/no_snapshot.py", title="No data yet")], position="hidden").run()
     st.stop()

@@ -8,7 +8,8 @@ from dashboards.lib.session import page_context
 
 context = page_context()
 ref, selection, user = context.snapshot, context.filters, context.user
-institution = user.cbe_number if user.is_partner else None
+# A partner analyst sees his own institution's consultations; one without an institution sees none.
+institution = (user.cbe_number or "-") if user.is_partner else None
 
 st.title("Consultations")
 st.caption(sidebar.describe(selection, ref) + " · only the period applies here")

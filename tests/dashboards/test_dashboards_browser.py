@@ -84,7 +84,7 @@ def test_sign_in_and_visit_every_page_in_chromium(home: Path, tmp_path: Path) ->
         _wait_healthy(url, process, log)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 2400})
             page.set_default_timeout(30_000)
             page.goto(url)
             page.get_by_label("Username").fill(ANALYST[0])

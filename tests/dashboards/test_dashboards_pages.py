@@ -316,3 +316,11 @@ def test_signing_out_forgets_the_user_and_the_filters(signed_in) -> None:
     assert not at.exception
     assert not at.metric
     assert "filter_regions" not in at.session_state
+
+
+def test_a_current_pointer_to_a_missing_snapshot_gives_a_clear_error(home: Path) -> None:
+    for manifest in (home / "published").glob("*.manifest.json"):
+        manifest.unlink()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert "cannot be read" in at.error[0].value and "lww rollback" in at.error[0].value
