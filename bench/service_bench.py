@@ -88,20 +88,28 @@ def build_snapshot(home: Path, beneficiaries: int, years: int) -> tuple[str, int
         WHERE a.p % 5 = 0 AND b.p <> a.p
         """
     )
+    # one row per month of the 15 years, with everything that depends only on the month precomputed
     con.execute(
         f"""
+        CREATE TEMP TABLE months AS
+        SELECT idx, month, [{{'begin_date': month, 'end_date': last_day(month)}}] AS grant_periods,
+               CASE WHEN date_diff('month', month, DATE '{R}') > 6 THEN 'FINAL'
+                    WHEN date_diff('month', month, DATE '{R}') > 3 THEN 'CONSOLIDATING'
+                    ELSE 'PROVISIONAL' END AS finality
+        FROM (SELECT CAST(i AS INTEGER) AS idx, CAST(DATE '{first_month}' + to_months(CAST(i AS INTEGER)) AS DATE)
+              AS month FROM range({months}) t(i))
+        """
+    )
+    con.execute(
+        """
         INSERT INTO monthly_amounts
-        SELECT pe.ssin,
-               CAST(DATE '{first_month}' + to_months(CAST(pe.start_index + i AS INTEGER)) AS DATE) AS month,
-               pe.pcsa, CASE WHEN pe.p % 10 = 0 THEN 'EQUIVALENT_LIVING_WAGE' ELSE 'LIVING_WAGE' END,
+        SELECT pe.ssin, m.month, pe.pcsa,
+               CASE WHEN pe.p % 10 = 0 THEN 'EQUIVALENT_LIVING_WAGE' ELSE 'LIVING_WAGE' END,
                pe.category, pa.partner_ssin,
                CAST(CASE pe.category WHEN 1 THEN 876.13 WHEN 2 THEN 1314.20 ELSE 1776.07 END AS DECIMAL(12,2)),
-               [{{'begin_date': month, 'end_date': last_day(month)}}],
-               true,
-               CASE WHEN date_diff('month', month, DATE '{R}') > 6 THEN 'FINAL'
-                    WHEN date_diff('month', month, DATE '{R}') > 3 THEN 'CONSOLIDATING' ELSE 'PROVISIONAL' END,
-               i = pe.spell - 1, 1, false
-        FROM people pe LEFT JOIN partners pa USING (p), range(pe.spell) r(i)
+               m.grant_periods, true, m.finality, m.idx = pe.start_index + pe.spell - 1, 1, false
+        FROM people pe LEFT JOIN partners pa USING (p)
+        JOIN months m ON m.idx >= pe.start_index AND m.idx < pe.start_index + pe.spell
         """
     )
     con.execute(
