@@ -23,10 +23,10 @@ from kernel.calendar import today_brussels
 from kernel.settings import Settings
 from service import consult, json_api, soap, xmlsafe
 from service.audit import AuditLog
-from service.auth import Authenticator, AuthRefused
+from service.auth import Authenticator, AuthRefused, Caller
 from service.metrics import Metrics
 from service.schemas import LIVING_WAGES_WITH_AMOUNT, SERVICES, ServiceSpec
-from service.store import SnapshotStore
+from service.store import LoadedSnapshot, SnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +89,13 @@ class ConsultationService:
             return Reply(status, content, XML)
 
         try:
-            reply = self._refuse_early(body, headers, client_ip, record)
-            if reply is None and record.get("_no_snapshot"):
+            reply, snapshot, caller = self._admit(body, headers, client_ip, record)
+            if reply is None and snapshot is None:
                 reply = soap_fault(
                     503, True, codes.SERVICE_UNAVAILABLE_CODE, "no published data yet: retry after the first refresh"
                 )
                 reply.headers["Retry-After"] = "60"
             if reply is None:
-                snapshot, caller = record.pop("_snapshot"), record.pop("_caller")
                 try:
                     request = soap.read_request(spec, xmlsafe.parse(body), headers.get("soapaction"))
                 except xmlsafe.UnsafeXml as error:
@@ -145,14 +144,13 @@ class ConsultationService:
             return Reply(status, json.dumps({"fault": fault}).encode(), JSON)
 
         try:
-            reply = self._refuse_early(body, headers, client_ip, record)
-            if reply is None and record.get("_no_snapshot"):
+            reply, snapshot, caller = self._admit(body, headers, client_ip, record)
+            if reply is None and snapshot is None:
                 reply = json_fault(
                     503, True, codes.SERVICE_UNAVAILABLE_CODE, "no published data yet: retry after the first refresh"
                 )
                 reply.headers["Retry-After"] = "60"
             if reply is None:
-                snapshot, caller = record.pop("_snapshot"), record.pop("_caller")
                 model = json_api.REQUEST_MODELS[service]
                 try:
                     request = model.model_validate_json(body)
@@ -181,17 +179,19 @@ class ConsultationService:
         return self._finish(record, reply, started)
 
     # -- shared steps -------------------------------------------------------------------------------------
-    def _refuse_early(
+    def _admit(
         self, body: bytes | None, headers: Mapping[str, str], client_ip: str, record: dict
-    ) -> Reply | None:
-        """Body size, published data, credentials: the checks before any parsing of the body."""
+    ) -> tuple[Reply | None, LoadedSnapshot | None, Caller | None]:
+        """Body size, published data, credentials: the checks before any parsing of the body.
+
+        Returns (refusal, None, None), or (None, None, None) when nothing is published yet, or
+        (None, snapshot, caller) for a request to go on with."""
         if body is None:
             record.update(status_code="HTTP413", http_status=413)
-            return Reply(413, f"request body larger than {self.max_body} bytes\n".encode(), "text/plain")
+            return Reply(413, f"request body larger than {self.max_body} bytes\n".encode(), "text/plain"), None, None
         snapshot = self.store.get()
         if snapshot is None:
-            record["_no_snapshot"] = True
-            return None
+            return None, None, None
         record["snapshot_id"] = snapshot.refresh_id
         try:
             caller = self.auth.authenticate(headers.get("authorization"), client_ip, snapshot.credentials)
@@ -202,9 +202,9 @@ class ConsultationService:
             extra = {"WWW-Authenticate": 'Basic realm="LivingWages", charset="UTF-8"'}
             if refused.retry_after:
                 extra["Retry-After"] = str(refused.retry_after)
-            return Reply(refused.http_status, (refused.reason + "\n").encode(), "text/plain", extra)
-        record.update(username=caller.username, cbe_number=caller.cbe_number, _snapshot=snapshot, _caller=caller)
-        return None
+            return Reply(refused.http_status, (refused.reason + "\n").encode(), "text/plain", extra), None, None
+        record.update(username=caller.username, cbe_number=caller.cbe_number)
+        return None, snapshot, caller
 
     @staticmethod
     def _describe(record: dict, consultation: consult.Consultation) -> None:
@@ -218,8 +218,6 @@ class ConsultationService:
         )
 
     def _finish(self, record: dict, reply: Reply, started: float) -> Reply:
-        for private in ("_snapshot", "_caller", "_no_snapshot"):
-            record.pop(private, None)
         record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
         try:
             self.audit.write(record)
