@@ -51,14 +51,18 @@ with rights:
     )
     late = quality.late_rights(ref, selection)
     late_pcsa = quality.late_rights_by_pcsa(ref, selection)
+    columns = st.columns(2)
+    for column, field, label in (
+        (columns[0], "late_decisions", "Late decisions (> 30 days)"),
+        (columns[1], "late_registrations", "Late registrations (> 7 days)"),
+    ):
+        count = int(late[field].sum()) if not late.empty else 0
+        column.metric(label, "<5" if user.is_partner and privacy.is_small(count) else tables.count(count))
     if user.is_partner:
         late = privacy.suppress(
             late, ["events", "late_decisions", "late_registrations"], ["avg_decision_days", "avg_registration_days"]
         )
         late_pcsa = privacy.suppress(late_pcsa, ["events", "late_decisions", "late_registrations"])
-    columns = st.columns(2)
-    columns[0].metric("Late decisions (> 30 days)", tables.count(late["late_decisions"].dropna().sum()))
-    columns[1].metric("Late registrations (> 7 days)", tables.count(late["late_registrations"].dropna().sum()))
     tables.show(late, name="dq-late-rights")
     st.markdown("**CPAS with late decisions or registrations**")
     tables.show(late_pcsa, name="dq-late-rights-by-cpas", height=320)

@@ -1,7 +1,6 @@
 """Finality: how much of each month is still provisional, consolidating or final; how each month's total
 converged over the refreshes; and the size of the late revisions."""
 
-import pandas as pd
 import streamlit as st
 
 from dashboards.lib import amounts, charts, privacy, sidebar, tables
@@ -55,9 +54,12 @@ tables.show(revisions, name="finality-revisions")
 st.subheader("Late revisions")
 st.caption("Lines for month m accepted from the first day of m+7 on: the month was already final by age.")
 late = amounts.late_revisions(ref, selection)
+late_lines = int(late["lines"].sum()) if not late.empty else 0
+late_amount = late["amount"].sum() if not late.empty else 0
+hidden = user.is_partner and privacy.is_small(late_lines)  # totals from the unsuppressed rows, then judged
+left, right = st.columns(2)
+left.metric("Late revision lines", "<5" if hidden else tables.count(late_lines))
+right.metric("Amount of late revisions", "suppressed" if hidden else tables.euros(late_amount))
 if user.is_partner:
     late = privacy.suppress(late, ["lines", "beneficiaries"], ["amount", "max_months_late"])
-left, right = st.columns(2)
-left.metric("Late revision lines", tables.count(pd.to_numeric(late["lines"]).sum() if not late.empty else 0))
-right.metric("Amount of late revisions", tables.euros(late["amount"].dropna().sum() if not late.empty else 0))
 tables.show(late, name="finality-late-revisions")

@@ -273,6 +273,13 @@ def test_partner_analyst_has_no_person_lookup_and_small_counts_are_suppressed(si
     assert by_code.set_index("Rejection code")["Lines"].isna().all()  # none: allowance filter
     assert "Reason" not in table(at, "Quarantined at").columns
     assert not [e for e in at.expander if "personal data" in e.label]
+    at.multiselect(key="filter_allowances").set_value([])
+    at.select_slider(key="filter_period").set_value((dt.date(2025, 7, 1), dt.date(2026, 6, 1))).run()
+    shown = metrics(at)  # one late decision, one late registration: too few to show
+    assert shown["Late decisions (> 30 days)"] == "<5" and shown["Late registrations (> 7 days)"] == "<5"
+    at.switch_page("app_pages/finality.py").run()
+    shown = metrics(at)
+    assert shown["Late revision lines"] == "<5" and shown["Amount of late revisions"] == "suppressed"
 
 
 def test_partner_analyst_sees_the_same_figures_when_counts_are_large_enough(signed_in) -> None:
