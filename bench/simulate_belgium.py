@@ -76,7 +76,7 @@ def _phases(timings: dict[str, float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--years", type=int, default=15, help="years of the raw path (default 15)")
+    parser.add_argument("--years", type=int, default=15, help="years of the raw path (default 15; 0 skips it)")
     parser.add_argument("--month", default="2026-01", help="the month of the XML path (YYYY-MM)")
     parser.add_argument("--skip-xml", action="store_true")
     args = parser.parse_args()
@@ -92,6 +92,8 @@ def main() -> None:
                 f"reference {xml['reference_rows']} rows, {xml['reference_mb']:.0f} MB (included); "
                 f"CPU {xml['cpu']:.1f} s; phases: {_phases(xml['timings'])}"
             )
+        if args.years <= 0:
+            return
         raw = _raw_years(args.years, last, workdir)
         note = ""
         if args.years != 15:
