@@ -37,6 +37,10 @@ def snapshot_box(ref: SnapshotRef) -> None:
 def user_box(user: User) -> None:
     role = "SPP IS analyst" if not user.is_partner else f"partner analyst ({user.cbe_number or 'no institution'})"
     st.sidebar.caption(f"Signed in as **{user.username}**, {role}")
+    if user.is_partner:
+        st.sidebar.caption(
+            "Aggregates only: counts of 1 to 4 people, and the amounts and ratios drawn from them, are left blank."
+        )
     if st.sidebar.button("Sign out", icon=":material/logout:", key="sign_out"):
         session.sign_out()
         st.rerun()
