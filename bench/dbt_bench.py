@@ -276,8 +276,6 @@ def main(argv: list[str] | None = None) -> int:
 
     results["floor"] = floor(warehouse, reference, env)
     results["full_build"] = dbt("build", reference, args.workdir, env)
-    results["full_run_models_only"] = dbt("run", reference, args.workdir, env)
-    results["floor_again"] = floor(warehouse, reference, env)
 
     # the monthly refresh: the new month's lines + revisions of the previous six months, then R + 1 month
     connection = duckdb.connect(str(warehouse))

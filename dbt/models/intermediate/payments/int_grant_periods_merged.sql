@@ -1,10 +1,12 @@
 -- One row per uninterrupted grant period of a monthly row (beneficiary, month, CPAS, allowance type, household
 -- category, partner): the day ranges of the row's current accepted lines, merged when they overlap or are
 -- adjacent (gaps and islands). line_days > covered_days means days counted twice (overlapping lines).
+-- Each island also carries its lines' amount and count, so the rows and the years are sums over islands
+-- (no join back to the lines at 45 million rows).
 with accepted as (
     select
         beneficiary_ssin, month, pcsa_cbe_number, allowance_type, household_category, partner_ssin,
-        begin_date, end_date, line_days
+        begin_date, end_date, line_days, amount
     from {{ ref('int_payment_lines_current') }}
     where is_accepted
 ),
@@ -44,7 +46,9 @@ islands as (
         beneficiary_ssin, month, pcsa_cbe_number, allowance_type, household_category, partner_ssin,
         min(begin_date) as begin_date,
         max(end_date) as end_date,
-        sum(line_days) as line_days
+        sum(line_days) as line_days,
+        sum(amount) as amount,
+        count(*) as line_count
     from numbered
     group by beneficiary_ssin, month, pcsa_cbe_number, allowance_type, household_category, partner_ssin, island
 )

@@ -1,12 +1,20 @@
 -- One row per uninterrupted grant period of a yearly row (beneficiary, year, CPAS, allowance type, household
--- category, partner): the monthly periods of the year merged again, so 31 January and 1 February join.
+-- category, partner): the monthly periods of the year merged again, so 31 January and 1 February join. Each
+-- period carries what the yearly row sums: its amount, the months it starts (a month counts once, on its first
+-- period) and the least final status of its months (rank 1 PROVISIONAL .. 3 FINAL).
 with monthly_periods as (
     select
-        beneficiary_ssin,
-        cast(extract(year from month) as {{ dbt.type_int() }}) as year,
-        pcsa_cbe_number, allowance_type, household_category, partner_ssin,
-        begin_date, end_date, line_days
-    from {{ ref('int_grant_periods_merged') }}
+        periods.beneficiary_ssin,
+        cast(extract(year from periods.month) as {{ dbt.type_int() }}) as year,
+        periods.pcsa_cbe_number, periods.allowance_type, periods.household_category, periods.partner_ssin,
+        periods.month, periods.begin_date, periods.end_date, periods.line_days, periods.amount,
+        {{ finality_rank('cells.finality_status') }} as finality_rank
+    from {{ ref('int_grant_periods_merged') }} as periods
+    inner join {{ ref('int_amount_cells_finalised') }} as cells
+        on periods.beneficiary_ssin = cells.beneficiary_ssin
+        and periods.month = cells.month
+        and periods.pcsa_cbe_number = cells.pcsa_cbe_number
+        and periods.allowance_type = cells.allowance_type
 ),
 
 with_previous_end as (
@@ -16,7 +24,11 @@ with_previous_end as (
             partition by beneficiary_ssin, year, pcsa_cbe_number, allowance_type, household_category, partner_ssin
             order by begin_date, end_date
             rows between unbounded preceding and 1 preceding
-        ) as previous_end
+        ) as previous_end,
+        lag(month) over (
+            partition by beneficiary_ssin, year, pcsa_cbe_number, allowance_type, household_category, partner_ssin
+            order by begin_date, end_date
+        ) as previous_month
     from monthly_periods
 ),
 
@@ -36,7 +48,11 @@ islands as (
         beneficiary_ssin, year, pcsa_cbe_number, allowance_type, household_category, partner_ssin,
         min(begin_date) as begin_date,
         max(end_date) as end_date,
-        sum(line_days) as line_days
+        sum(line_days) as line_days,
+        sum(amount) as amount,
+        -- periods are ordered by day, so a month's periods are consecutive: count a month on its first one
+        sum(case when previous_month is null or previous_month <> month then 1 else 0 end) as months_started,
+        min(finality_rank) as finality_rank
     from numbered
     group by beneficiary_ssin, year, pcsa_cbe_number, allowance_type, household_category, partner_ssin, island
 )
