@@ -8,6 +8,8 @@ serial is never 000. Vectorised: millions of numbers in a second or two.
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from simulator.days import to_day
 
@@ -23,8 +25,8 @@ def birth_days(first_spell_begin: np.ndarray, rng: np.random.Generator) -> np.nd
     return first_spell_begin - (years * 365.25).astype(np.int64)
 
 
-def ssins(births: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One SSIN per birth day (object array of 11-digit strings), all distinct."""
+def ssins(births: np.ndarray, rng: np.random.Generator) -> pa.Array:
+    """One SSIN per birth day (11-digit strings, as an Arrow array), all distinct."""
     n = births.size
     as_dates = births.astype("datetime64[D]")
     years = as_dates.astype("datetime64[Y]").astype(np.int64) + 1970
@@ -43,17 +45,32 @@ def ssins(births: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     shown_month[bis_unknown_sex] += 20
     shown_month[bis_known_sex] += 40
     yymmdd = (years % 100) * 10_000 + shown_month * 100 + shown_day
-    values = np.zeros(n, dtype=np.int64)
-    pending = np.arange(n)
-    while pending.size:
+
+    def draw(index: np.ndarray) -> np.ndarray:
         # serial 1..998: odd for men, even for women (never 000)
-        half = rng.integers(0, 499, size=pending.size)
-        serial = np.where(male[pending], 2 * half + 1, 2 * half + 2)
-        base = yymmdd[pending] * 1000 + serial
-        checked = base + np.where(from_2000[pending], 2_000_000_000, 0)
-        values[pending] = base * 100 + (97 - checked % 97)
-        _, first_index = np.unique(values, return_index=True)
-        keep = np.zeros(n, dtype=bool)
-        keep[first_index] = True
-        pending = np.flatnonzero(~keep)
-    return np.array([f"{v:011d}" for v in values.tolist()], dtype=object)
+        half = rng.integers(0, 499, size=index.size)
+        serial = np.where(male[index], 2 * half + 1, 2 * half + 2)
+        base = yymmdd[index] * 1000 + serial
+        checked = base + np.where(from_2000[index], 2_000_000_000, 0)
+        return base * 100 + (97 - checked % 97)
+
+    values = draw(np.arange(n))
+    # Keep the first of equal numbers; draw again for the others until none clashes (few rounds, small sets).
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    repeated = np.zeros(n, dtype=bool)
+    repeated[1:] = ordered[1:] == ordered[:-1]
+    pending = np.sort(order[repeated])
+    taken = ordered[~repeated]
+    while pending.size:
+        fresh = draw(pending)
+        at = np.minimum(np.searchsorted(taken, fresh), taken.size - 1)
+        clash = taken[at] == fresh
+        _, first = np.unique(fresh, return_index=True)
+        unique_here = np.zeros(fresh.size, dtype=bool)
+        unique_here[first] = True
+        accepted = ~clash & unique_here
+        values[pending[accepted]] = fresh[accepted]
+        taken = np.sort(np.concatenate([taken, fresh[accepted]]))
+        pending = pending[~accepted]
+    return pc.utf8_lpad(pc.cast(pa.array(values), pa.string()), 11, "0")

@@ -201,7 +201,7 @@ def build_reference(population: Population, pcsa: list[Pcsa], seed: int, first_m
     integrations = pa.Table.from_arrays(
         [
             cbes.take(pa.array(np.concatenate(integ["cbe"]))),
-            pa.array(ssin[person], pa.string()),
+            ssin.take(pa.array(person)),
             pa.array(np.concatenate(integ["quality"]), pa.string()),
             pa.array(np.concatenate(integ["begin"]).astype(np.int32)).cast(pa.date32()),
             pa.array(end.astype(np.int32), pa.int32(), mask=end < 0).cast(pa.date32()),
@@ -246,7 +246,7 @@ def build_reference(population: Population, pcsa: list[Pcsa], seed: int, first_m
         accounts=accounts,
         demo_username=next(c.username for c in INSTITUTIONS if c.key == DEMO_INSTITUTION),
         demo_cbe=demo_cbe,
-        demo_ssin=str(ssin[demo_person]) if demo_person >= 0 else "",
+        demo_ssin=ssin[demo_person].as_py() if demo_person >= 0 else "",
     )
 
 

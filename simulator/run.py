@@ -61,7 +61,7 @@ def _plan(resolved: Resolved) -> _Plan:
     population = build_population(resolved, weights(pcsa))
     nis = np.array([p.nis_code for p in pcsa])
     lookups = Lookups(
-        ssin=pa.array(population.people.ssin, pa.string()),
+        ssin=population.people.ssin,
         cbe=pa.array([p.cbe_number for p in pcsa], pa.string()),
         right_id=right_ids(population, nis),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+import pyarrow as pa
 
 from simulator.config import Resolved
 from simulator.days import month_first_day, month_last_day
@@ -29,7 +30,10 @@ P_EQUIVALENT = 0.12
 P_CHANGE = 0.15
 P_FIXED_TERM = 0.2
 # How many spells with payments there are per base spell (couples, moves, returns): calibrates entrants.
-ACTIVE_PER_BASE = 1.15
+ACTIVE_PER_BASE = 1.36
+# Careers start this long before the window, so moves and returns are in their steady state when it opens
+# (without it the caseload would creep up by 15 % over the first years).
+WARMUP_DAYS = 6 * 365
 
 
 @dataclass
@@ -67,13 +71,13 @@ class Spells:
 
 @dataclass
 class People:
-    ssin: np.ndarray  # object array of SSIN strings
+    ssin: pa.Array  # SSIN strings, indexed by person
     birth: np.ndarray  # int64 day
     spare_partners: np.ndarray  # person indexes of partners who are not beneficiaries, for corrections
 
     @property
     def size(self) -> int:
-        return self.ssin.size
+        return len(self.ssin)
 
 
 @dataclass
@@ -132,7 +136,7 @@ def _continuations(
 def build_population(config: Resolved, weights: np.ndarray) -> Population:
     horizon_begin = month_first_day(config.first_benefit_month)
     horizon_end = month_last_day(config.last_month)
-    b, e, p = _base_spells(config, weights, horizon_begin, horizon_end)
+    b, e, p = _base_spells(config, weights, horizon_begin - WARMUP_DAYS, horizon_end)
     rng = stream(config.seed, "careers")
     n_base = b.size
     person = np.arange(n_base, dtype=np.int64)
