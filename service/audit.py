@@ -63,7 +63,7 @@ class AuditLog:
                 written += os.write(fd, line[written:])
             self._size += len(line)
         with contextlib.suppress(OSError):  # rotated meanwhile: the rotation fsync'd it before closing
-            os.fsync(fd)
+            os.fdatasync(fd)
 
     def close(self) -> None:
         with self._lock:
