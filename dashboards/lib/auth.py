@@ -51,6 +51,8 @@ def authenticate(ref: SnapshotRef, username: str, password: str) -> User | None:
     """The user when the name and password match and the role is known; None otherwise (no reason given)."""
     entry = _users(ref).get(username.strip())
     stored = entry[0] if entry else _DUMMY_HASH
+    if not stored.startswith("$argon2id$"):  # only argon2id is accepted: a weaker or clear "hash" never matches
+        stored, entry = _DUMMY_HASH, None
     try:
         _HASHER.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import (
+from dashboards_fixture import (
     ANALYST,
     APP,
     BRUXELLES,
@@ -81,6 +81,32 @@ def test_sign_in_is_required_and_a_wrong_password_is_refused(home: Path) -> None
     at.text_input(key="login_password").input(ANALYST[1])
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["Unknown username or wrong password."]
+
+
+def test_only_argon2id_hashes_of_known_roles_open_the_door(tmp_path: Path, monkeypatch) -> None:
+    from argon2 import PasswordHasher, Type
+
+    from dashboards.lib.auth import authenticate, still_valid
+    from dashboards.lib.snapshot import current_snapshot
+
+    argon2id = PasswordHasher()
+    publish_fixture(
+        tmp_path,
+        extra_users=(
+            ("old", PasswordHasher(type=Type.I).hash("weak-type"), "ANALYST", None),
+            ("odd", argon2id.hash("odd-role"), "ADMIN", None),
+        ),
+    )
+    monkeypatch.setenv("LWW_HOME", str(tmp_path))
+    ref = current_snapshot()
+    user = authenticate(ref, ANALYST[0], ANALYST[1])
+    assert user is not None and user.role == "ANALYST" and user.may_look_up_people
+    partner = authenticate(ref, PARTNER_ANALYST[0], PARTNER_ANALYST[1])
+    assert partner is not None and partner.is_partner and not partner.may_look_up_people
+    assert still_valid(ref, partner)
+    assert authenticate(ref, ANALYST[0], PARTNER_ANALYST[1]) is None
+    assert authenticate(ref, "old", "weak-type") is None  # argon2i: refused even with the right password
+    assert authenticate(ref, "odd", "odd-role") is None  # unknown role
 
 
 def test_without_a_published_snapshot_the_app_says_what_to_do(tmp_path: Path, monkeypatch) -> None:
