@@ -212,7 +212,7 @@ async def load(
 ) -> dict:
     latencies: list[float] = []
     stamps: list[tuple[float, float]] = []
-    failures = 0
+    failures: dict[str, int] = {}
     rows = 0
     headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{ACTION}"'}
     # one client, its pool sized to the concurrency, made before the clock starts: creating an httpx client
@@ -229,7 +229,7 @@ async def load(
     stop_at = start + seconds
 
     async def client(k: int) -> None:
-        nonlocal failures, rows
+        nonlocal rows
         i = k
         while time.perf_counter() < stop_at:
             body = bodies[i % len(bodies)]
@@ -241,14 +241,15 @@ async def load(
                     b"<code>MSG00000</code>" in response.content or b"<code>MSG00100</code>" in response.content
                 )
                 rows += response.content.count(b"<amount><month>")
-            except httpx.HTTPError:
-                ok = False
+                why = f"HTTP {response.status_code}"
+            except httpx.HTTPError as error:
+                ok, why = False, type(error).__name__
             t1 = time.perf_counter()
             if ok:
                 latencies.append(t1 - t0)
                 stamps.append((t0 - start, t1 - t0))
             else:
-                failures += 1
+                failures[why] = failures.get(why, 0) + 1
 
     async def switcher() -> None:
         await asyncio.sleep(switch_at)
@@ -258,7 +259,6 @@ async def load(
     if switch is not None:
         tasks.append(switcher())
     await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - start
     await http.aclose()
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [float("nan")] * 99
@@ -266,7 +266,7 @@ async def load(
         "clients": clients,
         "requests": len(latencies),
         "failures": failures,
-        "rps": len(latencies) / elapsed,
+        "rps": sum(1 for t, _ in stamps if t <= seconds) / seconds,
         "p50_ms": q[49] * 1000,
         "p99_ms": q[98] * 1000,
         "max_ms": latencies[-1] * 1000 if latencies else None,
