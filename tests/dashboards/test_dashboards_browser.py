@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from dashboards_fixture import ANALYST
+from dashboards_fixture import ANALYST, PERSON
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "dashboards"
@@ -104,6 +104,12 @@ def test_sign_in_and_visit_every_page_in_chromium(home: Path, tmp_path: Path) ->
                 assert page.locator('[data-testid="stException"]').count() == 0, f"{link} shows an exception"
                 name = heading.lower().replace(" ", "-")
                 page.screenshot(path=str(ARTIFACTS / f"{number:02d}-{name}.png"), full_page=True)
+                if heading == "Person lookup":
+                    page.get_by_label("SSIN (national number)").fill(PERSON)
+                    page.get_by_role("button", name="Look up").click()
+                    expect(page.get_by_text("Months as beneficiary")).to_be_visible()
+                    _settle(page)
+                    page.screenshot(path=str(ARTIFACTS / f"{number:02d}-{name}-result.png"), full_page=True)
             browser.close()
     finally:
         process.terminate()
