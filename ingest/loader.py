@@ -1,6 +1,6 @@
 """Loading upstream files into the warehouse: one transaction per file, ledger, archive, quarantine, replay.
 
-A file is atomic. It is parsed in streaming into a temporary ``stage`` table, checked (schema while parsing,
+A file is atomic. It is parsed in streaming into a staging table (never committed), checked (schema while parsing,
 business rules over the staged rows joined to what is loaded), then copied into its raw table with its ledger
 row, all in one DuckDB transaction: a crash anywhere before COMMIT leaves nothing. After COMMIT the file moves to
 ``archive/<kind>/<YYYY-MM>/``; a crash between the COMMIT and the move is harmless, because the next run finds the
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ingest import ledger
 from ingest.parser import SOURCE_LINE, UpstreamFile, read_header
-from ingest.rules import check_staged
+from ingest.rules import STAGE, check_staged
 from ingest.schemas import KINDS
 from ingest.security import Limits
 from ingest.violations import FileRejected, Violation
@@ -207,14 +207,16 @@ def _load(connection, pending: PendingFile, sha: str, progress: Progress | None,
     table = kind.table
     connection.execute("BEGIN TRANSACTION")
     try:
-        connection.execute("DROP TABLE IF EXISTS temp.stage")
+        # A plain table created and dropped inside the transaction, never committed: unlike a TEMP table (held in
+        # memory) DuckDB writes its row groups optimistically to the database file, so memory stays flat
+        connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
         columns = ", ".join(f"{c.name} {c.sql_type}" for c in table.columns)
-        connection.execute(f"CREATE TEMP TABLE stage ({columns}, {SOURCE_LINE} INTEGER)")
+        connection.execute(f"CREATE TABLE {STAGE} ({columns}, {SOURCE_LINE} INTEGER)")
         rows = 0
         for batch in upstream.batches():
             connection.register("incoming_batch", batch)
             try:
-                connection.execute("INSERT INTO stage SELECT * FROM incoming_batch")
+                connection.execute(f"INSERT INTO {STAGE} SELECT * FROM incoming_batch")
             finally:
                 connection.unregister("incoming_batch")
             rows += batch.num_rows
@@ -224,7 +226,7 @@ def _load(connection, pending: PendingFile, sha: str, progress: Progress | None,
         if violations:
             raise FileRejected("business", violations, total)
         names = ", ".join(table.column_names)
-        connection.execute(f"INSERT INTO {table.qualified} ({names}) SELECT {names} FROM stage")
+        connection.execute(f"INSERT INTO {table.qualified} ({names}) SELECT {names} FROM {STAGE}")
         header = upstream.header
         ledger.record_loaded(
             connection,
@@ -236,7 +238,7 @@ def _load(connection, pending: PendingFile, sha: str, progress: Progress | None,
             created_at=header.created_at,
             reporting_month=header.reporting_month,
         )
-        connection.execute("DROP TABLE temp.stage")
+        connection.execute(f"DROP TABLE {STAGE}")
         connection.execute("COMMIT")
         return rows
     except BaseException:

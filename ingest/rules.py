@@ -1,8 +1,9 @@
 """Business rules of DOMAIN.md / CONTRACT §2, checked vectorised over a staged file joined to what is loaded.
 
-The staged file is a temporary DuckDB table (``stage``: the raw columns plus ``source_line``). Every rule is one
-query returning the offending elements; identifiers (SSIN check digits) are checked with python-stdnum through
-:mod:`kernel.identifiers` on DISTINCT values only, cached across files of a run (a person recurs every month).
+The staged file is a DuckDB table (``ingest_stage``, never committed: the raw columns plus ``source_line``).
+Every rule is one query returning the offending elements; identifiers (SSIN check digits) are checked with
+python-stdnum through :mod:`kernel.identifiers` on DISTINCT values only, cached across files of a run (a person
+recurs every month).
 
 Loops in replacement chains: a ``replacesLineId`` must name a line already loaded or *earlier* in the same file,
 and a loaded line never points to a later one, so a chain can only loop on itself (a line replacing itself);
@@ -18,6 +19,8 @@ import pyarrow as pa
 
 from ingest.violations import MAX_VIOLATIONS, Violation
 from kernel.identifiers import ssin_error
+
+STAGE = "ingest_stage"  # the staged file: created and dropped inside the file's transaction, never committed
 
 
 @dataclass(frozen=True)
@@ -36,10 +39,10 @@ def cached_ssin_error(value: str) -> str | None:
 
 _FIRST_EVENTS = """
     WITH events AS (
-        SELECT right_id, sequence, event_type, ssin, pcsa_cbe_number, line_no FROM stage
+        SELECT right_id, sequence, event_type, ssin, pcsa_cbe_number, line_no FROM ingest_stage
         UNION ALL
         SELECT r.right_id, r.sequence, r.event_type, r.ssin, r.pcsa_cbe_number, NULL AS line_no
-        FROM raw.right_events r WHERE r.right_id IN (SELECT right_id FROM stage)
+        FROM raw.right_events r WHERE r.right_id IN (SELECT right_id FROM ingest_stage)
     ),
     firsts AS (
         SELECT right_id, arg_min(event_type, sequence) AS event_type, arg_min(ssin, sequence) AS ssin,
@@ -51,10 +54,10 @@ _FIRST_EVENTS = """
 _TARGETS = """
     WITH targets AS (
         SELECT p.line_id, p.ssin, p.pcsa_cbe_number, p.acceptance_date, 0 AS line_no
-        FROM raw.payment_lines p WHERE p.line_id IN (SELECT replaces_line_id FROM stage)
+        FROM raw.payment_lines p WHERE p.line_id IN (SELECT replaces_line_id FROM ingest_stage)
         UNION ALL
-        SELECT line_id, ssin, pcsa_cbe_number, acceptance_date, line_no FROM stage
-        WHERE line_id IN (SELECT replaces_line_id FROM stage)
+        SELECT line_id, ssin, pcsa_cbe_number, acceptance_date, line_no FROM ingest_stage
+        WHERE line_id IN (SELECT replaces_line_id FROM ingest_stage)
     )
 """
 
@@ -66,14 +69,14 @@ PAYMENT_RULES = (
         "period/endDate",
         "the period ends before it begins",
         _FIX,
-        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM stage WHERE end_date < begin_date",
+        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM ingest_stage WHERE end_date < begin_date",
     ),
     Rule(
         "period-one-month",
         "period",
         "the period spans more than one calendar month (one line per month)",
         _FIX,
-        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM stage "
+        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM ingest_stage "
         "WHERE end_date >= begin_date AND date_trunc('month', begin_date) <> date_trunc('month', end_date)",
     ),
     Rule(
@@ -81,14 +84,15 @@ PAYMENT_RULES = (
         "rejectionCode",
         "a REJECTED line must carry a rejectionCode",
         _FIX,
-        "SELECT line_no, source_line, decision FROM stage WHERE decision = 'REJECTED' AND rejection_code IS NULL",
+        "SELECT line_no, source_line, decision FROM ingest_stage "
+        "WHERE decision = 'REJECTED' AND rejection_code IS NULL",
     ),
     Rule(
         "rejection-code-unexpected",
         "rejectionCode",
         "an ACCEPTED line must not carry a rejectionCode",
         _FIX,
-        "SELECT line_no, source_line, rejection_code FROM stage "
+        "SELECT line_no, source_line, rejection_code FROM ingest_stage "
         "WHERE decision = 'ACCEPTED' AND rejection_code IS NOT NULL",
     ),
     Rule(
@@ -96,7 +100,7 @@ PAYMENT_RULES = (
         "pcsaCbeNumber",
         "no CPAS with this CBE number in reference/pcsa.csv",
         "check the CBE number, or add the CPAS to reference/pcsa.csv first",
-        "SELECT line_no, source_line, pcsa_cbe_number FROM stage "
+        "SELECT line_no, source_line, pcsa_cbe_number FROM ingest_stage "
         "WHERE pcsa_cbe_number NOT IN (SELECT cbe_number FROM raw.ref_pcsa)",
     ),
     Rule(
@@ -104,14 +108,14 @@ PAYMENT_RULES = (
         "amount",
         "an amount is never negative",
         _FIX,
-        "SELECT line_no, source_line, CAST(amount AS VARCHAR) FROM stage WHERE amount < 0",
+        "SELECT line_no, source_line, CAST(amount AS VARCHAR) FROM ingest_stage WHERE amount < 0",
     ),
     Rule(
         "partner-is-beneficiary",
         "partnerSsin",
         "the partner is the beneficiary himself",
         _FIX,
-        "SELECT line_no, source_line, partner_ssin FROM stage WHERE partner_ssin = ssin",
+        "SELECT line_no, source_line, partner_ssin FROM ingest_stage WHERE partner_ssin = ssin",
     ),
     Rule(
         "duplicate-line-id",
@@ -119,14 +123,14 @@ PAYMENT_RULES = (
         "lineId appears more than once in this file",
         _FIX,
         "SELECT line_no, source_line, line_id FROM ("
-        "  SELECT *, row_number() OVER (PARTITION BY line_id ORDER BY line_no) AS n FROM stage) WHERE n > 1",
+        "  SELECT *, row_number() OVER (PARTITION BY line_id ORDER BY line_no) AS n FROM ingest_stage) WHERE n > 1",
     ),
     Rule(
         "line-id-already-loaded",
         "lineId",
         "lineId was already loaded from another file (ids are unique forever)",
         "a correction is a new line with its own lineId and replacesLineId",
-        "SELECT s.line_no, s.source_line, s.line_id FROM stage s "
+        "SELECT s.line_no, s.source_line, s.line_id FROM ingest_stage s "
         "WHERE s.line_id IN (SELECT line_id FROM raw.payment_lines)",
     ),
     Rule(
@@ -134,17 +138,17 @@ PAYMENT_RULES = (
         "replacesLineId",
         "the line replaces itself (a loop)",
         _FIX,
-        "SELECT line_no, source_line, replaces_line_id FROM stage WHERE replaces_line_id = line_id",
+        "SELECT line_no, source_line, replaces_line_id FROM ingest_stage WHERE replaces_line_id = line_id",
     ),
     Rule(
         "replaces-unknown-line",
         "replacesLineId",
         "replacesLineId names no line already loaded nor earlier in this file",
         _FIX,
-        "SELECT s.line_no, s.source_line, s.replaces_line_id FROM stage s "
+        "SELECT s.line_no, s.source_line, s.replaces_line_id FROM ingest_stage s "
         "WHERE s.replaces_line_id IS NOT NULL AND s.replaces_line_id <> s.line_id "
         "AND s.replaces_line_id NOT IN (SELECT line_id FROM raw.payment_lines) "
-        "AND NOT EXISTS (SELECT 1 FROM stage e WHERE e.line_id = s.replaces_line_id AND e.line_no < s.line_no)",
+        "AND NOT EXISTS (SELECT 1 FROM ingest_stage e WHERE e.line_id = s.replaces_line_id AND e.line_no < s.line_no)",
     ),
     Rule(
         "replaced-twice-in-file",
@@ -152,7 +156,7 @@ PAYMENT_RULES = (
         "another line of this file already replaces the same line",
         _FIX,
         "SELECT line_no, source_line, replaces_line_id FROM ("
-        "  SELECT *, row_number() OVER (PARTITION BY replaces_line_id ORDER BY line_no) AS n FROM stage"
+        "  SELECT *, row_number() OVER (PARTITION BY replaces_line_id ORDER BY line_no) AS n FROM ingest_stage"
         "  WHERE replaces_line_id IS NOT NULL) WHERE n > 1",
     ),
     Rule(
@@ -160,7 +164,7 @@ PAYMENT_RULES = (
         "replacesLineId",
         "that line was already replaced by a loaded line",
         _FIX,
-        "SELECT s.line_no, s.source_line, s.replaces_line_id FROM stage s "
+        "SELECT s.line_no, s.source_line, s.replaces_line_id FROM ingest_stage s "
         "WHERE s.replaces_line_id IN (SELECT replaces_line_id FROM raw.payment_lines "
         "                             WHERE replaces_line_id IS NOT NULL)",
     ),
@@ -169,7 +173,7 @@ PAYMENT_RULES = (
         "ssin",
         "a replacement must keep the person of the line it replaces",
         _FIX,
-        _TARGETS + "SELECT s.line_no, s.source_line, t.ssin || ' -> ' || s.ssin FROM stage s "
+        _TARGETS + "SELECT s.line_no, s.source_line, t.ssin || ' -> ' || s.ssin FROM ingest_stage s "
         "JOIN targets t ON t.line_id = s.replaces_line_id AND t.line_no < s.line_no WHERE t.ssin <> s.ssin",
     ),
     Rule(
@@ -178,7 +182,7 @@ PAYMENT_RULES = (
         "a replacement must keep the CPAS of the line it replaces",
         _FIX,
         _TARGETS + "SELECT s.line_no, s.source_line, t.pcsa_cbe_number || ' -> ' || s.pcsa_cbe_number "
-        "FROM stage s JOIN targets t ON t.line_id = s.replaces_line_id AND t.line_no < s.line_no "
+        "FROM ingest_stage s JOIN targets t ON t.line_id = s.replaces_line_id AND t.line_no < s.line_no "
         "WHERE t.pcsa_cbe_number <> s.pcsa_cbe_number",
     ),
     Rule(
@@ -187,7 +191,7 @@ PAYMENT_RULES = (
         "a replacement cannot be decided before the line it replaces",
         _FIX,
         _TARGETS + "SELECT s.line_no, s.source_line, t.acceptance_date || ' -> ' || s.acceptance_date "
-        "FROM stage s JOIN targets t ON t.line_id = s.replaces_line_id AND t.line_no < s.line_no "
+        "FROM ingest_stage s JOIN targets t ON t.line_id = s.replaces_line_id AND t.line_no < s.line_no "
         "WHERE s.acceptance_date < t.acceptance_date",
     ),
 )
@@ -198,7 +202,7 @@ RIGHT_RULES = (
         "decisionDate",
         "the decision precedes the application",
         _FIX,
-        "SELECT line_no, source_line, application_date || ' > ' || decision_date FROM stage "
+        "SELECT line_no, source_line, application_date || ' > ' || decision_date FROM ingest_stage "
         "WHERE application_date > decision_date",
     ),
     Rule(
@@ -206,7 +210,7 @@ RIGHT_RULES = (
         "registrationDate",
         "the registration precedes the decision",
         _FIX,
-        "SELECT line_no, source_line, decision_date || ' > ' || registration_date FROM stage "
+        "SELECT line_no, source_line, decision_date || ' > ' || registration_date FROM ingest_stage "
         "WHERE decision_date > registration_date",
     ),
     Rule(
@@ -214,7 +218,7 @@ RIGHT_RULES = (
         "period/endDate",
         "the period ends before it begins",
         _FIX,
-        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM stage WHERE end_date < begin_date",
+        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM ingest_stage WHERE end_date < begin_date",
     ),
     Rule(
         "duplicate-event-id",
@@ -222,14 +226,15 @@ RIGHT_RULES = (
         "eventId appears more than once in this file",
         _FIX,
         "SELECT line_no, source_line, event_id FROM ("
-        "  SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY line_no) AS n FROM stage) WHERE n > 1",
+        "  SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY line_no) AS n FROM ingest_stage) WHERE n > 1",
     ),
     Rule(
         "event-id-already-loaded",
         "eventId",
         "eventId was already loaded from another file",
         _FIX,
-        "SELECT line_no, source_line, event_id FROM stage WHERE event_id IN (SELECT event_id FROM raw.right_events)",
+        "SELECT line_no, source_line, event_id FROM ingest_stage "
+        "WHERE event_id IN (SELECT event_id FROM raw.right_events)",
     ),
     Rule(
         "duplicate-sequence",
@@ -237,7 +242,7 @@ RIGHT_RULES = (
         "(rightId, sequence) appears more than once in this file",
         _FIX,
         "SELECT line_no, source_line, right_id || '#' || sequence FROM ("
-        "  SELECT *, row_number() OVER (PARTITION BY right_id, sequence ORDER BY line_no) AS n FROM stage)"
+        "  SELECT *, row_number() OVER (PARTITION BY right_id, sequence ORDER BY line_no) AS n FROM ingest_stage)"
         " WHERE n > 1",
     ),
     Rule(
@@ -245,7 +250,7 @@ RIGHT_RULES = (
         "sequence",
         "(rightId, sequence) was already loaded from another file",
         _FIX,
-        "SELECT s.line_no, s.source_line, s.right_id || '#' || s.sequence FROM stage s "
+        "SELECT s.line_no, s.source_line, s.right_id || '#' || s.sequence FROM ingest_stage s "
         "WHERE EXISTS (SELECT 1 FROM raw.right_events r WHERE r.right_id = s.right_id AND r.sequence = s.sequence)",
     ),
     Rule(
@@ -253,7 +258,7 @@ RIGHT_RULES = (
         "eventType",
         "the first event of a right must be a CREATE",
         _FIX,
-        _FIRST_EVENTS + "SELECT s.line_no, s.source_line, s.right_id || ': ' || f.event_type FROM stage s "
+        _FIRST_EVENTS + "SELECT s.line_no, s.source_line, s.right_id || ': ' || f.event_type FROM ingest_stage s "
         "JOIN firsts f ON f.right_id = s.right_id AND f.sequence = s.sequence WHERE f.event_type <> 'CREATE'",
     ),
     Rule(
@@ -261,7 +266,7 @@ RIGHT_RULES = (
         "ssin",
         "a MODIFY or CANCEL must keep the person of the right",
         _FIX,
-        _FIRST_EVENTS + "SELECT s.line_no, s.source_line, f.ssin || ' -> ' || s.ssin FROM stage s "
+        _FIRST_EVENTS + "SELECT s.line_no, s.source_line, f.ssin || ' -> ' || s.ssin FROM ingest_stage s "
         "JOIN firsts f ON f.right_id = s.right_id WHERE s.sequence > f.sequence AND s.ssin <> f.ssin",
     ),
     Rule(
@@ -270,7 +275,7 @@ RIGHT_RULES = (
         "a MODIFY or CANCEL must keep the CPAS of the right",
         _FIX,
         _FIRST_EVENTS + "SELECT s.line_no, s.source_line, f.pcsa_cbe_number || ' -> ' || s.pcsa_cbe_number "
-        "FROM stage s JOIN firsts f ON f.right_id = s.right_id "
+        "FROM ingest_stage s JOIN firsts f ON f.right_id = s.right_id "
         "WHERE s.sequence > f.sequence AND s.pcsa_cbe_number <> f.pcsa_cbe_number",
     ),
     Rule(
@@ -278,7 +283,7 @@ RIGHT_RULES = (
         "pcsaCbeNumber",
         "no CPAS with this CBE number in reference/pcsa.csv",
         "check the CBE number, or add the CPAS to reference/pcsa.csv first",
-        "SELECT line_no, source_line, pcsa_cbe_number FROM stage "
+        "SELECT line_no, source_line, pcsa_cbe_number FROM ingest_stage "
         "WHERE pcsa_cbe_number NOT IN (SELECT cbe_number FROM raw.ref_pcsa)",
     ),
 )
@@ -294,7 +299,9 @@ def check_staged(connection, kind: str) -> tuple[list[Violation], int]:
     for column, field in SSIN_FIELDS[kind]:
         values = [
             row[0]
-            for row in connection.execute(f"SELECT DISTINCT {column} FROM stage WHERE {column} IS NOT NULL").fetchall()
+            for row in connection.execute(
+                f"SELECT DISTINCT {column} FROM ingest_stage WHERE {column} IS NOT NULL"
+            ).fetchall()
         ]
         bad = {value: why for value in values if (why := cached_ssin_error(value)) is not None}
         if not bad:
@@ -302,7 +309,7 @@ def check_staged(connection, kind: str) -> tuple[list[Violation], int]:
         connection.register("bad_ssins", pa.table({"value": list(bad), "why": list(bad.values())}))
         try:
             rows = connection.execute(
-                f"SELECT s.line_no, s.source_line, s.{column}, b.why, count(*) OVER () FROM stage s "
+                f"SELECT s.line_no, s.source_line, s.{column}, b.why, count(*) OVER () FROM ingest_stage s "
                 f"JOIN bad_ssins b ON b.value = s.{column} ORDER BY s.line_no LIMIT {MAX_VIOLATIONS}"
             ).fetchall()
         finally:
