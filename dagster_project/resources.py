@@ -8,7 +8,17 @@ import duckdb
 
 from dagster_project.lock import exclusive
 from kernel import raw_tables
+from kernel.errors import LwwError
 from kernel.settings import Settings, settings
+
+
+@contextmanager
+def no_retry_on_bad_input() -> Iterator[None]:
+    """A user-facing error (bad input, refused operation) will fail again: fail the step now, with its message."""
+    try:
+        yield
+    except LwwError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from error
 
 
 class Warehouse(dg.ConfigurableResource):

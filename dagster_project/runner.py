@@ -43,7 +43,12 @@ class RefreshOutcome:
 
 
 def run_refresh(
-    home: Settings, reference_date: dt.date, *, allow_earlier: bool = False, instance: dg.DagsterInstance | None = None
+    home: Settings,
+    reference_date: dt.date,
+    *,
+    allow_earlier: bool = False,
+    instance: dg.DagsterInstance | None = None,
+    log_level: str = "WARNING",
 ) -> RefreshOutcome:
     """Ingest → dbt build → checks → publish, once, in this process. Never raises for a failed step."""
     from dagster_project.definitions import build_definitions
@@ -59,12 +64,19 @@ def run_refresh(
         instance=instance or dg.DagsterInstance.get(),
         tags={**run_tags(reference_date, allow_earlier=allow_earlier), **partition_range_tags(months)},
         raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
     failures = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            error = event.step_failure_data.error if event.step_failure_data else None
-            failures.append(f"{event.step_key}: {error.message.strip() if error else event.message}")
+            data = event.step_failure_data
+            if data and data.user_failure_data and data.user_failure_data.description:
+                reason = data.user_failure_data.description
+            elif data and data.error:
+                reason = data.error.message.strip()
+            else:
+                reason = event.message or "failed"
+            failures.append(f"{event.step_key}: {reason}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:

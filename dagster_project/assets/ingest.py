@@ -9,7 +9,7 @@ import datetime as dt
 import dagster as dg
 
 from dagster_project.partitions import MONTHLY
-from dagster_project.resources import Warehouse
+from dagster_project.resources import Warehouse, no_retry_on_bad_input
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 POOL = "warehouse"
@@ -33,7 +33,7 @@ AUDIT_LOG = dg.AssetKey(["raw", "audit_log"])
 def reference_data(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     import ingest
 
-    with warehouse.writer() as connection:
+    with warehouse.writer() as connection, no_retry_on_bad_input():
         report = ingest.load_reference(connection, warehouse.settings)
     context.log.info(f"reference data loaded: {report.loaded}; absent (kept as they were): {report.missing}")
     return dg.MaterializeResult(

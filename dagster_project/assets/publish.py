@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_project.assets.ingest import POOL, RETRY
 from dagster_project.dates import ALLOW_EARLIER_TAG, reference_date_from_tags
 from dagster_project.publication import publish
-from dagster_project.resources import Warehouse
+from dagster_project.resources import Warehouse, no_retry_on_bad_input
 from kernel import published
 from kernel.settings import keep_snapshots
 
@@ -33,7 +33,7 @@ MART_KEYS = sorted({mart_key(t.source) for t in published.TABLES}, key=lambda k:
 def published_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     reference_date = reference_date_from_tags(context.run.tags)
     allow_earlier = context.run.tags.get(ALLOW_EARLIER_TAG) == "true"
-    with warehouse.locked() as home:
+    with warehouse.locked() as home, no_retry_on_bad_input():
         result = publish(home, reference_date, allow_earlier=allow_earlier, keep=keep_snapshots())
     snapshot = result.snapshot
     context.log.info(f"published {snapshot.refresh_id} (R={reference_date}) in {result.seconds:.1f} s")

@@ -1,0 +1,35 @@
+"""A tiny simulated upstream, made once per session and copied for each test that runs the pipeline."""
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pytest
+
+from kernel.settings import Settings, settings
+from simulator import SimulationConfig, simulate
+
+# Old enough months to be FINAL at R, recent ones still PROVISIONAL.
+FIRST, LAST = dt.date(2025, 7, 1), dt.date(2026, 2, 1)
+R1 = dt.date(2026, 3, 7)  # first Saturday of March 2026: includes everything accepted up to February
+R2 = dt.date(2026, 4, 4)
+
+
+@pytest.fixture(scope="session")
+def upstream_template(tmp_path_factory) -> Settings:
+    home = settings(tmp_path_factory.mktemp("upstream")).ensure()
+    config = SimulationConfig(seed=11, pcsa=3, people=25, first_month=FIRST, last_month=LAST)
+    simulate(config, home)
+    return home
+
+
+@pytest.fixture
+def home(upstream_template, tmp_path) -> Settings:
+    target = tmp_path / "home"
+    shutil.copytree(upstream_template.home, target)
+    return settings(target).ensure()
+
+
+def table_rows(path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
