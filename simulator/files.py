@@ -21,6 +21,7 @@ from simulator.lines import ALLOWANCES, Lines
 from simulator.payments import REJECTION_CODE_NAMES
 from simulator.randomness import stream
 from simulator.rights import EVENT_TYPES, Events
+from simulator.spells import Spells
 
 _ALLOWANCES = pa.array(ALLOWANCES)
 _DECISIONS = pa.array(["ACCEPTED", "REJECTED"])
@@ -114,7 +115,13 @@ def payment_files(month: int, lines: Lines, lookups: Lookups, seed: int, limit: 
 
 
 def right_files(
-    events: Events, population_spells, lookups: Lookups, first_month: int, last_month: int, seed: int, limit: int
+    events: Events,
+    population_spells: Spells,
+    lookups: Lookups,
+    first_month: int,
+    last_month: int,
+    seed: int,
+    limit: int,
 ) -> Iterator[tuple[int, list[UpstreamFile]]]:
     """(registration month, its files) for each month of the window; the first also holds the initial load."""
     s = population_spells

@@ -206,13 +206,13 @@ def by_acceptance_month(population: Population, config: Resolved) -> Iterator[tu
         parts = pool.pop(due, [])
         merged = Lines.concat(parts) if parts else None
         if merged is None:
-            yield due, originals_empty()
+            yield due, no_lines()
             continue
         order = np.lexsort((merged.step, merged.begin, merged.person, merged.pcsa))
         yield due, merged.take(order)
 
 
-def originals_empty() -> Lines:
+def no_lines() -> Lines:
     empty_i = np.zeros(0, dtype=np.int64)
     empty_b = np.zeros(0, dtype=np.int8)
     return Lines(

@@ -7,13 +7,15 @@ serial is never 000. Vectorised: millions of numbers in a second or two.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from simulator.days import to_day
 
-_FROM_2000 = to_day(__import__("datetime").date(2000, 1, 1))
+_FROM_2000 = to_day(dt.date(2000, 1, 1))
 
 
 def birth_days(first_spell_begin: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -250,9 +251,7 @@ def build_reference(population: Population, pcsa: list[Pcsa], seed: int, first_m
     )
 
 
-def from_iso(text: str | None):
-    import datetime as dt
-
+def from_iso(text: str | None) -> dt.date | None:
     return None if text is None else dt.date.fromisoformat(text)
 
 
