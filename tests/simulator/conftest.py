@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from sim_upstream_xml import payment_lines, right_events
 
 from kernel.settings import Settings, settings
 from simulator.config import SimulationConfig
 from simulator.run import Summary, simulate
+from tests.simulator.sim_upstream_xml import payment_lines, right_events
 
 CONFIG = SimulationConfig(
     seed=11,
