@@ -1,0 +1,59 @@
+"""What one published snapshot costs the service: time to load it into the per-person indexes, and memory.
+
+    nice -n 10 .venv/bin/python bench/service_load.py LWW_HOME
+
+Runs the service's own loader (``service.store.open_snapshot``) on the current snapshot of LWW_HOME, read-only,
+and reports the wall time, the process's resident memory before and after, and the rows of each index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kernel import snapshots
+from kernel.settings import settings
+from service.store import open_snapshot
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def hwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("home")
+    args = parser.parse_args()
+    snapshot = snapshots.current(settings(args.home).published)
+    if snapshot is None:
+        print(f"no published snapshot under {args.home}")
+        return 1
+    before = rss_mb()
+    started = time.perf_counter()
+    loaded = open_snapshot(snapshot)
+    seconds = time.perf_counter() - started
+    gc.collect()
+    print(f"snapshot {snapshot.refresh_id} ({snapshot.path.stat().st_size / 1e9:.2f} GB on disk)")
+    for key, index in loaded.indexes.items():
+        print(f"  {key!s:>28}: {len(index):>11,} rows, {len(index.ranges):>9,} people")
+    print(f"load {seconds:.1f} s; RSS {before:.0f} MB before, {rss_mb():.0f} MB after, peak {hwm_mb():.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
