@@ -214,3 +214,36 @@ def test_switches_under_load_fail_no_request(tmp_path, fixture_published):
                 future.result()
         assert results and set(results) == {200}
         assert running.service.store.reloads >= 2
+
+
+def test_audit_group_commit_keeps_every_record_of_concurrent_writers(tmp_path):
+    from service.audit import AuditLog
+
+    log = AuditLog(tmp_path, max_bytes=20_000)  # small: rotations happen while writers run
+
+    def writer(k: int) -> None:
+        for i in range(40):
+            log.write(
+                {
+                    "channel": "SOAP",
+                    "ticket_cbss": f"{k}-{i}",
+                    "status_code": "MSG00000",
+                    "http_status": 200,
+                    "duration_ms": 1.0,
+                }
+            )
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.close()
+    tickets = [
+        json.loads(line)["ticket_cbss"]
+        for path in tmp_path.glob("audit-*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert sorted(tickets) == sorted(f"{k}-{i}" for k in range(6) for i in range(40))
+    assert len(list(tmp_path.glob("audit-*.jsonl"))) > 1
+    assert 1 <= log.syncs <= 240
