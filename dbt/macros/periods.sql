@@ -5,8 +5,10 @@
     {{ return(adapter.dispatch('period_list_agg', 'lww')(begin_expr, end_expr)) }}
 {%- endmacro %}
 
+{#- list_sort after list rather than an ordered aggregate: structs sort by begin_date first, and the
+    bench measured the ordered aggregate as the slowest step of the monthly rows. -#}
 {% macro duckdb__period_list_agg(begin_expr, end_expr) -%}
-    cast(list({'begin_date': {{ begin_expr }}, 'end_date': {{ end_expr }}} order by {{ begin_expr }})
+    cast(list_sort(list({'begin_date': {{ begin_expr }}, 'end_date': {{ end_expr }}}))
          as struct(begin_date date, end_date date)[])
 {%- endmacro %}
 
