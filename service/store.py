@@ -21,11 +21,13 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -51,74 +53,136 @@ def _day(days: int) -> dt.date | None:
     return None if days == _NULL_DAY else _fromordinal(_EPOCH_ORDINAL + days)
 
 
-def _decoder(name: str, column: pa.ChunkedArray):
-    """A function (start, stop) -> Python values of ``column`` rows, from compact numpy arrays.
+class _Column:
+    """One column of an index, accumulated batch by batch in compact numpy form.
 
     Arrow's own ``to_pylist`` goes through one Scalar object per value, measured 20 times slower for the few
     dozen rows of a person; numpy's ``tolist`` plus a cheap conversion is what keeps a request sub-millisecond.
+    Batches are converted as they stream out of DuckDB, so a load never holds the whole table twice.
     """
-    array = column.combine_chunks()
-    kind = array.type
-    if name.endswith("_cents"):  # money as integer cents, back to Decimal with 2 places
-        cents = pc.fill_null(array, 0).to_numpy()
-        return lambda a, b: [Decimal(c).scaleb(-2) for c in cents[a:b].tolist()]
-    if pa.types.is_date32(kind):
-        days = pc.fill_null(array.cast(pa.int32()), _NULL_DAY).to_numpy()
-        return lambda a, b: [_day(d) for d in days[a:b].tolist()]
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        encoded = pc.dictionary_encode(array)
-        values = encoded.dictionary.to_pylist()
-        codes = pc.fill_null(encoded.indices.cast(pa.int32()), -1).to_numpy()
-        return lambda a, b: [values[i] if i >= 0 else None for i in codes[a:b].tolist()]
-    if pa.types.is_boolean(kind):
-        flags = pc.fill_null(array, False).to_numpy(zero_copy_only=False)
-        return lambda a, b: flags[a:b].tolist()
-    if pa.types.is_integer(kind):
-        numbers = pc.fill_null(array, 0).to_numpy()
-        return lambda a, b: numbers[a:b].tolist()
-    if pa.types.is_list(kind) and pa.types.is_struct(kind.value_type):  # grant periods: [(begin, end), ...]
-        offsets = array.offsets.to_numpy()
-        flat = array.values
-        begins = pc.fill_null(flat.field(0).cast(pa.int32()), _NULL_DAY).to_numpy()
-        ends = pc.fill_null(flat.field(1).cast(pa.int32()), _NULL_DAY).to_numpy()
 
-        def periods(a: int, b: int) -> list[list[tuple]]:
-            bounds = offsets[a : b + 1].tolist()
-            first = bounds[0]
-            pairs = [
-                (_day(x), _day(y))
-                for x, y in zip(begins[first : bounds[-1]].tolist(), ends[first : bounds[-1]].tolist(), strict=True)
-            ]
-            return [pairs[bounds[i] - first : bounds[i + 1] - first] for i in range(len(bounds) - 1)]
+    def __init__(self, name: str, kind: pa.DataType) -> None:
+        self.name = name
+        if name.endswith("_cents"):  # money as integer cents, back to Decimal with 2 places
+            self.kind = "cents"
+        elif pa.types.is_date32(kind):
+            self.kind = "date"
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            self.kind = "str"
+        elif pa.types.is_boolean(kind):
+            self.kind = "bool"
+        elif pa.types.is_integer(kind):
+            self.kind = "int"
+        elif pa.types.is_list(kind) and pa.types.is_struct(kind.value_type):
+            self.kind = "periods"  # grant periods: [(begin, end), ...]
+        else:
+            raise TypeError(f"column {name} of type {kind} has no compact form in the service's index")
+        self.chunks: list[np.ndarray] = []
+        self.begins: list[np.ndarray] = []
+        self.ends: list[np.ndarray] = []
+        self.offsets: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+        self.total = 0
+        self.codes: dict[str, int] = {}
+        self.values: list[str] = []
 
-        return periods
-    raise TypeError(f"column {name} of type {kind} has no compact form in the service's index")
+    @staticmethod
+    def _days(array: pa.Array) -> np.ndarray:
+        return pc.fill_null(array.cast(pa.int32()), _NULL_DAY).to_numpy()
+
+    def add(self, array: pa.Array) -> None:
+        if self.kind == "cents":
+            self.chunks.append(pc.fill_null(array, 0).to_numpy())
+        elif self.kind == "date":
+            self.chunks.append(self._days(array))
+        elif self.kind == "bool":
+            self.chunks.append(pc.fill_null(array, False).to_numpy(zero_copy_only=False))
+        elif self.kind == "int":
+            self.chunks.append(pc.fill_null(array, 0).to_numpy())
+        elif self.kind == "str":
+            encoded = pc.dictionary_encode(array)
+            mapping = np.array(
+                [self.codes.setdefault(v, len(self.codes)) for v in encoded.dictionary.to_pylist()] or [-1],
+                dtype=np.int32,
+            )
+            self.values = list(self.codes)
+            local = pc.fill_null(encoded.indices.cast(pa.int32()), -1).to_numpy()
+            self.chunks.append(np.where(local >= 0, mapping[np.maximum(local, 0)], -1).astype(np.int32))
+        else:
+            offsets = array.offsets.to_numpy().astype(np.int64)
+            flat = array.values.slice(offsets[0], offsets[-1] - offsets[0])
+            self.begins.append(self._days(flat.field(0)))
+            self.ends.append(self._days(flat.field(1)))
+            self.offsets.append(offsets[1:] - offsets[0] + self.total)
+            self.total += int(offsets[-1] - offsets[0])
+
+    def decoder(self):
+        """A function (start, stop) -> the Python values of those rows."""
+        if self.kind == "periods":
+            offsets = np.concatenate(self.offsets)
+            begins = np.concatenate(self.begins) if self.begins else np.zeros(0, np.int32)
+            ends = np.concatenate(self.ends) if self.ends else np.zeros(0, np.int32)
+
+            def periods(a: int, b: int) -> list[list[tuple]]:
+                bounds = offsets[a : b + 1].tolist()
+                first, last = bounds[0], bounds[-1]
+                pairs = [
+                    (_day(x), _day(y))
+                    for x, y in zip(begins[first:last].tolist(), ends[first:last].tolist(), strict=True)
+                ]
+                return [pairs[bounds[i] - first : bounds[i + 1] - first] for i in range(len(bounds) - 1)]
+
+            return periods
+        data = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int64)
+        if self.kind == "cents":
+            return lambda a, b: [Decimal(c).scaleb(-2) for c in data[a:b].tolist()]
+        if self.kind == "date":
+            return lambda a, b: [_day(d) for d in data[a:b].tolist()]
+        if self.kind == "str":
+            values = self.values
+            return lambda a, b: [values[i] if i >= 0 else None for i in data[a:b].tolist()]
+        return lambda a, b: data[a:b].tolist()
 
 
 class PersonIndex:
     """The rows of one query, whose first column is the person and which is ordered by it, by person.
 
     Columns are held as numpy arrays (dates as days, strings as dictionary codes, money as cents, grant periods
-    as offsets into flat day arrays): about 40 bytes a monthly row, so a Belgian-scale snapshot fits in memory.
+    as offsets into flat day arrays): about 55 bytes a monthly row, so a Belgian-scale snapshot fits in memory.
     """
 
-    def __init__(self, table: pa.Table) -> None:
-        persons = table.column(0).combine_chunks()
+    BATCH_ROWS = 1_000_000
+
+    def __init__(self, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> None:
+        self.columns = schema.names[1:]
+        builders = [_Column(field.name, field.type) for field in list(schema)[1:]]
         self.ranges: dict[str, tuple[int, int]] = {}
-        if len(persons):
-            runs = pc.run_end_encode(persons)
-            ends = runs.run_ends.to_pylist()
-            starts = [0, *ends[:-1]]
-            self.ranges = {
-                person: (start, end) for person, start, end in zip(runs.values.to_pylist(), starts, ends, strict=True)
-            }
-        self.columns = table.column_names[1:]
-        self._decoders = [_decoder(name, table.column(name)) for name in self.columns]
-        self.num_rows = table.num_rows
+        last_person, base = None, 0
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            runs = pc.run_end_encode(batch.column(0))
+            start = 0
+            for person, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+                if person == last_person and start == 0:  # a person's rows continue from the previous batch
+                    first, _ = self.ranges[person]
+                    self.ranges[person] = (first, base + end)
+                else:
+                    self.ranges[person] = (base + start, base + end)
+                start, last_person = end, person
+            for builder, column in zip(builders, batch.columns[1:], strict=True):
+                builder.add(column)
+            base += batch.num_rows
+        self.num_rows = base
+        self._decoders = [builder.decoder() for builder in builders]
 
     @classmethod
     def load(cls, connection: duckdb.DuckDBPyConnection, sql: str) -> PersonIndex:
-        return cls(connection.sql(sql).to_arrow_table())
+        reader = connection.sql(sql).to_arrow_reader(cls.BATCH_ROWS)
+        return cls(reader, reader.schema)
+
+    @classmethod
+    def from_table(cls, table: pa.Table) -> PersonIndex:
+        return cls(table.to_batches(), table.schema)
 
     def rows(self, person: str) -> list[tuple]:
         """The person's rows as tuples, in the query's order (columns after the person)."""

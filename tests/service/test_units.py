@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from argon2 import PasswordHasher
@@ -72,3 +73,35 @@ def test_serve_refuses_half_tls_options(tmp_path):
     assert main(["--home", str(tmp_path), "serve", "--certfile", str(tmp_path / "c.pem")]) == 2
     with pytest.raises(SystemExit):
         main(["--home", str(tmp_path), "serve", "--port", "x"])
+
+
+def test_person_index_is_the_same_whatever_the_batch_boundaries():
+    import pyarrow as pa
+
+    from service.store import PersonIndex
+
+    day = dt.date
+    table = pa.table(
+        {
+            "person": ["a", "a", "b", "b", "b", "c"],
+            "amount_cents": [100, 200, 300, None, 5, 131420],
+            "code": ["u", None, "v", "u", "w", "u"],
+            "grants": [
+                [{"b": day(2024, 1, 1), "e": day(2024, 1, 31)}],
+                [],
+                [{"b": day(2024, 2, 1), "e": day(2024, 2, 2)}, {"b": day(2024, 2, 5), "e": day(2024, 2, 6)}],
+                [{"b": day(2024, 3, 1), "e": None}],
+                [],
+                [{"b": day(2024, 4, 1), "e": day(2024, 4, 2)}],
+            ],
+            "when": [day(2020, 1, 1), None, day(2021, 1, 1), day(2021, 1, 1), day(2021, 1, 1), day(2022, 1, 1)],
+            "flag": [True, False, None, True, False, True],
+        }
+    )
+    whole = PersonIndex.from_table(table)
+    assert whole.rows("c") == [(Decimal("1314.20"), "u", [(day(2024, 4, 1), day(2024, 4, 2))], day(2022, 1, 1), True)]
+    assert whole.rows("a")[1] == (Decimal("2.00"), None, [], None, False) and whole.rows("z") == []
+    assert [len(whole.rows(p)) for p in "abc"] == [2, 3, 1]
+    for size in (1, 2, 4):
+        split = PersonIndex(table.to_batches(max_chunksize=size), table.schema)
+        assert {p: split.rows(p) for p in "abc"} == {p: whole.rows(p) for p in "abc"}
