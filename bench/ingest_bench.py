@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import resource
 import shutil
@@ -217,6 +218,8 @@ def rss_child(mode: str, path: Path, work: Path) -> None:
         home.payments_inbox.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, home.payments_inbox / path.name)
         connection = duckdb.connect(str(home.warehouse))
+        if os.environ.get("INGEST_BENCH_MEMORY_LIMIT"):
+            connection.execute(f"SET memory_limit = '{os.environ['INGEST_BENCH_MEMORY_LIMIT']}'")
         load_reference(connection, home)
         report = ingest_files(connection, home, pending_files(home))
         rows = report.lines
@@ -259,6 +262,7 @@ def main() -> int:
     parser.add_argument("--preload", type=int, default=0, help="lines already loaded before the measured months")
     parser.add_argument("--rss", action="store_true", help="also measure peak RSS on ~100 MB and ~1 GB files")
     parser.add_argument("--rss-only", action="store_true", help="only measure peak RSS")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit of the ingest children, e.g. 512MB")
     parser.add_argument("--rss-child", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, default=None)
     args = parser.parse_args()
@@ -267,6 +271,8 @@ def main() -> int:
         return 0
 
     work = Path(tempfile.mkdtemp(prefix="ingest-bench-", dir=args.work))
+    if args.memory_limit:
+        os.environ["INGEST_BENCH_MEMORY_LIMIT"] = args.memory_limit
     if args.rss_only:
         try:
             for name, values in measure_rss(work, population(args.people, random.Random(2026)), cpas_numbers()).items():
