@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test lint fmt install dbt-parse bench clean browser
+.PHONY: demo test lint fmt install dbt-parse clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,6 @@ fmt: install
 
 demo: install
 	$(BIN)/lww demo
-
-bench: install
-	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) dbt/target dbt/logs .pytest_cache

@@ -86,7 +86,8 @@ def publish(
         for table in published.TABLES:
             snap.execute(table.ddl())
             columns = ", ".join(f'"{c}"' for c in table.column_names)
-            snap.execute(f'INSERT INTO "{table.name}" SELECT {columns} FROM wh.{table.source}')
+            order = f" ORDER BY {', '.join(table.sort_key)}" if table.sort_key else ""
+            snap.execute(f'INSERT INTO "{table.name}" SELECT {columns} FROM wh.{table.source}{order}')
             (expected[table.name],) = snap.execute(f"SELECT count(*) FROM wh.{table.source}").fetchone()
         info = published.SNAPSHOT_INFO
         snap.execute(info.ddl())

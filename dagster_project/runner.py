@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from dagster_project.dates import partition_range_tags, run_tags
+from dagster_project.publication import check_reference_date
 from kernel import snapshots
 from kernel.settings import Settings
 
@@ -50,11 +51,15 @@ def run_refresh(
     instance: dg.DagsterInstance | None = None,
     log_level: str = "WARNING",
 ) -> RefreshOutcome:
-    """Ingest → dbt build → checks → publish, once, in this process. Never raises for a failed step."""
+    """Ingest → dbt build → checks → publish, once, in this process.
+
+    Raises LwwError at once when R is earlier than the R served (unless ``allow_earlier``); otherwise never
+    raises for a failed step: the outcome says what failed."""
     from dagster_project.definitions import build_definitions
     from dagster_project.sensors import pending_months
 
     home.ensure()
+    check_reference_date(home, reference_date, allow_earlier)  # refuse before building anything
     prepare_dagster_home(home)
     started = dt.datetime.now(dt.UTC)
     before = snapshots.current_id(home.published)

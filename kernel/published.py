@@ -18,6 +18,8 @@ class PublishedTable:
     name: str
     source: str
     columns: tuple[tuple[str, str], ...]
+    # Rows are written in this order: readers that load per person (the service) then skip most of a sort.
+    sort_key: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -54,6 +56,7 @@ TABLES: tuple[PublishedTable, ...] = (
             ("line_count", "INTEGER"),
             ("has_overlapping_days", "BOOLEAN"),
         ),
+        sort_key=("beneficiary_ssin", "month"),
     ),
     # The same rows seen from the partner: one row per partner, month, CPAS, allowance, category, beneficiary.
     PublishedTable(
@@ -68,6 +71,7 @@ TABLES: tuple[PublishedTable, ...] = (
             *_AMOUNT_COLUMNS[2:],
             ("is_last_indemnified_month", "BOOLEAN"),  # month = the partner's last indemnified month as partner
         ),
+        sort_key=("partner_ssin", "month"),
     ),
     # One row per beneficiary, year, CPAS, allowance type, household category, partner.
     PublishedTable(
@@ -82,6 +86,7 @@ TABLES: tuple[PublishedTable, ...] = (
             *_AMOUNT_COLUMNS[2:],
             ("month_count", "INTEGER"),
         ),
+        sort_key=("beneficiary_ssin", "year"),
     ),
     PublishedTable(
         "yearly_amounts_by_partner",
@@ -95,6 +100,7 @@ TABLES: tuple[PublishedTable, ...] = (
             *_AMOUNT_COLUMNS[2:],
             ("month_count", "INTEGER"),
         ),
+        sort_key=("partner_ssin", "year"),
     ),
     # One row per person and role: the latest month with a positive amount (any CPAS, any allowance type).
     PublishedTable(

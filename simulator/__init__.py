@@ -9,6 +9,6 @@ it exists. Every rule of DOMAIN.md has to be exercised by its output, so later p
 """
 
 from simulator.config import SimulationConfig
-from simulator.run import Summary, simulate, write_raw
+from simulator.run import Summary, simulate, write_raw, write_split
 
-__all__ = ["SimulationConfig", "Summary", "simulate", "write_raw"]
+__all__ = ["SimulationConfig", "Summary", "simulate", "write_raw", "write_split"]

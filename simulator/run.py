@@ -5,6 +5,7 @@ The same generator feeds both outputs (XML + CSV into LWW_HOME, or rows into the
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ import pyarrow as pa
 
 from kernel.settings import Settings
 from simulator.config import Resolved, SimulationConfig
-from simulator.days import month_date
+from simulator.days import month_date, month_index
 from simulator.files import Lookups, UpstreamFile, payment_files, right_files
 from simulator.payments import by_acceptance_month
 from simulator.pcsa import select_pcsa, weights
@@ -181,3 +182,40 @@ def write_raw(
     if reference_folder is not None:
         write_reference(plan.reference, reference_folder)
     return summary
+
+
+def write_split(
+    config: SimulationConfig, settings: Settings, xml_from: dt.date, progress: bool = False
+) -> tuple[Summary, int]:
+    """The months before ``xml_from`` straight into the raw tables of ``settings.warehouse`` (history already
+    loaded), the months from ``xml_from`` on as XML in the inbox (what arrives next), and the reference CSVs.
+
+    One population for both, so the XML months continue the loaded history exactly: what a monthly refresh
+    benchmark needs. Returns the summary and the number of payment lines written as XML."""
+    from simulator.raw_writer import RawWriter
+    from simulator.xml_writer import write_xml
+
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    settings.payments_inbox.mkdir(parents=True, exist_ok=True)
+    settings.rights_inbox.mkdir(parents=True, exist_ok=True)
+    first_xml = month_index(xml_from)
+    writer = RawWriter(settings.warehouse)
+    xml_lines = 0
+    try:
+
+        def write_month(files: list[UpstreamFile]) -> None:
+            nonlocal xml_lines
+            if files and files[0].month >= first_xml:
+                for upstream in files:
+                    payments = upstream.kind == "payments"
+                    write_xml(upstream, settings.payments_inbox if payments else settings.rights_inbox)
+                    xml_lines += upstream.table.num_rows if payments else 0
+            else:
+                writer.write_files(files)
+
+        summary, plan = _run(config, write_month, progress)
+        writer.write_reference(plan.reference.tables)
+    finally:
+        writer.close()
+    write_reference(plan.reference, settings.reference)
+    return summary, xml_lines

@@ -25,8 +25,28 @@ def upstream_template(tmp_path_factory) -> Settings:
 
 @pytest.fixture
 def home(upstream_template, tmp_path) -> Settings:
-    target = tmp_path / "home"
-    shutil.copytree(upstream_template.home, target)
+    """The simulated upstream in the inbox, nothing loaded yet."""
+    return _copy(upstream_template, tmp_path / "home")
+
+
+@pytest.fixture(scope="session")
+def refreshed_template(upstream_template, tmp_path_factory) -> Settings:
+    """The same upstream after one uninterrupted refresh at R1 (made once: a refresh costs a dbt build)."""
+    from dagster_project.runner import run_refresh
+
+    refreshed = _copy(upstream_template, tmp_path_factory.mktemp("refreshed") / "home")
+    outcome = run_refresh(refreshed, R1)
+    assert outcome.success, outcome.failures
+    return refreshed
+
+
+@pytest.fixture
+def refreshed(refreshed_template, tmp_path) -> Settings:
+    return _copy(refreshed_template, tmp_path / "refreshed")
+
+
+def _copy(template: Settings, target) -> Settings:
+    shutil.copytree(template.home, target)
     return settings(target).ensure()
 
 
