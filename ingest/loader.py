@@ -13,12 +13,15 @@ import datetime as dt
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from ingest import ledger
-from ingest.parser import SOURCE_LINE, UpstreamFile, read_header
+from ingest.parser import UpstreamFile, read_header
 from ingest.rules import STAGE, check_staged
 from ingest.schemas import KINDS
 from ingest.security import Limits
@@ -180,7 +183,7 @@ def _ingest_one(
                     )
                 ],
             )
-        rows = _load(connection, pending, sha, progress, limits)
+        rows = _load(connection, pending, sha, progress, limits, settings.warehouse_dir)
     except FileRejected as rejected:
         destination = quarantine(connection, settings, pending, sha, rejected)
         return FileOutcome(
@@ -200,50 +203,55 @@ def _ingest_one(
     )
 
 
-def _load(connection, pending: PendingFile, sha: str, progress: Progress | None, limits: Limits) -> int:
-    """Stage, check and insert one file in one transaction; raises FileRejected (nothing loaded)."""
+def _load(connection, pending: PendingFile, sha: str, progress: Progress | None, limits: Limits, spool: Path) -> int:
+    """Stage, check and insert one file in one transaction; raises FileRejected (nothing loaded).
+
+    The parsed batches are first spooled to a Parquet file beside the warehouse (written batch by batch: flat), then
+    staged with one ``CREATE TABLE AS``: DuckDB writes a single large append optimistically to the database file,
+    whereas fifty-thousand-row appends inside an open transaction stay in memory until COMMIT (measured: the whole
+    ingest of a 1 GB file peaked at 0.8 GB that way). The stage table is dropped before COMMIT, never committed.
+    """
     upstream = UpstreamFile.open(pending.path, limits, expected_kind=pending.kind)
     kind = upstream.kind
     table = kind.table
-    connection.execute("BEGIN TRANSACTION")
+    spool.mkdir(parents=True, exist_ok=True)
+    spooled = spool / f".staging-{uuid.uuid4().hex}.parquet"
+    rows = 0
     try:
-        # A plain table created and dropped inside the transaction, never committed: unlike a TEMP table (held in
-        # memory) DuckDB writes its row groups optimistically to the database file, so memory stays flat
-        connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        columns = ", ".join(f"{c.name} {c.sql_type}" for c in table.columns)
-        connection.execute(f"CREATE TABLE {STAGE} ({columns}, {SOURCE_LINE} INTEGER)")
-        rows = 0
-        for batch in upstream.batches():
-            connection.register("incoming_batch", batch)
-            try:
-                connection.execute(f"INSERT INTO {STAGE} SELECT * FROM incoming_batch")
-            finally:
-                connection.unregister("incoming_batch")
-            rows += batch.num_rows
-            if progress is not None:
-                progress(pending.name, rows)
-        violations, total = check_staged(connection, kind.name)
-        if violations:
-            raise FileRejected("business", violations, total)
-        names = ", ".join(table.column_names)
-        connection.execute(f"INSERT INTO {table.qualified} ({names}) SELECT {names} FROM {STAGE}")
-        header = upstream.header
-        ledger.record_loaded(
-            connection,
-            file_id=header.file_id,
-            kind=kind.name,
-            file_name=pending.name,
-            sha256=sha,
-            rows=rows,
-            created_at=header.created_at,
-            reporting_month=header.reporting_month,
-        )
-        connection.execute(f"DROP TABLE {STAGE}")
-        connection.execute("COMMIT")
-        return rows
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
+        with pq.ParquetWriter(spooled, upstream.schema, compression="none") as writer:
+            for batch in upstream.batches():
+                writer.write_batch(batch)
+                rows += batch.num_rows
+                if progress is not None:
+                    progress(pending.name, rows)
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            connection.execute(f"CREATE TABLE {STAGE} AS SELECT * FROM read_parquet(?)", [str(spooled)])
+            violations, total = check_staged(connection, kind.name)
+            if violations:
+                raise FileRejected("business", violations, total)
+            names = ", ".join(table.column_names)
+            connection.execute(f"INSERT INTO {table.qualified} ({names}) SELECT {names} FROM {STAGE}")
+            header = upstream.header
+            ledger.record_loaded(
+                connection,
+                file_id=header.file_id,
+                kind=kind.name,
+                file_name=pending.name,
+                sha256=sha,
+                rows=rows,
+                created_at=header.created_at,
+                reporting_month=header.reporting_month,
+            )
+            connection.execute(f"DROP TABLE {STAGE}")
+            connection.execute("COMMIT")
+            return rows
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    finally:
+        spooled.unlink(missing_ok=True)
 
 
 def _free_name(folder: Path, name: str, sha: str) -> Path:

@@ -98,6 +98,8 @@ class ValueType:
             written_day = pc.utf8_slice_codeunits(text, 8, 10)
             written_day = pc.if_else(pc.match_substring_regex(written_day, r"^[0-9]{2}$"), written_day, "0")
             ok = pc.and_kleene(ok, pc.equal(pc.day(parsed), pc.cast(written_day, pa.int64())))
+            # XSD 1.0 has no year zero
+            ok = pc.and_kleene(ok, pc.not_equal(pc.utf8_slice_codeunits(text, 0, 4), "0000"))
         if self.min_inclusive is not None:
             digits = pc.if_else(pc.match_substring_regex(text, r"^[0-9]{1,9}$"), text, "0")
             ok = pc.and_kleene(ok, pc.greater_equal(pc.cast(digits, pa.int64()), self.min_inclusive))
