@@ -1,10 +1,11 @@
 """Loading upstream files into the warehouse: one transaction per file, ledger, archive, quarantine, replay.
 
-A file is atomic. It is parsed in streaming into a staging table (never committed), checked (schema while parsing,
-business rules over the staged rows joined to what is loaded), then copied into its raw table with its ledger
-row, all in one DuckDB transaction: a crash anywhere before COMMIT leaves nothing. After COMMIT the file moves to
-``archive/<kind>/<YYYY-MM>/``; a crash between the COMMIT and the move is harmless, because the next run finds the
-fileId in the ledger with the same sha-256 (a no-op) and only moves the file.
+A file is atomic. It is parsed in streaming (schema checked while parsing) into a Parquet spool beside the
+warehouse, staged into a table that is never committed, checked (business rules over the staged rows joined to
+what is loaded), then copied into its raw table with its ledger row, all in one DuckDB transaction: a crash
+anywhere before COMMIT leaves nothing (a leftover spool file is only a cache, removed in ``finally``). After
+COMMIT the file moves to ``archive/<kind>/<YYYY-MM>/``; a crash between the COMMIT and the move is harmless,
+because the next run finds the fileId in the ledger with the same sha-256 (a no-op) and only moves the file.
 """
 
 from __future__ import annotations
