@@ -294,8 +294,8 @@ def reason_text(pending: PendingFile, rejected: FileRejected) -> str:
     lines += [f"- {v.describe()}" for v in rejected.violations]
     lines += [
         "",
-        "To load it once fixed: correct this file in place, then replay it "
-        f"(ingest.replay(connection, settings, {pending.name!r})); the reason file goes away when it loads.",
+        "To load it once fixed: correct this file in place, then run "
+        f"`lww replay {pending.name}`; the reason file goes away when it loads.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -122,7 +122,7 @@ LOADED_FILES = Table(
         _c("rows", "BIGINT"),
         _c("created_at", "TIMESTAMP", nullable=True),
         _c("loaded_at", "TIMESTAMP"),
-        _c("reporting_month", "DATE", nullable=True),  # acceptance (payments) or registration (rights) month
+        _c("reporting_month", "DATE", nullable=True),  # the month of the file's createdAt: ingest partitions by arrival
     ),
     primary_key=("file_id",),
 )

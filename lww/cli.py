@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from kernel.errors import LwwError
 from kernel.settings import settings
 
-# In the order of CONTRACT §1.
-COMMANDS = ("simulate", "refresh", "serve", "dashboards", "ui", "batch", "notify", "rollback", "demo")
+# In the order of CONTRACT §1 (replay added: operators load a fixed quarantined file with it).
+COMMANDS = ("simulate", "refresh", "replay", "serve", "dashboards", "ui", "batch", "notify", "rollback", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
