@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 from dataclasses import dataclass
 
 import dagster as dg
@@ -30,6 +31,42 @@ def prepare_dagster_home(home: Settings) -> None:
     if not config.exists() or config.read_text() != DAGSTER_YAML:
         config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
+
+
+PID_TAG = "lww/pid"
+HOST_TAG = "lww/host"
+
+
+def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Fail the in-process runs whose process died (killed, machine restarted) and free their pool slots.
+
+    A run killed in the middle keeps its slot of the ``warehouse`` pool (limit 1) claimed, and every later run
+    would wait for it forever. Runs started here carry their pid and host: a STARTED run of this host whose
+    process is gone is dead. Runs launched by the daemon are watched by Dagster's own run monitoring.
+    """
+    released = []
+    records = instance.get_run_records(
+        dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    )
+    for record in records:
+        run = record.dagster_run
+        pid = run.tags.get(PID_TAG)
+        if not pid or run.tags.get(HOST_TAG) != socket.gethostname() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, message=f"its process (pid {pid}) is gone: killed, or the machine restarted")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+    return released
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -65,9 +102,16 @@ def run_refresh(
     before = snapshots.current_id(home.published)
     months = pending_months(home) or [reference_date.replace(day=1)]
     job = build_definitions(str(home.home)).resolve_job_def("refresh")
+    instance = instance or dg.DagsterInstance.get()
+    release_dead_runs(instance)
     result = job.execute_in_process(
-        instance=instance or dg.DagsterInstance.get(),
-        tags={**run_tags(reference_date, allow_earlier=allow_earlier), **partition_range_tags(months)},
+        instance=instance,
+        tags={
+            **run_tags(reference_date, allow_earlier=allow_earlier),
+            **partition_range_tags(months),
+            PID_TAG: str(os.getpid()),
+            HOST_TAG: socket.gethostname(),
+        },
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
