@@ -13,7 +13,8 @@ from kernel.audit import FIELDS
 from kernel.errors import LwwError
 from tests.ingest.ingest_builders import CPAS_A, CPAS_B, drop, ssin, write_pcsa
 
-HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("demo")
+# A fixed salt: the hash appears in test ids, which must be the same in every test worker.
+HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("demo", salt=b"fixed-test-salt!")
 INSTITUTION = "0206731645"  # a valid CBE number
 
 
