@@ -63,14 +63,17 @@ _TARGETS = """
 
 _FIX = "correct the file at the producer and drop it again, or fix it in quarantine and replay it"
 
+# Both upstreams carry a period: one rule, shared (rights' endDate may be NULL: then the comparison is not true).
+_PERIOD_ORDER = Rule(
+    "period-order",
+    "period/endDate",
+    "the period ends before it begins",
+    _FIX,
+    "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM ingest_stage WHERE end_date < begin_date",
+)
+
 PAYMENT_RULES = (
-    Rule(
-        "period-order",
-        "period/endDate",
-        "the period ends before it begins",
-        _FIX,
-        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM ingest_stage WHERE end_date < begin_date",
-    ),
+    _PERIOD_ORDER,
     Rule(
         "period-one-month",
         "period",
@@ -213,13 +216,7 @@ RIGHT_RULES = (
         "SELECT line_no, source_line, decision_date || ' > ' || registration_date FROM ingest_stage "
         "WHERE decision_date > registration_date",
     ),
-    Rule(
-        "period-order",
-        "period/endDate",
-        "the period ends before it begins",
-        _FIX,
-        "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM ingest_stage WHERE end_date < begin_date",
-    ),
+    _PERIOD_ORDER,
     Rule(
         "duplicate-event-id",
         "eventId",
