@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -44,6 +45,8 @@ def test_readers_never_block_a_refresh_and_earlier_r_or_rollback_are_explicit(re
     assert second.success, second.failures
     assert second.published.refresh_id != first.refresh_id
     assert snapshots.current(refreshed.published).reference_date == R2
+    reference = dg.DagsterInstance.get().get_latest_materialization_event(dg.AssetKey(["raw", "reference"]))
+    assert reference.asset_materialization.metadata["reloaded"].value is False  # same CSVs: not loaded again
     assert reader.execute("SELECT reference_date FROM snapshot_info").fetchall() == held
     reader.close()
 
