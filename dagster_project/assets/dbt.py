@@ -102,6 +102,7 @@ def make_dbt_assets() -> dg.AssetsDefinition:
     def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         reference_date = reference_date_from_tags(context.run.tags)
         with warehouse.locked() as home:
+            # dbt's profile reads the warehouse path from LWW_WAREHOUSE; dagster-dbt passes os.environ to dbt.
             os.environ["LWW_WAREHOUSE"] = str(home.warehouse)
             yield from dbt.cli(build_args(reference_date.isoformat()), context=context).stream()
 
