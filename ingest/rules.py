@@ -1,9 +1,15 @@
 """Business rules of DOMAIN.md / CONTRACT §2, checked vectorised over a staged file joined to what is loaded.
 
-The staged file is a DuckDB table (``ingest_stage``, never committed: the raw columns plus ``source_line``).
-Every rule is one query returning the offending elements; identifiers (SSIN check digits) are checked with
-python-stdnum through :mod:`kernel.identifiers` on DISTINCT values only, cached across files of a run (a person
-recurs every month).
+The staged file is a temporary DuckDB view (``ingest_stage``) over the file's Parquet spool (the raw columns
+plus ``source_line``): never copied, never committed. Every rule is one query returning the offending elements;
+identifiers (SSIN check digits) are checked with python-stdnum through :mod:`kernel.identifiers` on DISTINCT
+values only, fetched in chunks, and the valid ones are remembered across files of a run (a person recurs every
+month).
+
+Memory stays flat whatever the file size: the loader runs these queries under a small DuckDB ``memory_limit``
+(sorts, windows and hash tables spill to disk beyond it), and no query builds a hash table over a loaded table,
+whose size only grows: the loaded side is always the probe side, filtered by the staged keys first (a
+``NOT IN`` over ``raw.payment_lines`` itself could not spill, and ran out of memory under the limit).
 
 Loops in replacement chains: a ``replacesLineId`` must name a line already loaded or *earlier* in the same file,
 and a loaded line never points to a later one, so a chain can only loop on itself (a line replacing itself);
@@ -13,14 +19,15 @@ loops through a duplicated ``lineId`` are refused as duplicates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pyarrow as pa
 
 from ingest.violations import MAX_VIOLATIONS, Violation
 from kernel.identifiers import ssin_error
 
-STAGE = "ingest_stage"  # the staged file: created and dropped inside the file's transaction, never committed
+STAGE = "ingest_stage"  # the staged file: a temporary view created and dropped inside the file's transaction
+SSIN_CHUNK = 50_000  # distinct values fetched at a time
+_VALID_SSINS_MAX = 2_000_000  # about 120 MB at most; cleared when full (only a cache)
 
 
 @dataclass(frozen=True)
@@ -32,9 +39,20 @@ class Rule:
     sql: str  # selects line_no, source_line, value from the offending staged elements
 
 
-@lru_cache(maxsize=500_000)
+_valid_ssins: set[int] = set()  # valid SSINs seen by this process, as integers (~60 bytes each, a third of a str key)
+
+
 def cached_ssin_error(value: str) -> str | None:
-    return ssin_error(value)
+    """:func:`kernel.identifiers.ssin_error`, remembering valid values (the invalid ones are rare and not kept)."""
+    ascii_digits = len(value) == 11 and value.isascii() and value.isdigit()
+    if ascii_digits and int(value) in _valid_ssins:
+        return None
+    why = ssin_error(value)
+    if why is None and ascii_digits:
+        if len(_valid_ssins) >= _VALID_SSINS_MAX:
+            _valid_ssins.clear()
+        _valid_ssins.add(int(value))
+    return why
 
 
 _FIRST_EVENTS = """
@@ -134,7 +152,8 @@ PAYMENT_RULES = (
         "lineId was already loaded from another file (ids are unique forever)",
         "a correction is a new line with its own lineId and replacesLineId",
         "SELECT s.line_no, s.source_line, s.line_id FROM ingest_stage s "
-        "WHERE s.line_id IN (SELECT line_id FROM raw.payment_lines)",
+        "WHERE s.line_id IN (SELECT p.line_id FROM raw.payment_lines p "
+        "                    WHERE p.line_id IN (SELECT line_id FROM ingest_stage))",
     ),
     Rule(
         "replacement-loop",
@@ -148,9 +167,11 @@ PAYMENT_RULES = (
         "replacesLineId",
         "replacesLineId names no line already loaded nor earlier in this file",
         _FIX,
+        "WITH known AS (SELECT p.line_id FROM raw.payment_lines p "
+        "               WHERE p.line_id IN (SELECT replaces_line_id FROM ingest_stage)) "
         "SELECT s.line_no, s.source_line, s.replaces_line_id FROM ingest_stage s "
         "WHERE s.replaces_line_id IS NOT NULL AND s.replaces_line_id <> s.line_id "
-        "AND s.replaces_line_id NOT IN (SELECT line_id FROM raw.payment_lines) "
+        "AND s.replaces_line_id NOT IN (SELECT line_id FROM known) "
         "AND NOT EXISTS (SELECT 1 FROM ingest_stage e WHERE e.line_id = s.replaces_line_id AND e.line_no < s.line_no)",
     ),
     Rule(
@@ -168,8 +189,8 @@ PAYMENT_RULES = (
         "that line was already replaced by a loaded line",
         _FIX,
         "SELECT s.line_no, s.source_line, s.replaces_line_id FROM ingest_stage s "
-        "WHERE s.replaces_line_id IN (SELECT replaces_line_id FROM raw.payment_lines "
-        "                             WHERE replaces_line_id IS NOT NULL)",
+        "WHERE s.replaces_line_id IN (SELECT p.replaces_line_id FROM raw.payment_lines p "
+        "                             WHERE p.replaces_line_id IN (SELECT replaces_line_id FROM ingest_stage))",
     ),
     Rule(
         "replacement-changes-person",
@@ -231,7 +252,8 @@ RIGHT_RULES = (
         "eventId was already loaded from another file",
         _FIX,
         "SELECT line_no, source_line, event_id FROM ingest_stage "
-        "WHERE event_id IN (SELECT event_id FROM raw.right_events)",
+        "WHERE event_id IN (SELECT r.event_id FROM raw.right_events r "
+        "                   WHERE r.event_id IN (SELECT event_id FROM ingest_stage))",
     ),
     Rule(
         "duplicate-sequence",
@@ -247,8 +269,10 @@ RIGHT_RULES = (
         "sequence",
         "(rightId, sequence) was already loaded from another file",
         _FIX,
+        "WITH loaded AS (SELECT r.right_id, r.sequence FROM raw.right_events r "
+        "                WHERE r.right_id IN (SELECT right_id FROM ingest_stage)) "
         "SELECT s.line_no, s.source_line, s.right_id || '#' || s.sequence FROM ingest_stage s "
-        "WHERE EXISTS (SELECT 1 FROM raw.right_events r WHERE r.right_id = s.right_id AND r.sequence = s.sequence)",
+        "WHERE EXISTS (SELECT 1 FROM loaded l WHERE l.right_id = s.right_id AND l.sequence = s.sequence)",
     ),
     Rule(
         "first-event-not-create",
@@ -294,13 +318,10 @@ def check_staged(connection, kind: str) -> tuple[list[Violation], int]:
     violations: list[Violation] = []
     total = 0
     for column, field in SSIN_FIELDS[kind]:
-        values = [
-            row[0]
-            for row in connection.execute(
-                f"SELECT DISTINCT {column} FROM ingest_stage WHERE {column} IS NOT NULL"
-            ).fetchall()
-        ]
-        bad = {value: why for value in values if (why := cached_ssin_error(value)) is not None}
+        bad: dict[str, str] = {}
+        result = connection.execute(f"SELECT DISTINCT {column} FROM ingest_stage WHERE {column} IS NOT NULL")
+        while chunk := result.fetchmany(SSIN_CHUNK):
+            bad.update((value, why) for (value,) in chunk if (why := cached_ssin_error(value)) is not None)
         if not bad:
             continue
         connection.register("bad_ssins", pa.table({"value": list(bad), "why": list(bad.values())}))
