@@ -68,6 +68,11 @@ class Settings:
         return self.home / "audit"
 
     @property
+    def service_cache(self) -> Path:
+        """The consultation service's own files derived from published snapshots (their index files)."""
+        return self.home / "service-cache"
+
+    @property
     def notifications(self) -> Path:
         return self.home / "notifications"
 

@@ -1,26 +1,31 @@
-"""The snapshot the service answers from, held in memory and swapped when ``CURRENT`` switches.
+"""The snapshot the service answers from, with its indexes, swapped when ``CURRENT`` switches.
 
 Measured (bench/README.md): a DuckDB point query costs milliseconds (planning, a scan of the zone maps,
-conversion), and three of them per request missed the latency target, so each snapshot is loaded once into
-per-person indexes: the rows of each table sorted by person (and in the answer's order), as compact numpy columns
-(days, dictionary codes, cents; 1.9 GB at Belgian scale), and a dict person -> row range. A request then slices
-its person's rows, no SQL at all. The small access tables (credentials, authorisations,
-Flemish CPAS) are plain dicts.
+conversion), and three of them per request missed the latency target, so each snapshot gets per-person indexes:
+the rows of each table sorted by person (and in the answer's order), as compact numpy columns (days, dictionary
+codes, cents; 1.9 GB at Belgian scale), and a sorted array of the people with their row ranges. A request then
+finds its person by binary search and slices their rows, no SQL at all. The indexes are built once per snapshot
+into ``.npy`` files under ``$LWW_HOME/service-cache/indexes`` and memory-mapped (:class:`IndexCache`), so several worker
+processes share one copy in the page cache. The small access tables (credentials, authorisations, Flemish CPAS)
+are plain dicts, read by each process.
 
-Hot reload: when ``CURRENT`` changes, the new snapshot is loaded in a background thread while requests keep
-being answered from the old one; the swap is one reference assignment, so a request keeps the snapshot it
-started with to the end and the next one gets the new snapshot. The very first load happens in the request
-(nothing else to answer from). The DuckDB file is closed once loaded, so pruning old snapshots never waits on
-the service.
+Hot reload: when ``CURRENT`` changes, the new snapshot is opened (its indexes built if no process has yet) in a
+background thread while requests keep being answered from the old one; the swap is one reference assignment,
+so a request keeps the snapshot it started with to the end and the next one gets the new snapshot. The very
+first load happens in the request (nothing else to answer from). The DuckDB file is closed once read, so
+pruning old snapshots never waits on the service.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import re
+import shutil
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -83,7 +88,6 @@ class _Column:
         self.offsets: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
         self.total = 0
         self.codes: dict[str, int] = {}
-        self.values: list[str] = []
 
     @staticmethod
     def _days(array: pa.Array) -> np.ndarray:
@@ -104,7 +108,6 @@ class _Column:
                 [self.codes.setdefault(v, len(self.codes)) for v in encoded.dictionary.to_pylist()] or [-1],
                 dtype=np.int32,
             )
-            self.values = list(self.codes)
             local = pc.fill_null(encoded.indices.cast(pa.int32()), -1).to_numpy()
             self.chunks.append(np.where(local >= 0, mapping[np.maximum(local, 0)], -1).astype(np.int32))
         else:
@@ -115,47 +118,80 @@ class _Column:
             self.offsets.append(offsets[1:] - offsets[0] + self.total)
             self.total += int(offsets[-1] - offsets[0])
 
-    def decoder(self):
-        """A function (start, stop) -> the Python values of those rows."""
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The column's final arrays, by part name (what an index file holds)."""
         if self.kind == "periods":
-            offsets = np.concatenate(self.offsets)
-            begins = np.concatenate(self.begins) if self.begins else np.zeros(0, np.int32)
-            ends = np.concatenate(self.ends) if self.ends else np.zeros(0, np.int32)
-
-            def periods(a: int, b: int) -> list[list[tuple]]:
-                bounds = offsets[a : b + 1].tolist()
-                first, last = bounds[0], bounds[-1]
-                pairs = [
-                    (_day(x), _day(y))
-                    for x, y in zip(begins[first:last].tolist(), ends[first:last].tolist(), strict=True)
-                ]
-                return [pairs[bounds[i] - first : bounds[i + 1] - first] for i in range(len(bounds) - 1)]
-
-            return periods
-        data = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int64)
-        if self.kind == "cents":
-            return lambda a, b: [Decimal(c).scaleb(-2) for c in data[a:b].tolist()]
-        if self.kind == "date":
-            return lambda a, b: [_day(d) for d in data[a:b].tolist()]
+            return {
+                "offsets": np.concatenate(self.offsets),
+                "begins": np.concatenate(self.begins) if self.begins else np.zeros(0, np.int32),
+                "ends": np.concatenate(self.ends) if self.ends else np.zeros(0, np.int32),
+            }
+        found = {"data": np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int64)}
         if self.kind == "str":
-            values = self.values
-            return lambda a, b: [values[i] if i >= 0 else None for i in data[a:b].tolist()]
-        return lambda a, b: data[a:b].tolist()
+            found["values"] = np.array(list(self.codes), dtype=np.str_) if self.codes else np.zeros(0, "U1")
+        return found
+
+
+_PARTS = {"periods": ("offsets", "begins", "ends"), "str": ("data", "values")}
+
+
+def _decoder(kind: str, arrays: dict[str, np.ndarray]):
+    """A function (start, stop) -> the Python values of those rows of one column."""
+    if kind == "periods":
+        offsets, begins, ends = arrays["offsets"], arrays["begins"], arrays["ends"]
+
+        def periods(a: int, b: int) -> list[list[tuple]]:
+            bounds = offsets[a : b + 1].tolist()
+            first, last = bounds[0], bounds[-1]
+            pairs = [
+                (_day(x), _day(y)) for x, y in zip(begins[first:last].tolist(), ends[first:last].tolist(), strict=True)
+            ]
+            return [pairs[bounds[i] - first : bounds[i + 1] - first] for i in range(len(bounds) - 1)]
+
+        return periods
+    data = arrays["data"]
+    if kind == "cents":
+        return lambda a, b: [Decimal(c).scaleb(-2) for c in data[a:b].tolist()]
+    if kind == "date":
+        return lambda a, b: [_day(d) for d in data[a:b].tolist()]
+    if kind == "str":
+        values = arrays["values"]
+        return lambda a, b: [str(values[i]) if i >= 0 else None for i in data[a:b].tolist()]
+    return lambda a, b: data[a:b].tolist()
 
 
 class PersonIndex:
     """The rows of one query, whose first column is the person and which is ordered by it, by person.
 
     Columns are held as numpy arrays (dates as days, strings as dictionary codes, money as cents, grant periods
-    as offsets into flat day arrays): about 55 bytes a monthly row, so a Belgian-scale snapshot fits in memory.
+    as offsets into flat day arrays): about 55 bytes a monthly row. People are a sorted array of their
+    identifiers (bytes) with each one's row range, found by binary search: no per-process Python dict, so the
+    arrays can be memory-mapped from the index files (:class:`IndexCache`) and shared by every worker process.
     """
 
     BATCH_ROWS = 1_000_000
+    FORMAT = 1
 
-    def __init__(self, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> None:
-        self.columns = schema.names[1:]
+    def __init__(
+        self,
+        people: np.ndarray,
+        starts: np.ndarray,
+        stops: np.ndarray,
+        columns: list[tuple[str, str, dict[str, np.ndarray]]],
+    ) -> None:
+        self.people, self.starts, self.stops = people, starts, stops
+        self.columns = [name for name, _, _ in columns]
+        self._kinds = [kind for _, kind, _ in columns]
+        self._arrays = [arrays for _, _, arrays in columns]
+        self._width = people.dtype.itemsize
+        first = columns[0][2] if columns else {}
+        self.num_rows = len(first["offsets"]) - 1 if "offsets" in first else len(first.get("data", ()))
+        self._decoders = [_decoder(kind, arrays) for _, kind, arrays in columns]
+
+    @classmethod
+    def build(cls, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> PersonIndex:
         builders = [_Column(field.name, field.type) for field in list(schema)[1:]]
-        self.ranges: dict[str, tuple[int, int]] = {}
+        ranges: dict[str, list[int]] = {}
         last_person, base = None, 0
         for batch in batches:
             if batch.num_rows == 0:
@@ -164,33 +200,90 @@ class PersonIndex:
             start = 0
             for person, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
                 if person == last_person and start == 0:  # a person's rows continue from the previous batch
-                    first, _ = self.ranges[person]
-                    self.ranges[person] = (first, base + end)
+                    ranges[person][1] = base + end
                 else:
-                    self.ranges[person] = (base + start, base + end)
+                    ranges[person] = [base + start, base + end]
                 start, last_person = end, person
             for builder, column in zip(builders, batch.columns[1:], strict=True):
                 builder.add(column)
             base += batch.num_rows
-        self.num_rows = base
-        self._decoders = [builder.decoder() for builder in builders]
+        ranges.pop(None, None)  # rows without a person are never asked for
+        people = np.array([p.encode() for p in ranges], dtype=np.bytes_) if ranges else np.zeros(0, "S1")
+        bounds = np.array(list(ranges.values()), dtype=np.int64).reshape(-1, 2)
+        order = np.argsort(people, kind="stable")  # numpy's byte order, whatever the query's collation
+        return cls(
+            people[order],
+            bounds[order, 0].copy(),
+            bounds[order, 1].copy(),
+            [(b.name, b.kind, b.arrays()) for b in builders],
+        )
 
     @classmethod
     def load(cls, connection: duckdb.DuckDBPyConnection, sql: str) -> PersonIndex:
         reader = connection.sql(sql).to_arrow_reader(cls.BATCH_ROWS)
-        return cls(reader, reader.schema)
+        return cls.build(reader, reader.schema)
 
     @classmethod
     def from_table(cls, table: pa.Table) -> PersonIndex:
-        return cls(table.to_batches(), table.schema)
+        return cls.build(table.to_batches(), table.schema)
 
-    def rows(self, person: str) -> list[tuple]:
-        """The person's rows as tuples, in the query's order (columns after the person)."""
-        found = self.ranges.get(person)
+    # -- files: one .npy per array, memory-mapped when opened ----------------------------------------------
+    def files(self) -> dict[str, np.ndarray]:
+        found = {"people": self.people, "starts": self.starts, "stops": self.stops}
+        for name, arrays in zip(self.columns, self._arrays, strict=True):
+            for part, array in arrays.items():
+                found[f"{name}.{part}"] = array
+        return found
+
+    def describe(self) -> dict:
+        return {"columns": [[name, kind] for name, kind in zip(self.columns, self._kinds, strict=True)]}
+
+    @classmethod
+    def open(cls, directory: Path, prefix: str, description: dict) -> PersonIndex:
+        def mapped(name: str) -> np.ndarray:
+            # a plain ndarray view of the mapping: slicing an np.memmap costs a subclass object per slice
+            return np.load(directory / f"{prefix}.{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+
+        columns = []
+        for name, kind in description["columns"]:
+            parts = _PARTS.get(kind, ("data",))
+            columns.append((name, kind, {part: mapped(f"{name}.{part}") for part in parts}))
+        return cls(mapped("people"), mapped("starts"), mapped("stops"), columns)
+
+    def range_of(self, person: str) -> tuple[int, int] | None:
+        key = person.encode()
+        if len(key) > self._width:
+            return None
+        i = int(self.people.searchsorted(key))
+        if i >= len(self.people) or self.people[i] != key:
+            return None
+        return int(self.starts[i]), int(self.stops[i])
+
+    def rows(self, person: str, low=None, high=None) -> list[tuple]:
+        """The person's rows as tuples, in the query's order (columns after the person); with ``low``/``high``
+        (dates or ints, inclusive), only those whose first column lies between them, which the query orders
+        within a person: found by binary search before any row is decoded."""
+        found = self.range_of(person)
         if found is None:
             return []
         start, stop = found
+        if low is not None or high is not None:
+            first = self._arrays[0]["data"][start:stop]
+            if low is not None:
+                start += int(first.searchsorted(self._raw(low), "left"))
+            if high is not None:
+                stop = found[0] + int(first.searchsorted(self._raw(high), "right"))
+            if stop <= start:
+                return []
         return list(zip(*(decode(start, stop) for decode in self._decoders), strict=True))
+
+    def _raw(self, value) -> int:
+        """A value of the first column as stored (dates as days since 1970)."""
+        if self._kinds[0] == "date":
+            return value.toordinal() - _EPOCH_ORDINAL
+        if self._kinds[0] == "int":
+            return int(value)
+        raise TypeError(f"column {self.columns[0]} ({self._kinds[0]}) cannot bound a search")
 
     def __len__(self) -> int:
         return self.num_rows
@@ -265,12 +358,108 @@ def _load_memory() -> str:
     return value
 
 
-def open_snapshot(snapshot: snapshots.Snapshot) -> LoadedSnapshot:
-    """Read ``snapshot`` (read-only) into memory."""
+def _index_name(key) -> str:
+    return "-".join(key) if isinstance(key, tuple) else key
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class IndexCache:
+    """The per-person indexes of each snapshot, built once into ``.npy`` files and memory-mapped by every process.
+
+    Lives in a folder the service owns (``$LWW_HOME/service-cache/indexes``), never in ``published/``, which only
+    publication writes. One folder per snapshot and format, ``<refresh_id>.v<FORMAT>/``: the first process that
+    needs it builds it under a file lock (``<refresh_id>.lock``; the others wait on the lock, then open what it
+    wrote), in a temporary folder renamed into place once every file is written and fsync'd, so a folder that
+    exists is complete. Every worker maps the same files read-only: the page cache holds one copy, however many
+    processes serve. Folders of snapshots no longer published are removed after each build (a process still
+    mapping one keeps its pages until it lets go).
+    """
+
+    def __init__(self, directory: Path, published: Path) -> None:
+        self.directory = directory
+        self.published = published
+        self.builds = 0
+
+    def folder(self, refresh_id: str) -> Path:
+        return self.directory / f"{refresh_id}.v{PersonIndex.FORMAT}"
+
+    def indexes(self, snapshot: snapshots.Snapshot) -> dict:
+        folder = self.folder(snapshot.refresh_id)
+        if not (folder / "index.json").is_file():
+            from filelock import FileLock
+
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(self.directory / f"{snapshot.refresh_id}.lock")):
+                if not (folder / "index.json").is_file():
+                    self._build(snapshot, folder)
+                    self.prune()
+        description = json.loads((folder / "index.json").read_text())
+        return {
+            key: PersonIndex.open(folder, _index_name(key), description["indexes"][_index_name(key)])
+            for key in INDEX_QUERIES
+        }
+
+    def _build(self, snapshot: snapshots.Snapshot, folder: Path) -> None:
+        for stale in self.directory.glob(f".{folder.name}.tmp-*"):  # a build that died: we hold the lock now
+            shutil.rmtree(stale, ignore_errors=True)
+        work = self.directory / f".{folder.name}.tmp-{os.getpid()}"
+        work.mkdir()
+        started = time.perf_counter()
+        described = {}
+        with snapshots.connect(snapshot) as connection:
+            # the build sorts every table by person: bound DuckDB's share of a machine the service shares
+            connection.execute(f"SET memory_limit = '{_load_memory()}'")
+            connection.execute("SET threads = 2")
+            connection.execute("SET enable_progress_bar = false")
+            for key, sql in INDEX_QUERIES.items():
+                index = PersonIndex.load(connection, sql)  # one index in memory at a time
+                name = _index_name(key)
+                for part, array in index.files().items():
+                    target = work / f"{name}.{part}.npy"
+                    np.save(target, np.ascontiguousarray(array), allow_pickle=False)
+                    _fsync_path(target)
+                described[name] = index.describe()
+                del index
+        manifest = {"refresh_id": snapshot.refresh_id, "format": PersonIndex.FORMAT, "indexes": described}
+        (work / "index.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        _fsync_path(work / "index.json")
+        _fsync_path(work)
+        try:
+            os.rename(work, folder)
+        except OSError:  # built meanwhile by a process that did not see our lock (see prune): theirs is as good
+            if not (folder / "index.json").is_file():
+                raise
+            shutil.rmtree(work, ignore_errors=True)
+        _fsync_path(self.directory)
+        self.builds += 1
+        log.info("built the indexes of %s in %.1f s", snapshot.refresh_id, time.perf_counter() - started)
+
+    def prune(self) -> list[str]:
+        """Remove the folders (and locks) of snapshots no longer in ``published/``; returns their names."""
+        keep = set(snapshots.list_ids(self.published)) | {snapshots.current_id(self.published)}
+        removed = []
+        for path in self.directory.iterdir():
+            refresh_id = path.name.split(".", 1)[0]
+            if path.name.startswith(".") or refresh_id in keep:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path.name)
+        return removed
+
+
+def open_snapshot(snapshot: snapshots.Snapshot, cache: IndexCache) -> LoadedSnapshot:
+    """The access tables of ``snapshot`` (read-only) in dicts, its indexes mapped from ``cache``."""
     with snapshots.connect(snapshot) as connection:
-        # the load sorts every table by person: bound DuckDB's share of a machine the service shares
-        connection.execute(f"SET memory_limit = '{_load_memory()}'")
-        connection.execute("SET threads = 2")
         credentials = {
             username: (cbe, password_hash)
             for cbe, username, password_hash in connection.execute(
@@ -290,7 +479,7 @@ def open_snapshot(snapshot: snapshots.Snapshot) -> LoadedSnapshot:
             published_at = rows[0][0] if rows else None
         except duckdb.Error:  # a snapshot without it: the age comes from the file instead
             published_at = None
-        indexes = {key: PersonIndex.load(connection, sql) for key, sql in INDEX_QUERIES.items()}
+    indexes = cache.indexes(snapshot)
     if published_at is None:
         published_at = dt.datetime.fromtimestamp(snapshot.path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
     return LoadedSnapshot(snapshot, credentials, authorizations, flemish, published_at, indexes)
@@ -299,12 +488,14 @@ def open_snapshot(snapshot: snapshots.Snapshot) -> LoadedSnapshot:
 class SnapshotStore:
     """Hands out the current snapshot; notices a switch of ``CURRENT`` at the next request (one ``stat``)."""
 
-    def __init__(self, published: Path) -> None:
+    def __init__(self, published: Path, cache: Path) -> None:
         self.published = published
+        self.cache = IndexCache(cache, published)
         self._pointer = published / snapshots.CURRENT
         self._stamp: tuple[int, int] | None = None  # CURRENT as last examined
         self._loaded: LoadedSnapshot | None = None
-        self._lock = threading.Lock()
+        # reentrant: the first load runs under it, and its end takes it again when CURRENT moved meanwhile
+        self._lock = threading.RLock()
         self._loading: threading.Thread | None = None
         self.reloads = 0
 
@@ -348,7 +539,7 @@ class SnapshotStore:
         if snapshot is None or (self._loaded is not None and self._loaded.refresh_id == snapshot.refresh_id):
             return
         try:
-            loaded = open_snapshot(snapshot)
+            loaded = open_snapshot(snapshot, self.cache)
         except Exception:  # a broken snapshot must not take the service down: keep answering from the old one
             log.exception("cannot load snapshot %s; still serving %s", snapshot.refresh_id, self._loaded)
             if self._loaded is None:

@@ -103,5 +103,36 @@ def test_person_index_is_the_same_whatever_the_batch_boundaries():
     assert whole.rows("a")[1] == (Decimal("2.00"), None, [], None, False) and whole.rows("z") == []
     assert [len(whole.rows(p)) for p in "abc"] == [2, 3, 1]
     for size in (1, 2, 4):
-        split = PersonIndex(table.to_batches(max_chunksize=size), table.schema)
+        split = PersonIndex.build(table.to_batches(max_chunksize=size), table.schema)
         assert {p: split.rows(p) for p in "abc"} == {p: whole.rows(p) for p in "abc"}
+
+
+def test_index_files_memory_mapped_answer_as_the_built_index(tmp_path):
+    """What every worker process reads: the index files written once, opened memory-mapped."""
+    import numpy as np
+    import pyarrow as pa
+
+    from service.store import PersonIndex
+
+    day = dt.date
+    table = pa.table(
+        {
+            "person": ["85010112345", "85010112345", "85010112345", "9001", "9001"],
+            "month": [day(2024, 1, 1), day(2024, 2, 1), day(2024, 3, 1), day(2024, 1, 1), day(2025, 1, 1)],
+            "amount_cents": [100, 200, 300, 400, 500],
+            "other": ["y", None, "z", "y", "y"],
+            "grants": [[{"b": day(2024, 1, 1), "e": day(2024, 1, 31)}], [], [], [], []],
+        }
+    )
+    built = PersonIndex.from_table(table)
+    for name, array in built.files().items():
+        np.save(tmp_path / f"x.{name}.npy", array)
+    mapped = PersonIndex.open(tmp_path, "x", built.describe())
+    assert isinstance(mapped.people.base, np.memmap)  # mapped, not read into the process
+    for person in ("85010112345", "9001", "8501011234", "850101123456", "0"):
+        assert mapped.rows(person) == built.rows(person)
+    # bounded by the first column (ordered within a person): found by binary search, bounds inclusive
+    months = [row[0] for row in mapped.rows("85010112345", day(2024, 2, 1), day(2024, 3, 1))]
+    assert months == [day(2024, 2, 1), day(2024, 3, 1)]
+    assert mapped.rows("85010112345", day(2024, 4, 1), None) == []
+    assert [r[0] for r in mapped.rows("9001", None, day(2024, 12, 1))] == [day(2024, 1, 1)]
