@@ -46,6 +46,17 @@ async def read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def app_from_environment() -> FastAPI:
+    """The application over ``$LWW_HOME``: what each worker process of ``lww serve --workers N`` builds.
+
+    uvicorn starts its worker processes afresh (spawn) and imports the app by name, so the settings travel in
+    the environment; ``LWW_SERVICE_FLOOR=1`` adds the benchmark's floor endpoint.
+    """
+    from kernel.settings import settings
+
+    return create_app(settings().ensure(), floor=os.environ.get("LWW_SERVICE_FLOOR") == "1")
+
+
 def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -101,11 +112,12 @@ def create_app(settings: Settings, *, service: ConsultationService | None = None
         return Response(service.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     if floor:
+        floor_rows = int(os.environ.get("LWW_SERVICE_FLOOR_ROWS", "0"))
 
         @app.post(FLOOR_PATH, include_in_schema=False)
         async def floor_endpoint(request: Request) -> Response:
             body = await read_body(request, service.max_body)
-            return _response(await in_worker(handle_floor, body))
+            return _response(await in_worker(handle_floor, body, floor_rows))
 
     app.openapi = lambda: _openapi(app)
     return app

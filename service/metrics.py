@@ -2,14 +2,24 @@
 
 Requests by channel, operation, HTTP status and status code; latency histogram; which snapshot is served and
 how old it is (computed at scrape time).
+
+Several worker processes behind one port (``lww serve --workers N``): a scrape reaches one worker at random,
+so per-process counters would jump back and forth. ``lww serve`` then sets ``PROMETHEUS_MULTIPROC_DIR``
+(prometheus_client's multiprocess mode, a folder it empties at start): every worker writes its counters and
+histogram to files there and any scrape returns the sums over all workers, dead ones included (counters never
+go back). The snapshot gauges describe the worker that answered the scrape; ``lww_service_worker_snapshot``
+(one series per live worker, label ``pid``) says which snapshot each worker serves, e.g. during a switch.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import os
+import re
 from collections.abc import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 from service.store import LoadedSnapshot
@@ -55,12 +65,57 @@ class Metrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
-        self.registry.register(_SnapshotCollector(current))
+        self._current = current
+        self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        self._worker_snapshot = None
+        self._shown: tuple[str, str] | None = None
+        if self.multiprocess_dir:
+            self._worker_snapshot = Gauge(
+                "lww_service_worker_snapshot",
+                "1 for the snapshot each live worker process serves (label pid), 0 for the one it served before",
+                ["refresh_id", "reference_date"],
+                multiprocess_mode="liveall",
+                registry=None,
+            )
+        else:
+            self.registry.register(_SnapshotCollector(current))
+
+    def _note_snapshot(self) -> None:
+        loaded = self._current()
+        if self._worker_snapshot is None or loaded is None:
+            return
+        labels = (loaded.refresh_id, loaded.reference_date.isoformat())
+        if labels != self._shown:
+            if self._shown is not None:
+                self._worker_snapshot.labels(*self._shown).set(0)
+            self._worker_snapshot.labels(*labels).set(1)
+            self._shown = labels
 
     def observe(self, channel: str, operation: str | None, http_status: int, status_code: str, seconds: float) -> None:
         op = operation or "unknown"
         self.requests.labels(channel, op, str(http_status), status_code).inc()
         self.latency.labels(channel, op).observe(seconds)
+        self._note_snapshot()
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if not self.multiprocess_dir:
+            return generate_latest(self.registry)
+        self._note_snapshot()
+        for path in glob.glob(os.path.join(self.multiprocess_dir, "gauge_live*_*.db")):
+            pid = int(re.search(r"_(\d+)\.db$", path).group(1))
+            if not _alive(pid):  # a worker that died (uvicorn starts another): its live gauges go
+                multiprocess.mark_process_dead(pid, self.multiprocess_dir)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, self.multiprocess_dir)
+        registry.register(_SnapshotCollector(self._current))
+        return generate_latest(registry)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

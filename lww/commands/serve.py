@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 from pathlib import Path
 
 from kernel.errors import LwwError
+
+
+def default_workers() -> int:
+    """Worker processes: ``LWW_SERVICE_PROCESSES``, else one per core (at most 8).
+
+    The request path is Python under the GIL, so one process uses one core; the indexes are memory-mapped
+    files shared through the page cache, so extra processes cost their Python heap (tens of MB), not a copy
+    of the data.
+    """
+    value = os.environ.get("LWW_SERVICE_PROCESSES")
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise LwwError(f"LWW_SERVICE_PROCESSES={value!r}: expected a whole number of processes, 1 or more")
+        return int(value)
+    return max(1, min(8, os.cpu_count() or 1))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -14,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     parser.add_argument("--certfile", help="TLS certificate (PEM); with --keyfile, serves HTTPS")
     parser.add_argument("--keyfile", help="TLS private key (PEM)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes sharing the port (default: $LWW_SERVICE_PROCESSES, else one per core, at most 8)",
+    )
     parser.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     parser.set_defaults(handler=run)
 
@@ -27,20 +49,21 @@ def run(args: argparse.Namespace) -> int:
             raise LwwError(f"--{option} {value}: no such file")
     if not 0 < args.port < 65536:
         raise LwwError(f"--port {args.port}: expected 1-65535")
+    workers = default_workers() if args.workers is None else args.workers
+    if workers < 1:
+        raise LwwError(f"--workers {workers}: expected 1 or more")
 
     import uvicorn
 
-    from service.app import create_app
-
     settings = args.settings.ensure()
-    app = create_app(settings)
     scheme = "https" if args.certfile else "http"
     print(
         f"lww serve: {scheme}://{args.host}:{args.port}/soap/LivingWagesService/v2?wsdl, "
-        f"/soap/LivingWagesWithAmountService/v1?wsdl, /api/v1/openapi.json (LWW_HOME={settings.home})"
+        f"/soap/LivingWagesWithAmountService/v1?wsdl, /api/v1/openapi.json (LWW_HOME={settings.home}, "
+        f"{workers} worker process{'es' if workers > 1 else ''}, index files in {settings.service_cache / 'indexes'})",
+        flush=True,
     )
-    uvicorn.run(
-        app,
+    options = dict(
         host=args.host,
         port=args.port,
         ssl_certfile=args.certfile,
@@ -48,4 +71,25 @@ def run(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
     )
+    if workers == 1:
+        from service.app import app_from_environment
+
+        os.environ["LWW_HOME"] = str(settings.home)
+        uvicorn.run(app_from_environment(), **options)
+        return 0
+    # uvicorn's own multi-process mode: the parent binds the port and supervises N spawned workers (restarting
+    # one that dies); each builds the app from the environment. Metrics are summed across workers through
+    # prometheus_client's multiprocess folder, emptied here so that counts start from zero with the service.
+    metrics_dir = settings.service_cache / f"metrics-{os.getpid()}"
+    for stale in settings.service_cache.glob("metrics-*"):  # left by a server that was killed
+        pid = stale.name.removeprefix("metrics-")
+        if not pid.isdigit() or not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(stale, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["LWW_HOME"] = str(settings.home)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    try:
+        uvicorn.run("service.app:app_from_environment", factory=True, workers=workers, **options)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0

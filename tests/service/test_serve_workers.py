@@ -1,0 +1,156 @@
+"""`lww serve --workers 2`: two worker processes behind one loopback port, as an operator runs it.
+
+Checks what several processes could break: the answers, exactly one audit record per request across the
+per-process audit files (and the warehouse's loader reading them all), metrics summed over the workers, the
+index files built once and shared, and a switch of CURRENT picked up by every worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+from lxml import etree
+
+from ingest.audit_log import load_audit
+from kernel.settings import settings as make_settings
+from service.schemas import LIVING_WAGES
+from tests.service.conftest import PASSWORD_A, USER_A, X, fixture_rows, home_with_fixture, publish
+from tests.service.test_soap_refusals import envelope
+
+R2 = dt.date(2026, 8, 1)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _periods(content: bytes) -> list[tuple[str, str]]:
+    root = etree.fromstring(content)
+    return [(p.findtext("beginDate"), p.findtext("endDate")) for p in root.iter("livingWagePeriod")]
+
+
+def _ask(client: httpx.Client, url: str) -> tuple[str, list[tuple[str, str]]]:
+    """One getLivingWagePeriods for X on a new connection (so the kernel may hand it to either worker)."""
+    response = client.post(
+        url + "/soap/LivingWagesService/v2",
+        content=envelope(LIVING_WAGES, "getLivingWagePeriods", ssin=X, begin="2024-01-01", end=None),
+        auth=(USER_A, PASSWORD_A),
+        headers={"Content-Type": "text/xml; charset=utf-8", "Connection": "close"},
+    )
+    assert response.status_code == 200 and b"<code>MSG00000</code>" in response.content, response.text
+    ticket = etree.fromstring(response.content).findtext(".//informationCBSS/ticketCBSS")
+    return ticket, _periods(response.content)
+
+
+def _records(home: Path) -> dict[int, list[dict]]:
+    """Audit records by the pid in their file's name (``audit-YYYYMMDD-HHMMSS-<pid>.jsonl``)."""
+    import json
+
+    found: dict[int, list[dict]] = {}
+    for path in sorted((home / "audit").glob("audit-*.jsonl")):
+        pid = int(path.name.split(".")[0].rsplit("-", 1)[1])
+        found.setdefault(pid, []).extend(json.loads(line) for line in path.read_text().splitlines())
+    return found
+
+
+@pytest.fixture
+def two_workers(tmp_path, fixture_published):
+    home = home_with_fixture(tmp_path / "home", fixture_published)
+    port = _free_port()
+    lww = Path(sys.executable).with_name("lww")
+    process = subprocess.Popen(
+        [str(lww), "--home", str(home), "serve", "--port", str(port), "--workers", "2", "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "LWW_HOME": str(home)},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError(f"lww serve --workers 2 did not start: {process.stdout.read().decode()}")
+            time.sleep(0.2)
+        yield home, url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_two_worker_processes_answer_audit_and_switch_together(two_workers):
+    home, url = two_workers
+    first_end = "2026-07-04"  # R of the fixture snapshot: the open right ends there
+    expected = [("2024-03-01", "2024-12-31"), ("2025-03-01", first_end)]
+    tickets: list[str] = []
+    with httpx.Client(timeout=30) as client, ThreadPoolExecutor(8) as pool:
+        # concurrent requests on fresh connections until both workers have answered some
+        for _ in range(10):
+            for ticket, periods in pool.map(lambda _: _ask(client, url), range(16)):
+                assert periods == expected
+                tickets.append(ticket)
+            if len(_records(home)) >= 2:
+                break
+        by_pid = _records(home)
+        assert len(by_pid) == 2, f"one worker answered everything: {list(by_pid)}"
+
+        # exactly one audit record per request, across the per-process files
+        logged = [r["ticket_cbss"] for records in by_pid.values() for r in records]
+        assert sorted(logged) == sorted(tickets)
+
+        # and the warehouse's loader reads every worker's file
+        with duckdb.connect() as connection:
+            report = load_audit(connection, make_settings(home))
+            assert report.files >= 2 and report.inserted == len(tickets)
+
+        # request counts are summed over the workers, whichever one answers the scrape
+        for _ in range(4):
+            text = client.get(url + "/metrics", headers={"Connection": "close"}).text
+            counted = sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith("lww_service_requests_total{")
+            )
+            assert counted == len(tickets)
+
+        # the index files were built once, in the service's folder, not beside the published snapshot
+        built = [p for p in (home / "service-cache" / "indexes").iterdir() if p.is_dir()]
+        assert len(built) == 1 and list(built[0].glob("*.npy"))
+        assert not [p for p in (home / "published").iterdir() if p.suffix == ".npy"]
+
+        # CURRENT switches: every worker answers from the new snapshot (R2) once it has loaded it
+        new_id = publish(home / "published", fixture_rows(), reference_date=R2)
+        switched: set[int] = set()
+        deadline = time.monotonic() + 60
+        while switched != set(by_pid) and time.monotonic() < deadline:
+            for ticket, periods in pool.map(lambda _: _ask(client, url), range(8)):
+                assert periods in (expected, [expected[0], (expected[1][0], R2.isoformat())])
+                tickets.append(ticket)
+            for pid, records in _records(home).items():
+                if any(r["snapshot_id"] == new_id for r in records):
+                    switched.add(pid)
+        assert switched == set(by_pid), "a worker kept serving the old snapshot"
+        text = client.get(url + "/metrics", headers={"Connection": "close"}).text
+        serving = [line for line in text.splitlines() if line.startswith("lww_service_worker_snapshot{")]
+        assert sum(f'refresh_id="{new_id}"' in line and line.endswith(" 1.0") for line in serving) == 2, serving
+
+    by_pid = _records(home)
+    logged = [r["ticket_cbss"] for records in by_pid.values() for r in records]
+    assert sorted(logged) == sorted(tickets) and len(set(logged)) == len(logged)
