@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -129,7 +130,9 @@ def _echo(element: etree._Element) -> str:
     return etree.tostring(_strip(element), encoding="unicode")
 
 
+@functools.lru_cache(maxsize=65536)
 def _period_xml(tag: str, period: tuple[dt.date, dt.date]) -> str:
+    """Cached: the same periods (whole months, mostly) come back in every answer."""
     return f"<{tag}><beginDate>{period[0].isoformat()}</beginDate><endDate>{period[1].isoformat()}</endDate></{tag}>"
 
 
@@ -178,6 +181,17 @@ def response(spec: ServiceSpec, request: SoapRequest, answer: Answer, ticket_cbs
     return "".join(parts).encode("utf-8")
 
 
+@functools.lru_cache(maxsize=65536)
+def _escaped(value: str) -> str:
+    """``escape`` of the values that repeat in every answer (CPAS numbers, codes, partners' SSINs)."""
+    return escape(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _month(month: dt.date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
 def _amounts(parts: list[str], answer: Answer) -> None:
     if answer.reference_date is not None:
         parts.append(f"<referenceDate>{answer.reference_date.isoformat()}</referenceDate>")
@@ -186,23 +200,23 @@ def _amounts(parts: list[str], answer: Answer) -> None:
         parts.append(f"<lastMonthIsLastIndemnified>{flag}</lastMonthIsLastIndemnified>")
     for row in answer.amounts:
         if row.month is not None:
-            parts.append(f"<amount><month>{row.month.year:04d}-{row.month.month:02d}</month>")
+            parts.append(f"<amount><month>{_month(row.month)}</month>")
         else:
             parts.append(f"<amount><year>{row.year:04d}</year>")
         parts.append(
-            f"<pcsaCbeNumber>{escape(row.pcsa_cbe_number)}</pcsaCbeNumber>"
-            f"<allowanceType>{escape(row.allowance_type)}</allowanceType>"
+            f"<pcsaCbeNumber>{_escaped(row.pcsa_cbe_number)}</pcsaCbeNumber>"
+            f"<allowanceType>{_escaped(row.allowance_type)}</allowanceType>"
             f"<householdCategory>{int(row.household_category)}</householdCategory>"
         )
         if row.beneficiary_ssin is not None:
-            parts.append(f"<beneficiarySsin>{escape(row.beneficiary_ssin)}</beneficiarySsin>")
+            parts.append(f"<beneficiarySsin>{_escaped(row.beneficiary_ssin)}</beneficiarySsin>")
         if row.partner_ssin is not None:
-            parts.append(f"<partnerSsin>{escape(row.partner_ssin)}</partnerSsin>")
+            parts.append(f"<partnerSsin>{_escaped(row.partner_ssin)}</partnerSsin>")
         parts.extend(_period_xml("grantPeriod", span) for span in row.grant_periods)
         whole = "true" if row.covers_whole_period else "false"
         parts.append(
             f"<amount>{row.amount:.2f}</amount><coversWholePeriod>{whole}</coversWholePeriod>"
-            f"<finalityStatus>{escape(row.finality_status)}</finalityStatus></amount>"
+            f"<finalityStatus>{_escaped(row.finality_status)}</finalityStatus></amount>"
         )
 
 

@@ -18,12 +18,15 @@ pruning old snapshots never waits on the service.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import mmap
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -160,6 +163,22 @@ def _decoder(kind: str, arrays: dict[str, np.ndarray]):
     return lambda a, b: data[a:b].tolist()
 
 
+_MADV_POPULATE_READ = getattr(mmap, "MADV_POPULATE_READ", 22)  # Linux 5.14+
+
+
+def _populate(array: np.memmap) -> None:
+    """Map every page of the file into this process now (they are shared, from the page cache).
+
+    Measured at Belgian scale: without it, each request for a person not asked before page-faulted its way
+    through a dozen columns, and numpy's ``tolist`` took 1 ms of the request; populating 1.6 GB takes < 1 s.
+    Best effort: on a kernel without it, pages are faulted in by the requests as before.
+    """
+    mapping = getattr(array, "_mmap", None)
+    if sys.platform == "linux" and mapping is not None and len(mapping):
+        with contextlib.suppress(OSError, ValueError):
+            mapping.madvise(_MADV_POPULATE_READ)
+
+
 class PersonIndex:
     """The rows of one query, whose first column is the person and which is ordered by it, by person.
 
@@ -241,8 +260,10 @@ class PersonIndex:
     @classmethod
     def open(cls, directory: Path, prefix: str, description: dict) -> PersonIndex:
         def mapped(name: str) -> np.ndarray:
+            found = np.load(directory / f"{prefix}.{name}.npy", mmap_mode="r", allow_pickle=False)
+            _populate(found)
             # a plain ndarray view of the mapping: slicing an np.memmap costs a subclass object per slice
-            return np.load(directory / f"{prefix}.{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+            return found.view(np.ndarray)
 
         columns = []
         for name, kind in description["columns"]:
