@@ -135,7 +135,7 @@ class UpstreamFile:
         violations: list[Violation] = []
         total = 0
         structure_broken = False
-        rows: list[tuple] = []
+        values: list[str | None] = []  # the batch's values, row after row (one flat list: see _batch)
         lines: list[int] = []
         item_tag = kind.qname(kind.item)
         context = etree.iterparse(
@@ -156,18 +156,18 @@ class UpstreamFile:
                     break
                 texts = [n.text or "" for n in nodes]
                 texts.append(None)
-                rows.append(layout.pick(texts))
+                values.extend(layout.pick(texts))
                 lines.append(element.sourceline)
                 del nodes  # proxies of cleared children would be kept alive (and copied) by lxml
                 element.clear()
                 parent = element.getparent()
                 while element.getprevious() is not None:
                     del parent[0]
-                if len(rows) >= self.batch_rows:
-                    batch, found = self._batch(rows, lines)
+                if len(lines) >= self.batch_rows:
+                    batch, found = self._batch(values, lines)
                     total += len(found)
                     violations.extend(found[: MAX_VIOLATIONS - len(violations)])
-                    rows, lines = [], []
+                    values, lines = [], []
                     if batch is not None and not violations:
                         if collecting:
                             gc.enable()
@@ -183,8 +183,8 @@ class UpstreamFile:
                 gc.enable()
         if structure_broken:
             raise self._diagnose()
-        if rows or self.rows == 0:
-            batch, found = self._batch(rows, lines)
+        if lines or self.rows == 0:
+            batch, found = self._batch(values, lines)
             total += len(found)
             violations.extend(found[: MAX_VIOLATIONS - len(violations)])
             if batch is not None and not violations:
@@ -192,13 +192,20 @@ class UpstreamFile:
         if violations:
             raise FileRejected("schema", violations, total)
 
-    def _batch(self, rows: list[tuple], lines: list[int]) -> tuple[pa.RecordBatch | None, list[Violation]]:
-        """Check a batch's values against the XSD facets, vectorised; convert them to the raw Arrow types."""
+    def _batch(self, values: list, lines: list[int]) -> tuple[pa.RecordBatch | None, list[Violation]]:
+        """Check a batch's values against the XSD facets, vectorised; convert them to the raw Arrow types.
+
+        ``values`` holds the rows one after another; a column is a strided slice of it (a C copy), which costs a
+        fifth of transposing a list of row tuples with ``zip(*rows)`` (≈ 0.4 vs 2.3 µs a line).
+        """
         kind = self.kind
-        count = len(rows)
+        count = len(lines)
         first = self.rows + 1
         self.rows += count
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in kind.fields]
+        width = len(kind.fields)
+        if len(values) != count * width:  # pragma: no cover - every layout picks one value per field
+            raise RuntimeError(f"{len(values)} values for {count} rows of {width} fields")
+        columns = [values[i::width] for i in range(width)]
         found: list[Violation] = []
         arrays: dict[str, pa.Array] = {}
         schema = self.schema
