@@ -71,7 +71,7 @@ class AmountRow(NamedTuple):
     household_category: int
     beneficiary_ssin: str | None  # only when the person was asked as PARTNER
     partner_ssin: str | None
-    grant_periods: list[P.Period]
+    grant_periods: tuple[P.Period, ...]
     amount: Decimal
     covers_whole_period: bool
     finality_status: str
@@ -191,17 +191,17 @@ def _amounts(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Pe
             continue
         result.amounts.append(
             AmountRow(
-                month=None if yearly else period,
-                year=period if yearly else None,
-                pcsa_cbe_number=pcsa,
-                allowance_type=allowance,
-                household_category=category,
-                beneficiary_ssin=other if partner_role else None,
-                partner_ssin=None if partner_role else other,
-                grant_periods=grants,
-                amount=amount,
-                covers_whole_period=whole,
-                finality_status=finality,
+                None if yearly else period,
+                period if yearly else None,
+                pcsa,
+                allowance,
+                category,
+                other if partner_role else None,
+                None if partner_role else other,
+                grants,
+                amount,
+                whole,
+                finality,
             )
         )
         last_flags.append((period, is_last))

@@ -199,25 +199,39 @@ def _amounts(parts: list[str], answer: Answer) -> None:
         flag = "true" if answer.last_month_is_last_indemnified else "false"
         parts.append(f"<lastMonthIsLastIndemnified>{flag}</lastMonthIsLastIndemnified>")
     for row in answer.amounts:
-        if row.month is not None:
-            parts.append(f"<amount><month>{_month(row.month)}</month>")
-        else:
-            parts.append(f"<amount><year>{row.year:04d}</year>")
         parts.append(
-            f"<pcsaCbeNumber>{_escaped(row.pcsa_cbe_number)}</pcsaCbeNumber>"
-            f"<allowanceType>{_escaped(row.allowance_type)}</allowanceType>"
-            f"<householdCategory>{int(row.household_category)}</householdCategory>"
+            f"<amount><month>{_month(row.month)}</month>"
+            if row.month is not None
+            else f"<amount><year>{row.year:04d}</year>"
         )
+        parts.append(_row_head(row.pcsa_cbe_number, row.allowance_type, row.household_category))
         if row.beneficiary_ssin is not None:
             parts.append(f"<beneficiarySsin>{_escaped(row.beneficiary_ssin)}</beneficiarySsin>")
         if row.partner_ssin is not None:
             parts.append(f"<partnerSsin>{_escaped(row.partner_ssin)}</partnerSsin>")
-        parts.extend(_period_xml("grantPeriod", span) for span in row.grant_periods)
-        whole = "true" if row.covers_whole_period else "false"
-        parts.append(
-            f"<amount>{row.amount:.2f}</amount><coversWholePeriod>{whole}</coversWholePeriod>"
-            f"<finalityStatus>{_escaped(row.finality_status)}</finalityStatus></amount>"
-        )
+        parts.append(_grants(tuple(row.grant_periods)))
+        parts.append(_row_tail(row.amount, row.covers_whole_period, row.finality_status))
+
+
+@functools.lru_cache(maxsize=65536)
+def _row_head(pcsa: str, allowance: str, category: int) -> str:
+    return (
+        f"<pcsaCbeNumber>{escape(pcsa)}</pcsaCbeNumber><allowanceType>{escape(allowance)}</allowanceType>"
+        f"<householdCategory>{int(category)}</householdCategory>"
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def _grants(spans: tuple) -> str:
+    return "".join(_period_xml("grantPeriod", span) for span in spans)
+
+
+@functools.lru_cache(maxsize=65536)
+def _row_tail(amount, whole: bool, finality: str) -> str:
+    return (
+        f"<amount>{amount:.2f}</amount><coversWholePeriod>{'true' if whole else 'false'}</coversWholePeriod>"
+        f"<finalityStatus>{escape(finality)}</finalityStatus></amount>"
+    )
 
 
 def fault(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import mmap
@@ -138,28 +139,52 @@ class _Column:
 _PARTS = {"periods": ("offsets", "begins", "ends"), "str": ("data", "values")}
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _cached_day(days: int) -> dt.date | None:
+    return _day(days)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cached_span(begin: int, end: int) -> tuple[dt.date | None, dt.date | None]:
+    return (_day(begin), _day(end))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cached_money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
 def _decoder(kind: str, arrays: dict[str, np.ndarray]):
-    """A function (start, stop) -> the Python values of those rows of one column."""
+    """A function (start, stop) -> the Python values of those rows of one column.
+
+    Values repeat across rows and requests (the same months, periods and amounts), so dates, periods and money
+    come from small caches keyed by their stored integers, and strings from one vectorised lookup."""
     if kind == "periods":
         offsets, begins, ends = arrays["offsets"], arrays["begins"], arrays["ends"]
 
-        def periods(a: int, b: int) -> list[list[tuple]]:
+        def periods(a: int, b: int) -> list[tuple]:
             bounds = offsets[a : b + 1].tolist()
             first, last = bounds[0], bounds[-1]
-            pairs = [
-                (_day(x), _day(y)) for x, y in zip(begins[first:last].tolist(), ends[first:last].tolist(), strict=True)
-            ]
-            return [pairs[bounds[i] - first : bounds[i + 1] - first] for i in range(len(bounds) - 1)]
+            pairs = list(map(_cached_span, begins[first:last].tolist(), ends[first:last].tolist()))
+            return [tuple(pairs[bounds[i] - first : bounds[i + 1] - first]) for i in range(len(bounds) - 1)]
 
         return periods
     data = arrays["data"]
     if kind == "cents":
-        return lambda a, b: [Decimal(c).scaleb(-2) for c in data[a:b].tolist()]
+        return lambda a, b: list(map(_cached_money, data[a:b].tolist()))
     if kind == "date":
-        return lambda a, b: [_day(d) for d in data[a:b].tolist()]
+        return lambda a, b: list(map(_cached_day, data[a:b].tolist()))
     if kind == "str":
         values = arrays["values"]
-        return lambda a, b: [str(values[i]) if i >= 0 else None for i in data[a:b].tolist()]
+
+        def strings(a: int, b: int) -> list[str | None]:
+            codes = data[a:b]
+            found = values[codes].tolist() if len(values) else [None] * len(codes)
+            if (codes < 0).any():
+                found = [None if code < 0 else value for code, value in zip(codes.tolist(), found, strict=True)]
+            return found
+
+        return strings
     return lambda a, b: data[a:b].tolist()
 
 
