@@ -1,24 +1,30 @@
 """Benchmark of the consultation service: getLivingWagesWithAmount (10 years, MONTH) over a Belgian-scale
 snapshot, at 1, 8 and 64 concurrent clients from a separate process, against the floor endpoint of the same
-stack (parse + XSD validation + a fixed answer), and the cost of a snapshot switch under load.
+server stack (parse + XSD validation + a fixed answer of the same size), and the cost of a snapshot switch under
+load; for each number of server worker processes asked.
 
-    nice -n 10 .venv/bin/python bench/service_bench.py [--beneficiaries 170000] [--years 15] [--seconds 15]
+    .venv/bin/python bench/service_bench.py [--beneficiaries 170000] [--years 15] [--seconds 10] [--workers 1,2]
+
+The load generator is ``wrk`` (C, one thread, closed loop, so it takes little of the cores the server needs),
+with ``bench/service_wrk.lua``: random beneficiaries from a list, HTTP Basic, answers checked, p50/p99 from
+wrk's latency record. Install it with ``apt-get install -y wrk`` (Debian). The server is ``lww serve --workers N``
+itself (audit with fsync, metrics, index files memory-mapped), with the floor endpoint added.
 
 The snapshot is built with DuckDB SQL into ``$BENCH_HOME`` (default /tmp/lww-service-bench), reused when it
 exists with the same size parameters. Rows are written in no particular order (the service sorts them when it
-loads a snapshot into its per-person indexes).
+builds its per-person index files).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import base64
+import contextlib
 import datetime as dt
 import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -207,110 +213,163 @@ def envelope(ssin: str) -> bytes:
 <grouping>MONTH</grouping></criteria></i:getLivingWagesWithAmountRequest></s:Body></s:Envelope>""".encode()
 
 
-async def load(
-    url: str, bodies: list[bytes], clients: int, seconds: float, switch_at: float | None = None, switch=None
-) -> dict:
-    latencies: list[float] = []
-    stamps: list[tuple[float, float]] = []
-    failures: dict[str, int] = {}
-    rows = 0
-    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{ACTION}"'}
-    # one client, its pool sized to the concurrency, made before the clock starts: creating an httpx client
-    # costs an SSL context, which measured in the loop would inflate every in-flight latency
-    http = httpx.AsyncClient(
-        auth=(USER, PASSWORD),
-        headers=headers,
-        timeout=120,
-        limits=httpx.Limits(max_connections=clients, max_keepalive_connections=clients),
-        verify=False,
-    )
-    await asyncio.gather(*(http.post(url, content=bodies[k % len(bodies)]) for k in range(clients)))  # connect
-    start = time.perf_counter()
-    stop_at = start + seconds
+def mean_rows(home: Path, ssins: list[str]) -> float:
+    """Mean number of amount rows of the sampled 10-year MONTH answers (the floor answers with as many)."""
+    begin = R.replace(year=R.year - 10) + dt.timedelta(days=1)
+    with snapshots.connect(snapshots.current(make_settings(home).published)) as con:
+        rows = con.execute(
+            "SELECT count(*) FROM monthly_amounts WHERE list_contains(?, beneficiary_ssin) AND month >= ?",
+            [ssins, begin.replace(day=1)],
+        ).fetchone()[0]
+    return rows / len(ssins)
 
-    async def client(k: int) -> None:
-        nonlocal rows
-        i = k
-        while time.perf_counter() < stop_at:
-            body = bodies[i % len(bodies)]
-            i += clients
+
+def wrk(url: str, bodies: Path, clients: int, seconds: float) -> dict:
+    """One closed-loop run of wrk (one thread, ``clients`` connections); its JSON line as a dict."""
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    command = [
+        "wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s", "--latency",
+        "-s", str(Path(__file__).with_name("service_wrk.lua")), url, "--", str(bodies), f"Basic {token}", ACTION,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found["clients"] = clients
+    found["rps"] = round(found["requests"] / found["duration_s"], 1)
+    found["failures"] = found["bad_answers"] + found["socket_errors"] + found["http_errors"]
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def memory_mb(pid: int) -> dict:
+    """RSS and PSS (shared pages divided among the processes mapping them) of the server and its workers."""
+    rss = pss = 0.0
+    for proc in [pid, *_children(pid)]:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{proc}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) / 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) / 1024
+    return {"rss_mb": round(rss), "pss_mb": round(pss), "processes": 1 + len(_children(pid))}
+
+
+def serving(base: str, refresh_id: str, workers: int) -> bool:
+    """Whether every worker serves ``refresh_id`` (the metrics say, per worker, with several)."""
+    if workers == 1:
+        return httpx.get(base + "/health", timeout=60).json().get("snapshot") == refresh_id
+    text = httpx.get(base + "/metrics", timeout=60).text
+    lines = [x for x in text.splitlines() if x.startswith("lww_service_worker_snapshot{")]
+    return sum(f'refresh_id="{refresh_id}"' in x and x.endswith(" 1.0") for x in lines) >= workers
+
+
+def start_server(home: Path, port: int, workers: int, floor_rows: int) -> subprocess.Popen:
+    lww = Path(sys.executable).with_name("lww")
+    env = {**os.environ, "LWW_SERVICE_FLOOR": "1", "LWW_SERVICE_FLOOR_ROWS": str(floor_rows)}
+    command = [str(lww), "--home", str(home), "serve", "--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen([*command, "--log-level", "warning"], env=env)
+
+
+def wait_healthy(base: str, server: subprocess.Popen, limit: float = 1800) -> float:
+    started = time.perf_counter()
+    while True:  # the first request opens the snapshot (building its index files if no one has yet)
+        try:
+            if httpx.get(base + "/health", timeout=limit).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None or time.perf_counter() - started > limit:
+            raise RuntimeError("the server did not become healthy")
+        time.sleep(0.5)
+
+
+def measure(args, home: Path, workers: int, bodies: Path, floor_rows: int, other_id: str, current_id: str) -> dict:
+    published_dir = make_settings(home).published
+    base = f"http://127.0.0.1:{args.port}"
+    server = start_server(home, args.port, workers, floor_rows)
+    try:
+        load_s = wait_healthy(base, server)
+        # every worker opens the snapshot at its first request: spread a few over fresh connections
+        for _ in range(4 * workers):
+            httpx.get(base + "/health", headers={"Connection": "close"}, timeout=600)
+        url = base + "/soap/LivingWagesWithAmountService/v1"
+        wrk(url, bodies, 2 * workers, 3)  # warm-up: credentials cached, pages mapped, every worker loaded
+        result = {"workers": workers, "first_health_s": round(load_s, 1), "memory_after_load": memory_mb(server.pid)}
+        runs = result["runs"] = []
+        for endpoint, target in (("floor", base + "/bench/floor"), ("getLivingWagesWithAmount", url)):
+            for clients in args.clients:
+                run = wrk(target, bodies, clients, args.seconds)
+                run.update(endpoint=endpoint, workers=workers)
+                runs.append(run)
+                print(json.dumps(run), flush=True)
+
+        if args.no_switch:
+            return result
+        # snapshot switch under load (8 clients): runs of --seconds before, while the workers open the other
+        # snapshot (building its index files, as after a real publication), and after every worker serves it
+        switch_result: dict = {}
+
+        def switch() -> None:
             t0 = time.perf_counter()
-            try:
-                response = await http.post(url, content=body)
-                ok = response.status_code == 200 and (
-                    b"<code>MSG00000</code>" in response.content or b"<code>MSG00100</code>" in response.content
-                )
-                rows += response.content.count(b"<amount><month>")
-                why = f"HTTP {response.status_code}"
-            except httpx.HTTPError as error:
-                ok, why = False, type(error).__name__
-            t1 = time.perf_counter()
-            if ok:
-                latencies.append(t1 - t0)
-                stamps.append((t0 - start, t1 - t0))
-            else:
-                failures[why] = failures.get(why, 0) + 1
+            snapshots.switch_current(published_dir, other_id, reason="bench switch")
+            while not serving(base, other_id, workers):
+                time.sleep(0.1)
+            switch_result["switch_to_all_workers_serving_s"] = round(time.perf_counter() - t0, 2)
+            switch_result["memory_after_switch"] = memory_mb(server.pid)
 
-    async def switcher() -> None:
-        await asyncio.sleep(switch_at)
-        await asyncio.to_thread(switch)
-
-    tasks = [client(k) for k in range(clients)]
-    if switch is not None:
-        tasks.append(switcher())
-    await asyncio.gather(*tasks)
-    await http.aclose()
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [float("nan")] * 99
-    return {
-        "clients": clients,
-        "requests": len(latencies),
-        "failures": failures,
-        "rps": sum(1 for t, _ in stamps if t <= seconds) / seconds,
-        "p50_ms": q[49] * 1000,
-        "p99_ms": q[98] * 1000,
-        "max_ms": latencies[-1] * 1000 if latencies else None,
-        "rows_per_answer": rows / max(1, len(latencies)),
-        "stamps": stamps,
-    }
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def serve(home: str, port: int) -> None:
-    """The server process: the real app (auth, audit, metrics) plus the floor endpoint, single uvicorn worker."""
-    import uvicorn
-
-    from service.app import create_app
-
-    uvicorn.run(
-        create_app(make_settings(home).ensure(), floor=True),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-    )
+        phases = [dict(wrk(url, bodies, 8, args.seconds), phase="before")]
+        switcher = threading.Thread(target=switch)
+        switcher.start()
+        peak = {"pss_mb": 0}
+        while switcher.is_alive():
+            phases.append(dict(wrk(url, bodies, 8, args.seconds), phase="during"))
+            peak = max(peak, memory_mb(server.pid), key=lambda m: m["pss_mb"])
+        switcher.join()
+        phases.append(dict(wrk(url, bodies, 8, args.seconds), phase="after"))
+        run = {
+            "endpoint": "getLivingWagesWithAmount + switch",
+            "workers": workers,
+            "failures": sum(p["failures"] for p in phases),
+            "peak_memory_during_switch": peak,
+            **switch_result,
+            "phases": phases,
+        }
+        runs.append(run)
+        print(json.dumps(run), flush=True)
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        snapshots.switch_current(published_dir, current_id, reason="bench end")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--beneficiaries", type=int, default=170_000)
     parser.add_argument("--years", type=int, default=15)
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=18080)
-    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", default="1,2", help="server worker processes to measure, comma-separated")
+    parser.add_argument("--clients", default="1,8,64", help="concurrent clients, comma-separated")
+    parser.add_argument("--no-switch", action="store_true", help="skip the snapshot switch (quick runs)")
+    parser.add_argument("--output", default=str(Path(__file__).with_name("service_bench_results.json")))
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve, args.port)
-        return 0
+    args.clients = [int(c) for c in args.clients.split(",")]
+    if shutil.which("wrk") is None:
+        print("service_bench: wrk not found; install it with `apt-get install -y wrk` (Debian's package)")
+        return 2
 
     home = Path(os.environ.get("BENCH_HOME", "/tmp/lww-service-bench")) / f"b{args.beneficiaries}-y{args.years}"
-    published_dir = make_settings(home).published
+    settings = make_settings(home)
+    published_dir = settings.published
     if snapshots.current(published_dir) is None:
         shutil.rmtree(home, ignore_errors=True)
         build_snapshot(home, args.beneficiaries, args.years)
@@ -320,94 +379,53 @@ def main() -> int:
         people = con.execute("SELECT count(DISTINCT beneficiary_ssin) FROM monthly_amounts").fetchone()[0]
     size_gb = current.path.stat().st_size / 1e9
     print(f"snapshot {current.refresh_id}: {monthly_rows} monthly rows, {people} beneficiaries, {size_gb:.2f} GB")
+    ssins = sample_ssins(home, 2000)
+    floor_rows = round(mean_rows(home, ssins))
+    bodies = home / "bench-bodies.txt"
+    bodies.write_text("".join(envelope(s).decode().replace("\n", "") + "\n" for s in ssins))
 
-    # a second snapshot to switch to under load (same data, another file): prepared before the measure
+    # the index files of the current snapshot: built once here (what the first worker of a cold service does)
+    from service.store import IndexCache
+
+    cache = IndexCache(settings.service_cache / "indexes", published_dir)
+    started = time.perf_counter()
+    fresh = not (cache.folder(current.refresh_id) / "index.json").is_file()
+    cache.indexes(current)
+    index_s = time.perf_counter() - started
+    index_mb = sum(p.stat().st_size for p in cache.folder(current.refresh_id).iterdir()) / 1e6
+    print(f"index files {'built' if fresh else 'found'} in {index_s:.1f} s, {index_mb:.0f} MB", flush=True)
+
+    # a second snapshot to switch to under load (same data, another file): its index files are built by the
+    # service during the switch, as after a real publication
     other_id = snapshots.new_refresh_id(R)
     shutil.copyfile(current.path, snapshots.staging_path(published_dir, other_id))
     os.chmod(snapshots.staging_path(published_dir, other_id), 0o644)
     snapshots.commit(published_dir, other_id, dict(current.manifest, reference_date=R.isoformat()), switch=False)
     snapshots.switch_current(published_dir, current.refresh_id, reason="bench")
-
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(home), "--port", str(args.port)])
-    base = f"http://127.0.0.1:{args.port}"
+    results = {
+        "monthly_rows": monthly_rows,
+        "beneficiaries": people,
+        "snapshot_gb": round(size_gb, 2),
+        "rows_per_answer": floor_rows,
+        "index_files_s": round(index_s, 1) if fresh else None,
+        "index_files_mb": round(index_mb),
+        "load_average_before": os.getloadavg(),
+        "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0],
+        "by_workers": [],
+    }
     try:
-        started = time.perf_counter()
-        while True:  # the first request loads the snapshot into memory: minutes at Belgian scale
-            try:
-                if httpx.get(base + "/health", timeout=900).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if server.poll() is not None or time.perf_counter() - started > 900:
-                    raise
-                time.sleep(0.5)
-        load_s = time.perf_counter() - started
-        rss_mb = _rss_mb(server.pid)
-        print(f"first load {load_s:.1f} s, server RSS {rss_mb:.0f} MB", flush=True)
-        bodies = [envelope(s) for s in sample_ssins(home, 2000)]
-        url = base + "/soap/LivingWagesWithAmountService/v1"
-        asyncio.run(load(url, bodies[:50], 4, 3))  # warm-up: credentials cached, cursors opened, pages cached
-        results = {
-            "monthly_rows": monthly_rows,
-            "beneficiaries": people,
-            "snapshot_gb": round(size_gb, 2),
-            "first_load_s": round(load_s, 1),
-            "server_rss_mb_after_load": round(rss_mb),
-            "runs": [],
-        }
-        for endpoint, target in (("floor", base + "/bench/floor"), ("getLivingWagesWithAmount", url)):
-            for clients in (1, 8, 64):
-                run = asyncio.run(load(target, bodies, clients, args.seconds))
-                run.pop("stamps")
-                run["endpoint"] = endpoint
-                results["runs"].append(run)
-                print(json.dumps(run), flush=True)
-
-        # snapshot switch under load (8 clients): CURRENT flips to the other file half-way
-        switched_at: list[float] = []
-
-        def switch() -> None:
-            switched_at.append(time.perf_counter())
-            snapshots.switch_current(published_dir, other_id, reason="bench switch")
-            while httpx.get(base + "/health", timeout=60).json()["snapshot"] != other_id:
-                time.sleep(0.1)
-            switched_at.append(time.perf_counter())
-
-        peak_rss = [0.0]
-        watching = threading.Event()
-
-        def watch_rss() -> None:
-            while not watching.is_set():
-                peak_rss[0] = max(peak_rss[0], _rss_mb(server.pid))
-                time.sleep(0.2)
-
-        watcher = threading.Thread(target=watch_rss, daemon=True)
-        watcher.start()
-        run = asyncio.run(load(url, bodies, 8, args.seconds, switch_at=args.seconds / 2, switch=switch))
-        watching.set()
-        stamps = run.pop("stamps")
-        half = args.seconds / 2
-        around = [lat for t, lat in stamps if half <= t <= half + 1.0]
-        before = [lat for t, lat in stamps if half - 3 <= t < half]
-        run.update(
-            endpoint="getLivingWagesWithAmount + switch",
-            first_second_after_switch_max_ms=max(around) * 1000 if around else None,
-            first_second_after_switch_mean_ms=statistics.mean(around) * 1000 if around else None,
-            before_switch_mean_ms=statistics.mean(before) * 1000 if before else None,
-            serving_new_snapshot=httpx.get(base + "/health").json()["snapshot"] == other_id,
-            switch_to_serving_s=round(switched_at[1] - switched_at[0], 2) if len(switched_at) == 2 else None,
-            peak_rss_mb_during_switch=round(peak_rss[0]),
-        )
-        results["runs"].append(run)
-        print(json.dumps(run), flush=True)
-        out = Path(__file__).with_name("service_bench_results.json")
-        out.write_text(json.dumps(results, indent=2, default=str) + "\n")
-        print(f"results in {out}")
+        for workers in (int(w) for w in args.workers.split(",")):
+            results["by_workers"].append(measure(args, home, workers, bodies, floor_rows, other_id, current.refresh_id))
+            # the next server starts without the other snapshot's index files: the switch builds them again
+            shutil.rmtree(cache.folder(other_id), ignore_errors=True)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         snapshots.switch_current(published_dir, current.refresh_id, reason="bench end")
         snapshots.snapshot_path(published_dir, other_id).unlink(missing_ok=True)
         snapshots.manifest_path(published_dir, other_id).unlink(missing_ok=True)
+        shutil.rmtree(cache.folder(other_id), ignore_errors=True)
+    results["load_average_after"] = os.getloadavg()
+    Path(args.output).write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"results in {args.output}")
     return 0
 
 
