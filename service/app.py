@@ -6,8 +6,10 @@ threads of :class:`service.handlers.ConsultationService`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import logging
 import os
 
 import anyio
@@ -21,6 +23,7 @@ from service.handlers import ConsultationService, Reply, handle_floor
 from service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 
 FLOOR_PATH = "/bench/floor"
+log = logging.getLogger(__name__)
 
 
 def _workers() -> int:
@@ -68,7 +71,19 @@ def _response(reply: Reply) -> Response:
 def create_app(settings: Settings, *, service: ConsultationService | None = None, floor: bool = False) -> FastAPI:
     """The application over ``settings.published``; ``floor`` adds the benchmark's floor endpoint."""
     service = service or ConsultationService(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # open the current snapshot before taking connections: a worker process (re)started under load would
+        # otherwise hold its first requests for the whole load
+        try:
+            await anyio.to_thread.run_sync(service.store.get)
+        except Exception:  # logged; the first request tries again and answers MSG00003/MSG00001 meanwhile
+            log.exception("cannot open the current snapshot at startup")
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Living wages consultation (JSON mirror)",
         version="1.0",
         description="The JSON mirror of the LivingWages V2 and LivingWagesWithAmount V1 SOAP services: same "
