@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from ingest import ledger
 from ingest.parser import UpstreamFile, read_header
-from ingest.rules import STAGE, check_staged
+from ingest.rules import STAGE, SsinScan, check_staged
 from ingest.schemas import KINDS
 from ingest.security import Limits
 from ingest.violations import FileRejected, Violation
@@ -307,6 +307,7 @@ class Spooled:
     rows: int
     spool: Path | None
     rejected: FileRejected | None = None
+    ssins: SsinScan | None = None
 
     def discard(self) -> None:
         if self.spool is not None:
@@ -328,24 +329,27 @@ def _clear_spools(folder: Path) -> None:
 def spool_file(
     pending: PendingFile, limits: Limits, spool: Path, sha: str, progress: Progress | None = None
 ) -> Spooled:
-    """Parse one file (schema checked while streaming) into a Parquet spool, written batch by batch (flat).
+    """Parse one file (schema checked while streaming) into a Parquet spool, written batch by batch (flat), and
+    check its SSINs on the way (pure work, so it runs in the parse pool too).
 
     Pure: reads the file, writes the spool, touches no database. Raises :class:`FileRejected`; the partial spool
     is removed then.
     """
     upstream = UpstreamFile.open(pending.path, limits, expected_kind=pending.kind)
+    ssins = SsinScan(upstream.kind.name)
     rows = 0
     try:
         with pq.ParquetWriter(spool, upstream.schema, compression="none") as writer:
             for batch in upstream.batches():
                 writer.write_batch(batch)
+                ssins.add(batch)
                 rows += batch.num_rows
                 if progress is not None:
                     progress(pending.name, rows)
     except BaseException:
         spool.unlink(missing_ok=True)
         raise
-    return Spooled(sha, rows, spool)
+    return Spooled(sha, rows, spool, ssins=ssins)
 
 
 def _spool_in_worker(pending: PendingFile, limits: Limits, spool: Path) -> Spooled:
@@ -413,7 +417,7 @@ def _apply(connection, pending: PendingFile, spooled: Spooled) -> int:
     try:
         spool = str(spooled.spool).replace("'", "''")  # a view's text cannot take a parameter
         connection.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT * FROM read_parquet('{spool}')")
-        violations, total = check_staged(connection, kind.name)
+        violations, total = check_staged(connection, kind.name, spooled.ssins)
         if violations:
             raise FileRejected("business", violations, total)
         names = ", ".join(table.column_names)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.violations import MAX_VIOLATIONS, Violation
 from kernel.identifiers import ssin_error
@@ -313,15 +314,39 @@ RULES = {"payments": PAYMENT_RULES, "rights": RIGHT_RULES}
 SSIN_FIELDS = {"payments": (("ssin", "ssin"), ("partner_ssin", "partnerSsin")), "rights": (("ssin", "ssin"),)}
 
 
-def check_staged(connection, kind: str) -> tuple[list[Violation], int]:
-    """Every business-rule violation of the staged file (capped at MAX_VIOLATIONS), and their total count."""
+class SsinScan:
+    """The invalid SSINs of a file, found while it is parsed: python-stdnum on each distinct value of a batch
+    (cached), so that a pool of parse processes shares the cost and the writer only joins the few bad ones."""
+
+    def __init__(self, kind: str) -> None:
+        self.columns = [column for column, _field in SSIN_FIELDS[kind]]
+        self.bad: dict[str, dict[str, str]] = {column: {} for column in self.columns}
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        for column in self.columns:
+            bad = self.bad[column]
+            for value in pc.unique(batch.column(column).drop_null()).to_pylist():
+                if (why := cached_ssin_error(value)) is not None:
+                    bad[value] = why
+
+
+def _bad_ssins(connection, column: str) -> dict[str, str]:
+    bad: dict[str, str] = {}
+    result = connection.execute(f"SELECT DISTINCT {column} FROM ingest_stage WHERE {column} IS NOT NULL")
+    while chunk := result.fetchmany(SSIN_CHUNK):
+        bad.update((value, why) for (value,) in chunk if (why := cached_ssin_error(value)) is not None)
+    return bad
+
+
+def check_staged(connection, kind: str, scanned: SsinScan | None = None) -> tuple[list[Violation], int]:
+    """Every business-rule violation of the staged file (capped at MAX_VIOLATIONS), and their total count.
+
+    ``scanned``: the SSINs already checked while parsing (else they are checked here, on DISTINCT values).
+    """
     violations: list[Violation] = []
     total = 0
     for column, field in SSIN_FIELDS[kind]:
-        bad: dict[str, str] = {}
-        result = connection.execute(f"SELECT DISTINCT {column} FROM ingest_stage WHERE {column} IS NOT NULL")
-        while chunk := result.fetchmany(SSIN_CHUNK):
-            bad.update((value, why) for (value,) in chunk if (why := cached_ssin_error(value)) is not None)
+        bad = scanned.bad[column] if scanned is not None else _bad_ssins(connection, column)
         if not bad:
             continue
         connection.register("bad_ssins", pa.table({"value": list(bad), "why": list(bad.values())}))
