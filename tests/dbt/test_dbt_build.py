@@ -208,7 +208,10 @@ def test_amount_history_moves_forward_only(built: Path, tmp_path: Path) -> None:
     # its parents are already built for R: only the history model runs again, after a change of the monthly
     # totals, which the rerun for the same R must take (replacing, not adding to, the rows of R)
     connection = duckdb.connect(str(warehouse))
-    connection.execute("UPDATE marts.fct_monthly_amounts SET amount = amount + 1 WHERE line_count = 2")
+    connection.execute(
+        "UPDATE marts.agg_monthly_pcsa SET amount = amount + 1"
+        " WHERE rowid = (SELECT min(rowid) FROM marts.agg_monthly_pcsa WHERE rows > 0)"
+    )
     connection.close()
     run_dbt(warehouse, tmp_path, R, "run", "fct_amount_history")
     original_total = first[0][2]

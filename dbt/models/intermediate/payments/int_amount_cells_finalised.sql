@@ -1,9 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        meta={'refresh_scoped': true},
+        pre_hook="{{ clear_refresh_scope('month') }}"
+    )
+}}
+-- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per cell (beneficiary, month, CPAS, allowance type) with at least one current line, and its finality
 -- status at R, shared by every row of the cell (all household categories and partners).
 -- Decision: a cell whose only current lines are rejected (has_row false) makes no amount row, but its open
 -- rejection still makes the cell CONSOLIDATING at age 3 to 5; the yearly roll-up counts such a cell too.
+-- Incremental: the months of int_refresh_scope are recomputed; an older month is FINAL by age and stays so.
 with current_lines as (
     select * from {{ ref('int_payment_lines_current') }}
+    {{ where_in_refresh_scope('month') }}
 ),
 
 cells as (
@@ -25,7 +37,6 @@ finalised as (
         month,
         pcsa_cbe_number,
         allowance_type,
-        age_months,
         accepted_lines > 0 as has_row,
         open_rejections,
         open_rejections > 0 as has_open_rejection,

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        meta={'refresh_scoped': true},
+        pre_hook="{{ clear_refresh_scope('month') }}"
+    )
+}}
+-- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per uninterrupted grant period of a monthly row (beneficiary, month, CPAS, allowance type, household
 -- category, partner): the day ranges of the row's current accepted lines, merged when they overlap or are
 -- adjacent (gaps and islands). line_days > covered_days means days counted twice (overlapping lines).
@@ -8,7 +18,7 @@ with accepted as (
         beneficiary_ssin, month, pcsa_cbe_number, allowance_type, household_category, partner_ssin,
         begin_date, end_date, line_days, amount
     from {{ ref('int_payment_lines_current') }}
-    where is_accepted
+    where is_accepted {{ where_in_refresh_scope('month', keyword='and') }}
 ),
 
 with_previous_end as (

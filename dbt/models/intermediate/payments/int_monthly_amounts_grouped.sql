@@ -1,13 +1,25 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        meta={'refresh_scoped': true},
+        pre_hook="{{ clear_refresh_scope('month') }}"
+    )
+}}
+-- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per beneficiary, month, CPAS, allowance type, household category and partner (none included) with
 -- at least one current accepted line: the monthly amount row. Amount = sum of the current accepted lines (an
 -- accepted 0.00 line makes a row that is not indemnified); finality from the cell; coverage and grant periods
 -- from the merged periods (islands), which carry their lines' amounts.
 with periods as (
     select * from {{ ref('int_grant_periods_merged') }}
+    {{ where_in_refresh_scope('month') }}
 ),
 
 cells as (
     select * from {{ ref('int_amount_cells_finalised') }}
+    {{ where_in_refresh_scope('month') }}
 ),
 
 rows_from_periods as (
@@ -41,7 +53,6 @@ grouped as (
             and rows_from_periods.first_day = rows_from_periods.month
             and rows_from_periods.last_day = {{ month_end('rows_from_periods.month') }}
         ) as covers_whole_period,
-        cells.age_months,
         cells.finality_status,
         cast(rows_from_periods.line_count as {{ dbt.type_int() }}) as line_count,
         rows_from_periods.line_days > rows_from_periods.covered_days as has_overlapping_days,

@@ -1,13 +1,32 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        meta={'refresh_scoped': true},
+        pre_hook="{{ clear_rechained_lines() }}"
+    )
+}}
+-- depends_on: {{ ref('int_refresh_lines') }}
 -- One row per included line, with its place in its replacement chain: the chain's first line (root), its depth,
 -- the included line that replaces it, and whether it is current (no included line replaces it, whatever that
 -- line's decision: a rejected correction also ends the line it replaces).
 -- Chains are walked forward from their roots by a recursive CTE bounded by var max_chain_depth, so a loop can
 -- never hang the build: a line in a loop has no root (nothing outside the loop leads to it) and is left with
 -- root_line_id null, which the singular test assert_no_replacement_loop reports by line.
+-- Incremental: only the lines of int_refresh_lines are walked again (and replace their previous rows); nothing
+-- here depends on R but which lines are included, so the other rows stay true.
 with recursive
 
 included as (
-    select * from {{ ref('int_payment_lines_included') }}
+    select
+        line_id, replaces_line_id, file_id, line_no, pcsa_cbe_number, beneficiary_ssin, partner_ssin,
+        allowance_type, household_category, begin_date, end_date, month, amount, payment_date, acceptance_date,
+        decision, rejection_code, line_days, age_at_acceptance_months
+    from {{ ref('int_payment_lines_included') }}
+    {% if in_incremental_scope() -%}
+    where line_id in (select line_id from {{ ref('int_refresh_lines') }})
+    {%- endif %}
 ),
 
 replacements as (

@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- One row per current line: an included line that no included line replaces. Accepted current lines make the
 -- amounts; rejected current lines are the open rejections of their cell (person, month, CPAS, allowance type).
 with chained as (
@@ -22,7 +23,8 @@ current_lines as (
         decision,
         rejection_code,
         acceptance_date,
-        age_months,
+        -- the age of the line's month at R, computed here: the chained lines are kept across refreshes
+        {{ month_age('month') }} as age_months,
         decision = 'ACCEPTED' as is_accepted
     from chained
     where is_current

@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+-- A view: the filter of the source at R (ages depend on R, so storing them would go stale between refreshes).
 -- One row per included line: a payment line accepted (or rejected) by SPP IS on or before cutoff(R).
 -- A line decided after cutoff(R) is invisible to this refresh, whatever its benefit month.
 with lines as (

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        meta={'refresh_scoped': true},
+        pre_hook="{{ clear_refresh_scope('year') }}"
+    )
+}}
+-- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per beneficiary, year, CPAS, allowance type, household category and partner: the monthly rows of the
 -- year rolled up, as sums over the year's merged periods. Amount = sum of the months; month_count = months with
 -- a row; coverage from the yearly merged periods; finality = the least final of its months.
@@ -6,6 +16,7 @@
 -- amount into the year, so a yearly row is not FINAL while such a cell is CONSOLIDATING or PROVISIONAL.
 with periods as (
     select * from {{ ref('int_yearly_grant_periods_merged') }}
+    {{ where_in_refresh_scope('year') }}
 ),
 
 rejection_only_cells as (
@@ -17,6 +28,7 @@ rejection_only_cells as (
         min({{ finality_rank('finality_status') }}) as finality_rank
     from {{ ref('int_amount_cells_finalised') }}
     where not has_row
+        {{ where_in_refresh_scope('year', column='cast(extract(year from month) as ' ~ dbt.type_int() ~ ')', keyword='and') }}
     group by 1, 2, 3, 4
 ),
 

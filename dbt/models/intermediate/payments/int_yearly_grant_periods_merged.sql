@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        meta={'refresh_scoped': true},
+        pre_hook="{{ clear_refresh_scope('year') }}"
+    )
+}}
+-- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per uninterrupted grant period of a yearly row (beneficiary, year, CPAS, allowance type, household
 -- category, partner): the monthly periods of the year merged again, so 31 January and 1 February join. Each
 -- period carries what the yearly row sums: its amount, the months it starts (a month counts once, on its first
@@ -15,6 +25,7 @@ with monthly_periods as (
         and periods.month = cells.month
         and periods.pcsa_cbe_number = cells.pcsa_cbe_number
         and periods.allowance_type = cells.allowance_type
+    {{ where_in_refresh_scope('year', column='cast(extract(year from periods.month) as ' ~ dbt.type_int() ~ ')') }}
 ),
 
 with_previous_end as (

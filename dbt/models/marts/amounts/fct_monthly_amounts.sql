@@ -1,7 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        meta={'refresh_scoped': true},
+        pre_hook="{{ clear_refresh_scope('month') }}",
+        post_hook="{{ repair_last_indemnified_flags('BENEFICIARY', 'beneficiary_ssin') }}"
+    )
+}}
+-- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per beneficiary, month, CPAS, allowance type, household category and partner (none included):
 -- the monthly amounts as the consultation service answers them (see the YAML for the binding definitions).
+-- Incremental: the months of int_refresh_scope; the post-hook then moves the last-indemnified flag of the people
+-- whose last indemnified month moved to or from a month outside the scope.
 with monthly as (
     select * from {{ ref('int_monthly_amounts_grouped') }}
+    {{ where_in_refresh_scope('month') }}
 ),
 
 last_indemnified as (

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        meta={'refresh_scoped': true},
+        pre_hook="{{ clear_refresh_scope('year') }}"
+    )
+}}
+-- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per beneficiary, year, CPAS, allowance type, household category and partner (none included).
 select
     beneficiary_ssin,
@@ -12,3 +22,4 @@ select
     finality_status,
     month_count
 from {{ ref('int_yearly_amounts_grouped') }}
+{{ where_in_refresh_scope('year') }}

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        meta={'refresh_scoped': true},
+        pre_hook="{{ clear_refresh_scope('year') }}"
+    )
+}}
+-- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per partner, year, CPAS, allowance type, household category and beneficiary.
 select
     partner_ssin,
@@ -12,4 +22,4 @@ select
     finality_status,
     month_count
 from {{ ref('fct_yearly_amounts') }}
-where partner_ssin is not null
+where partner_ssin is not null {{ where_in_refresh_scope('year', keyword='and') }}

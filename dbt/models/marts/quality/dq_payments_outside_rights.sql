@@ -1,10 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        meta={'refresh_scoped': true},
+        pre_hook="{{ clear_payments_outside_rights_scope() }}"
+    )
+}}
+-- depends_on: {{ ref('int_refresh_scope') }}
+-- depends_on: {{ ref('int_refresh_rights_people') }}
 -- One row per current accepted LIVING_WAGE / EQUIVALENT_LIVING_WAGE line with days outside every ACTIVE right of
 -- the same person, CPAS and aid type. A signal, never a filter: rights and amounts are separate sources.
+-- Incremental: the lines of the scope's months, and every line of the people whose visible rights changed.
 with lines as (
     select line_id, beneficiary_ssin, month, pcsa_cbe_number, allowance_type, amount, begin_date, end_date,
         line_days
     from {{ ref('int_payment_lines_current') }}
     where is_accepted and allowance_type in ('LIVING_WAGE', 'EQUIVALENT_LIVING_WAGE')
+    {% if in_incremental_scope() -%}
+        and (
+            month in (select month from {{ ref('int_refresh_scope') }})
+            or beneficiary_ssin in (select ssin from {{ ref('int_refresh_rights_people') }})
+        )
+    {%- endif %}
 ),
 
 rights as (

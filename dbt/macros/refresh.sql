@@ -1,0 +1,237 @@
+{#- Incremental refreshes (see models/intermediate/refresh/_refresh__models.yml for the design).
+
+    A build either recomputes everything (full) or only the benefit months that can have changed since the last
+    build that completed (incremental). What the last completed build saw is kept in one small table,
+    intermediate.refresh_state, written by the on-run-end hook only when every incremental model was built and
+    every node succeeded; a failed or partial build leaves it alone, so the next build recomputes from the last
+    good state (recomputing a month is idempotent). -#}
+
+{% macro refresh_state_relation() -%}
+    {{- return(api.Relation.create(database=target.database, schema='intermediate', identifier='refresh_state')) -}}
+{%- endmacro %}
+
+{#- Everything that changes what a model computes for the same lines: the SQL of every model (dbt's checksums),
+    var macros_version (the pipeline passes a hash of macros/, which dbt's graph does not expose) and
+    max_chain_depth. A build whose fingerprint differs from the recorded one recomputes everything. After editing
+    a macro by hand, run plain dbt with --full-refresh (or pass a new macros_version). -#}
+{% macro refresh_fingerprint() -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set parts = [] -%}
+    {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+        {%- if node.resource_type == 'model' -%}
+            {%- do parts.append(node.unique_id ~ ':' ~ node.checksum.checksum) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do parts.append('macros_version:' ~ var('macros_version')) -%}
+    {%- do parts.append('max_chain_depth:' ~ var('max_chain_depth')) -%}
+    {{- return(local_md5(parts | join('|'))) -}}
+{%- endmacro %}
+
+{#- The plan of this build, decided once by model int_refresh_plan: a dict with
+      full: true when everything is recomputed, and why (reason);
+      previous_reference_date, previous_cutoff, previous_loaded_at: what the last completed build saw. -#}
+{% macro compute_refresh_plan() -%}
+    {%- set plan = {'full': true, 'reason': 'no completed build recorded', 'previous_reference_date': none,
+                    'previous_cutoff': none, 'previous_loaded_at': none} -%}
+    {%- if not execute -%}{{ return(plan) }}{%- endif -%}
+    {%- if flags.FULL_REFRESH -%}
+        {%- do plan.update({'reason': '--full-refresh'}) -%}{{ return(plan) }}
+    {%- endif -%}
+    {%- set relation = adapter.get_relation(database=target.database, schema='intermediate',
+                                            identifier='refresh_state') -%}
+    {%- if relation is none -%}{{ return(plan) }}{%- endif -%}
+    {%- set rows = run_query(
+        "select cast(reference_date as varchar), cast(cutoff as varchar), cast(loaded_at as varchar), fingerprint, "
+        ~ "payment_lines, right_events from " ~ relation ~ " order by recorded_at desc limit 1").rows -%}
+    {%- if rows | length == 0 -%}{{ return(plan) }}{%- endif -%}
+    {%- set previous = rows[0] -%}
+    {%- if previous[3] != refresh_fingerprint() -%}
+        {%- do plan.update({'reason': 'models, macros or vars changed since the last completed build'}) -%}
+    {%- elif previous[0] > var('reference_date') | string -%}
+        {%- do plan.update({'reason': 'R ' ~ var('reference_date') ~ ' is before the R of the last completed build, '
+                                      ~ previous[0]}) -%}
+    {%- elif raw_rows_kept(previous[2]) != [previous[4], previous[5]] -%}
+        {%- do plan.update({'reason': 'raw rows changed other than by new files (' ~ previous[4] ~ ' lines and '
+                                      ~ previous[5] ~ ' events recorded, ' ~ raw_rows_kept(previous[2]) | join(' and ')
+                                      ~ ' found)'}) -%}
+    {%- else -%}
+        {%- do plan.update({'full': false, 'reason': 'incremental since R ' ~ previous[0]}) -%}
+    {%- endif -%}
+    {%- do plan.update({'previous_reference_date': previous[0], 'previous_cutoff': previous[1],
+                        'previous_loaded_at': previous[2]}) -%}
+    {{- return(plan) -}}
+{%- endmacro %}
+
+{#- The plan as int_refresh_plan recorded it for this build (one row, read by every refresh-scoped model). -#}
+{% macro refresh_plan() -%}
+    {%- set plan = {'full': true, 'reason': 'not executing', 'previous_reference_date': none,
+                    'previous_cutoff': none, 'previous_loaded_at': none} -%}
+    {%- if not execute -%}{{ return(plan) }}{%- endif -%}
+    {%- set relation = api.Relation.create(database=target.database, schema='intermediate',
+                                           identifier='int_refresh_plan') -%}
+    {%- set row = run_query(
+        "select is_full, reason, cast(previous_reference_date as varchar), cast(previous_cutoff as varchar), "
+        ~ "cast(previous_loaded_at as varchar), cast(reference_date as varchar), fingerprint from " ~ relation).rows[0] -%}
+    {%- if row[5] != var('reference_date') | string or row[6] != refresh_fingerprint() -%}
+        {{ exceptions.raise_compiler_error(
+            'int_refresh_plan was made for R ' ~ row[5] ~ ' or other code, not this build: select it too ('
+            ~ 'dbt build --select +' ~ this.identifier ~ ')') }}
+    {%- endif -%}
+    {%- do plan.update({'full': row[0], 'reason': row[1], 'previous_reference_date': row[2],
+                        'previous_cutoff': row[3], 'previous_loaded_at': row[4]}) -%}
+    {{- return(plan) -}}
+{%- endmacro %}
+
+{#- How many raw lines and events the warehouse holds outside the files loaded after loaded_at: an incremental
+    build needs them to be exactly those the last completed build saw (raw tables only grow; a deletion or a
+    reload of old rows makes the next build a full one). -#}
+{% macro raw_rows_kept(loaded_at) -%}
+    {%- set raw_payment_lines = api.Relation.create(database=target.database, schema='raw', identifier='payment_lines') -%}
+    {%- set raw_right_events = api.Relation.create(database=target.database, schema='raw', identifier='right_events') -%}
+    {%- set raw_loaded_files = api.Relation.create(database=target.database, schema='raw', identifier='loaded_files') -%}
+    {%- set newer -%}
+        (select file_id from {{ raw_loaded_files }}
+         {% if loaded_at is not none %}where loaded_at > cast('{{ loaded_at }}' as timestamp){% endif %})
+    {%- endset -%}
+    {%- set row = run_query(
+        "select (select count(*) from " ~ raw_payment_lines ~ " where file_id not in " ~ newer ~ "), "
+        ~ "(select count(*) from " ~ raw_right_events ~ " where file_id not in " ~ newer ~ ")").rows[0] -%}
+    {{- return([row[0], row[1]]) -}}
+{%- endmacro %}
+
+{#- True when this model recomputes only the refresh's scope (its table exists and the plan is incremental).
+    A unit test has no table (this is none): it runs the full select on its given rows. -#}
+{% macro in_incremental_scope() -%}
+    {{- return(this is not none and is_incremental() and not refresh_plan().full) -}}
+{%- endmacro %}
+
+{#- A predicate on lines (with acceptance_date and file_id) true for the lines that became included since the
+    last completed build: accepted after its cutoff, or in a file loaded after it (a late file or a replayed
+    quarantine can bring lines accepted long ago). -#}
+{% macro newly_included(plan, acceptance_date='acceptance_date', file_id='file_id') -%}
+    (
+        {{ acceptance_date }} > cast('{{ plan.previous_cutoff }}' as date)
+        {%- if plan.previous_loaded_at is not none %}
+        or {{ file_id }} in (
+            select file_id from {{ ref('stg_ledger__loaded_files') }}
+            where loaded_at > cast('{{ plan.previous_loaded_at }}' as timestamp)
+        )
+        {%- else %}
+        or true
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#- Delete the rows this build recomputes before the model appends them again (a pre-hook: the model's select
+    reads upstream models, never its own table, so the order does not matter): the scope's months (grain
+    'month') or years (grain 'year') in an incremental build, every row in a full build over an existing table.
+    column: the model's column holding the month or year. -#}
+{% macro clear_refresh_scope(grain='month', column=none) -%}
+    {%- if not is_incremental() -%}
+        select 1
+    {%- elif refresh_plan().full -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }} {{ where_in_refresh_scope(grain, column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The select's filter matching clear_refresh_scope: the scope's months (or years) in an incremental build,
+    nothing (every row) otherwise. keyword: 'where' or 'and'. -#}
+{% macro where_in_refresh_scope(grain='month', column=none, keyword='where') -%}
+    {%- if in_incremental_scope() -%}
+        {{ keyword }} {{ column or grain }} in (
+            select {{ 'month' if grain == 'month' else 'distinct year' }} from {{ ref('int_refresh_scope') }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- on-run-end: record what this build saw, only if it built every incremental model and nothing failed. -#}
+{% macro record_refresh_state(results) -%}
+    {%- if not execute or flags.WHICH not in ('build', 'run') -%}{{ return('') }}{%- endif -%}
+    {%- set incremental = [] -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and node.config.materialized == 'incremental'
+               and node.config.get('meta', {}).get('refresh_scoped') -%}
+            {%- do incremental.append(node.unique_id) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set built = [] -%}
+    {%- for result in results -%}
+        {%- if result.status in ('error', 'fail', 'skipped', 'runtime error') -%}
+            {{- log('refresh state not recorded: ' ~ result.node.unique_id ~ ' ' ~ result.status, info=true) -}}
+            {{- return('') -}}
+        {%- endif -%}
+        {%- if result.node.unique_id in incremental and result.status == 'success' -%}
+            {%- do built.append(result.node.unique_id) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if built | length < incremental | length -%}{{ return('') }}{%- endif -%}
+    {%- set relation = refresh_state_relation() -%}
+    {%- set sql -%}
+        create table if not exists {{ relation }} (
+            reference_date date, cutoff date, loaded_at timestamp, fingerprint varchar, payment_lines bigint,
+            right_events bigint, recorded_at timestamp
+        );
+        insert into {{ relation }}
+        select
+            {{ reference_date() }},
+            {{ cutoff() }},
+            (select max(loaded_at) from {{ source('ledger', 'loaded_files') }}),
+            '{{ refresh_fingerprint() }}',
+            (select count(*) from {{ source('upstream', 'payment_lines') }}),
+            (select count(*) from {{ source('upstream', 'right_events') }}),
+            current_timestamp;
+    {%- endset -%}
+    {{- return(sql) -}}
+{%- endmacro %}
+
+{#- int_payment_lines_chained's pre-hook: the lines walked again leave the table first. -#}
+{% macro clear_rechained_lines() -%}
+    {%- if not is_incremental() -%}
+        select 1
+    {%- elif refresh_plan().full -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }} where line_id in (select line_id from {{ ref('int_refresh_lines') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook of the monthly marts: after an incremental build, the last-indemnified flag of a row outside the
+    scope can be stale (the person's last indemnified month moved into the scope, or out of a month of it).
+    Two set-based updates, touching only the rows whose flag is wrong. role: BENEFICIARY or PARTNER;
+    person_column: the mart's column holding that person. -#}
+{% macro repair_last_indemnified_flags(role, person_column) -%}
+    {%- if in_incremental_scope() -%}
+        update {{ this }} as flagged set is_last_indemnified_month = false
+        where flagged.is_last_indemnified_month
+            and not exists (
+                select 1 from {{ ref('int_last_indemnified_months_found') }} as found
+                where found.person_role = '{{ role }}'
+                    and found.ssin = flagged.{{ person_column }}
+                    and found.last_indemnified_month = flagged.month
+            );
+        update {{ this }} as flagged set is_last_indemnified_month = true
+        from {{ ref('int_last_indemnified_months_found') }} as found
+        where found.person_role = '{{ role }}'
+            and found.ssin = flagged.{{ person_column }}
+            and found.last_indemnified_month = flagged.month
+            and not flagged.is_last_indemnified_month
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- dq_payments_outside_rights's pre-hook: its rows of the scope's months and of the people whose rights changed
+    leave the table first. -#}
+{% macro clear_payments_outside_rights_scope() -%}
+    {%- if not is_incremental() -%}
+        select 1
+    {%- elif refresh_plan().full -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }}
+        where month in (select month from {{ ref('int_refresh_scope') }})
+            or ssin in (select ssin from {{ ref('int_refresh_rights_people') }})
+    {%- endif -%}
+{%- endmacro %}

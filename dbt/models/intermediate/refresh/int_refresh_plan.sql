@@ -1,0 +1,12 @@
+-- One row: the plan of this build (macros/refresh.sql, compute_refresh_plan), decided once and read by every
+-- refresh-scoped model: full or incremental, why, and what the last completed build saw.
+{% set plan = compute_refresh_plan() %}
+{% set previous = {'date': ['previous_reference_date', 'previous_cutoff'], 'timestamp': ['previous_loaded_at']} %}
+select
+    {{ reference_date() }} as reference_date,
+    '{{ refresh_fingerprint() }}' as fingerprint,
+    {{ 'true' if plan.full else 'false' }} as is_full,
+    '{{ plan.reason | replace("'", "''") }}' as reason
+    {%- for type, names in previous.items() %}{% for name in names %},
+    {% if plan[name] is none %}cast(null as {{ type }}){% else %}cast('{{ plan[name] }}' as {{ type }}){% endif %} as {{ name }}
+    {%- endfor %}{% endfor %}
