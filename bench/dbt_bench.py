@@ -103,6 +103,15 @@ WHERE begin_date >= DATE '{revise_from}' AND begin_date < DATE '{new_month}'
   AND NOT EXISTS (SELECT 1 FROM raw.payment_lines r WHERE r.replaces_line_id = p.line_id)
 """
 
+# The ledger of loaded files, as ingest keeps it (an incremental build tells new lines by their files).
+LEDGER_SQL = """
+INSERT INTO raw.loaded_files
+SELECT file_id, 'payments', file_id || '.xml', '', count(*), NULL, current_timestamp, NULL
+FROM raw.payment_lines
+WHERE file_id NOT IN (SELECT file_id FROM raw.loaded_files)
+GROUP BY file_id
+"""
+
 # The floor: one statement computing the monthly amounts (included, current, amount, merged coverage, finality).
 FLOOR_SQL = """
 CREATE OR REPLACE TABLE main.floor_monthly AS
@@ -270,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         # lines accepted after the cutoff of R (they belong to later refreshes) are kept out of the full build
         connection.execute(f"DELETE FROM raw.payment_lines WHERE acceptance_date >= DATE '{new_month}'")
+        connection.execute(LEDGER_SQL)
         results["lines"] = connection.execute("SELECT count(*) FROM raw.payment_lines").fetchone()[0]
         connection.close()
         results["generate_seconds"] = round(time.perf_counter() - started, 1)
@@ -292,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     connection.execute(
         REVISIONS_SQL.format(accepted=accepted, revise_from=add_months(new_month, -6), new_month=new_month)
     )
+    connection.execute(LEDGER_SQL)
     results["refresh_new_lines"] = connection.execute("SELECT count(*) FROM raw.payment_lines").fetchone()[0] - before
     connection.close()
     results["refresh_reference_date"] = next_reference.isoformat()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,82 @@ class Publication:
     snapshot: snapshots.Snapshot
     row_counts: dict[str, int]
     seconds: float
+    delta: bool = False  # built from the previous snapshot plus the months the build recomputed
+
+
+# The amount tables, kept across refreshes by the incremental build: published as a delta when possible.
+DELTA_GRAIN = {
+    "monthly_amounts": "month",
+    "monthly_amounts_by_partner": "month",
+    "yearly_amounts": "year",
+    "yearly_amounts_by_partner": "year",
+}
+# The last-indemnified flag of rows outside the delta (the same repair as the monthly marts' post-hook).
+FLAG_PERSON = {
+    "monthly_amounts": ("BENEFICIARY", "beneficiary_ssin"),
+    "monthly_amounts_by_partner": ("PARTNER", "partner_ssin"),
+}
+
+
+def _warehouse_build(snap: duckdb.DuckDBPyConnection, reference_date: dt.date) -> tuple[str | None, str | None]:
+    """(the completed build the warehouse holds, the build it was incremental from, None when it was full), read
+    from the warehouse attached as ``wh``; (None, None) when the warehouse records no completed build for R."""
+    try:
+        built = snap.execute(
+            "SELECT CAST(max(recorded_at) AS VARCHAR) FROM wh.intermediate.refresh_state WHERE reference_date = ?",
+            [reference_date],
+        ).fetchone()[0]
+        plan = snap.execute(
+            "SELECT is_full, CAST(previous_recorded_at AS VARCHAR), reference_date"
+            " FROM wh.intermediate.int_refresh_plan"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None, None
+    if built is None or plan is None or plan[2] != reference_date:
+        return None, None
+    return built, (None if plan[0] else plan[1])
+
+
+def _delta_base(home: Settings, incremental_from: str | None) -> snapshots.Snapshot | None:
+    """The current snapshot, when it was published from the very build this one was incremental from."""
+    current = snapshots.current(home.published)
+    if incremental_from is None or current is None or current.manifest.get("warehouse_build") != incremental_from:
+        return None
+    return current
+
+
+def _copy_table(snap: duckdb.DuckDBPyConnection, table: published.PublishedTable, where: str = "") -> None:
+    columns = ", ".join(f'"{c}"' for c in table.column_names)
+    order = f" ORDER BY {', '.join(table.sort_key)}" if table.sort_key else ""
+    snap.execute(f'INSERT INTO "{table.name}" SELECT {columns} FROM wh.{table.source}{where}{order}')
+
+
+def _apply_delta(snap: duckdb.DuckDBPyConnection) -> None:
+    """Bring a copy of the previous snapshot up to the warehouse: the amount tables' rows of the months (years)
+    the build recomputed are replaced, the last-indemnified flags outside them repaired, every other table
+    copied whole. Run after the small tables (last_indemnified_months included) are copied."""
+    scope = {
+        "month": "(SELECT month FROM wh.intermediate.int_refresh_scope)",
+        "year": "(SELECT DISTINCT year FROM wh.intermediate.int_refresh_scope)",
+    }
+    for table in published.TABLES:
+        grain = DELTA_GRAIN.get(table.name)
+        if grain is None:
+            continue
+        snap.execute(f'DELETE FROM "{table.name}" WHERE {grain} IN {scope[grain]}')
+        _copy_table(snap, table, f" WHERE {grain} IN {scope[grain]}")
+        if table.name in FLAG_PERSON:
+            role, person = FLAG_PERSON[table.name]
+            found = f"SELECT ssin, last_indemnified_month FROM last_indemnified_months WHERE person_role = '{role}'"
+            snap.execute(
+                f'UPDATE "{table.name}" AS t SET is_last_indemnified_month = false WHERE t.is_last_indemnified_month '
+                f"AND NOT EXISTS (SELECT 1 FROM ({found}) f WHERE f.ssin = t.{person} "
+                "AND f.last_indemnified_month = t.month)"
+            )
+            snap.execute(
+                f'UPDATE "{table.name}" AS t SET is_last_indemnified_month = true FROM ({found}) f '
+                f"WHERE f.ssin = t.{person} AND f.last_indemnified_month = t.month AND NOT t.is_last_indemnified_month"
+            )
 
 
 def _code_version() -> str:
@@ -62,6 +139,43 @@ def check_reference_date(home: Settings, reference_date: dt.date, allow_earlier:
         )
 
 
+def _build(
+    home: Settings,
+    staged: Path,
+    reference_date: dt.date,
+    refresh_id: str,
+    started: dt.datetime,
+    base: snapshots.Snapshot | None,
+) -> dict[str, int]:
+    """Write the staged snapshot (from scratch, or from a copy of ``base`` plus the delta); returns the row
+    counts the warehouse holds, for verification."""
+    staged.unlink(missing_ok=True)
+    if base is not None:
+        # the previous snapshot is never written: it is copied, and readers keep it open meanwhile
+        shutil.copyfile(base.path, staged)
+    expected: dict[str, int] = {}
+    with duckdb.connect(str(staged)) as snap:
+        snap.execute("ATTACH ? AS wh (READ_ONLY)", [str(home.warehouse)])
+        for table in published.TABLES:
+            if base is None or table.name not in DELTA_GRAIN:
+                snap.execute(f'DROP TABLE IF EXISTS "{table.name}"')
+                snap.execute(table.ddl())
+                _copy_table(snap, table)
+            (expected[table.name],) = snap.execute(f"SELECT count(*) FROM wh.{table.source}").fetchone()
+        if base is not None:
+            _apply_delta(snap)
+        info = published.SNAPSHOT_INFO
+        snap.execute(f'DROP TABLE IF EXISTS "{info.name}"')
+        snap.execute(info.ddl())
+        snap.execute(
+            f'INSERT INTO "{info.name}" VALUES (?, ?, ?, ?)',
+            [refresh_id, reference_date, cutoff(reference_date), started.replace(tzinfo=None)],
+        )
+        snap.execute("DETACH wh")
+        snap.execute("CHECKPOINT")
+    return expected
+
+
 def publish(
     home: Settings,
     reference_date: dt.date,
@@ -79,36 +193,33 @@ def publish(
     check_reference_date(home, reference_date, allow_earlier)
     refresh_id = snapshots.new_refresh_id(reference_date, now)
     staged = snapshots.staging_path(home.published, refresh_id)
-    staged.unlink(missing_ok=True)
-    expected: dict[str, int] = {}
-    with duckdb.connect(str(staged)) as snap:
-        snap.execute("ATTACH ? AS wh (READ_ONLY)", [str(home.warehouse)])
-        for table in published.TABLES:
-            snap.execute(table.ddl())
-            columns = ", ".join(f'"{c}"' for c in table.column_names)
-            order = f" ORDER BY {', '.join(table.sort_key)}" if table.sort_key else ""
-            snap.execute(f'INSERT INTO "{table.name}" SELECT {columns} FROM wh.{table.source}{order}')
-            (expected[table.name],) = snap.execute(f"SELECT count(*) FROM wh.{table.source}").fetchone()
-        info = published.SNAPSHOT_INFO
-        snap.execute(info.ddl())
-        snap.execute(
-            f'INSERT INTO "{info.name}" VALUES (?, ?, ?, ?)',
-            [refresh_id, reference_date, cutoff(reference_date), started.replace(tzinfo=None)],
-        )
-        snap.execute("DETACH wh")
-        snap.execute("CHECKPOINT")
-    manifest = verify(staged, reference_date, expected)
+    with duckdb.connect() as probe:
+        probe.execute("ATTACH ? AS wh (READ_ONLY)", [str(home.warehouse)])
+        build, incremental_from = _warehouse_build(probe, reference_date)
+    base = _delta_base(home, incremental_from)
+    try:
+        expected = _build(home, staged, reference_date, refresh_id, started, base)
+        manifest = verify(staged, reference_date, expected)
+    except LwwError:
+        if base is None:
+            raise
+        base = None  # a delta that does not verify (the contract changed, say): publish in full instead
+        expected = _build(home, staged, reference_date, refresh_id, started, base)
+        manifest = verify(staged, reference_date, expected)
     manifest.update(
         {
             "published_at": started.isoformat(),
             "dbt_version": importlib.metadata.version("dbt-core"),
             "code_version": _code_version(),
+            # the warehouse build this snapshot holds; the next publication can be a delta from it
+            "warehouse_build": build,
+            "delta_from": base.refresh_id if base is not None else None,
         }
     )
     snapshot = snapshots.commit(home.published, refresh_id, manifest)
     snapshots.prune(home.published, keep)
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    return Publication(snapshot, expected, seconds)
+    return Publication(snapshot, expected, seconds, delta=base is not None)
 
 
 def verify(path: Path, reference_date: dt.date, expected_rows: dict[str, int]) -> dict[str, Any]:

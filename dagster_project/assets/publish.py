@@ -36,13 +36,15 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) 
     with warehouse.locked() as home, no_retry_on_bad_input():
         result = publish(home, reference_date, allow_earlier=allow_earlier, keep=keep_snapshots())
     snapshot = result.snapshot
-    context.log.info(f"published {snapshot.refresh_id} (R={reference_date}) in {result.seconds:.1f} s")
+    how = f"as a delta from {snapshot.manifest['delta_from']}" if result.delta else "in full"
+    context.log.info(f"published {snapshot.refresh_id} (R={reference_date}) {how} in {result.seconds:.1f} s")
     return dg.MaterializeResult(
         metadata={
             "refresh_id": snapshot.refresh_id,
             "reference_date": reference_date.isoformat(),
             "path": dg.MetadataValue.path(str(snapshot.path)),
             "seconds": round(result.seconds, 3),
+            "delta_from": snapshot.manifest.get("delta_from") or "",
             **{f"rows_{name}": n for name, n in result.row_counts.items()},
         }
     )

@@ -32,7 +32,7 @@
       previous_reference_date, previous_cutoff, previous_loaded_at: what the last completed build saw. -#}
 {% macro compute_refresh_plan() -%}
     {%- set plan = {'full': true, 'reason': 'no completed build recorded', 'previous_reference_date': none,
-                    'previous_cutoff': none, 'previous_loaded_at': none} -%}
+                    'previous_cutoff': none, 'previous_loaded_at': none, 'previous_recorded_at': none} -%}
     {%- if not execute -%}{{ return(plan) }}{%- endif -%}
     {%- if flags.FULL_REFRESH -%}
         {%- do plan.update({'reason': '--full-refresh'}) -%}{{ return(plan) }}
@@ -42,7 +42,8 @@
     {%- if relation is none -%}{{ return(plan) }}{%- endif -%}
     {%- set rows = run_query(
         "select cast(reference_date as varchar), cast(cutoff as varchar), cast(loaded_at as varchar), fingerprint, "
-        ~ "payment_lines, right_events from " ~ relation ~ " order by recorded_at desc limit 1").rows -%}
+        ~ "payment_lines, right_events, cast(recorded_at as varchar) from " ~ relation
+        ~ " order by recorded_at desc limit 1").rows -%}
     {%- if rows | length == 0 -%}{{ return(plan) }}{%- endif -%}
     {%- set previous = rows[0] -%}
     {%- if previous[3] != refresh_fingerprint() -%}
@@ -58,7 +59,7 @@
         {%- do plan.update({'full': false, 'reason': 'incremental since R ' ~ previous[0]}) -%}
     {%- endif -%}
     {%- do plan.update({'previous_reference_date': previous[0], 'previous_cutoff': previous[1],
-                        'previous_loaded_at': previous[2]}) -%}
+                        'previous_loaded_at': previous[2], 'previous_recorded_at': previous[6]}) -%}
     {{- return(plan) -}}
 {%- endmacro %}
 

@@ -45,6 +45,12 @@ def test_readers_never_block_a_refresh_and_earlier_r_or_rollback_are_explicit(re
     assert second.success, second.failures
     assert second.published.refresh_id != first.refresh_id
     assert snapshots.current(refreshed.published).reference_date == R2
+    # the second build was incremental, so its amounts were published as a delta of the first snapshot: the
+    # snapshot still holds exactly what the marts hold
+    assert second.published.manifest["delta_from"] == first.refresh_id
+    for table in published.TABLES:
+        in_snapshot = table_rows(second.published.path, ALL_ROWS.format(t=f'"{table.name}"'))
+        assert in_snapshot == table_rows(refreshed.warehouse, ALL_ROWS.format(t=table.source)), table.name
     reference = dg.DagsterInstance.get().get_latest_materialization_event(dg.AssetKey(["raw", "reference"]))
     assert reference.asset_materialization.metadata["reloaded"].value is False  # same CSVs: not loaded again
     assert reader.execute("SELECT reference_date FROM snapshot_info").fetchall() == held

@@ -1,7 +1,8 @@
 -- One row: the plan of this build (macros/refresh.sql, compute_refresh_plan), decided once and read by every
--- refresh-scoped model: full or incremental, why, and what the last completed build saw.
+-- refresh-scoped model: full or incremental, why, and what the last completed build saw (previous_recorded_at
+-- names that build: publication applies a delta to the snapshot published from it).
 {% set plan = compute_refresh_plan() %}
-{% set previous = {'date': ['previous_reference_date', 'previous_cutoff'], 'timestamp': ['previous_loaded_at']} %}
+{% set previous = {'date': ['previous_reference_date', 'previous_cutoff'], 'timestamp': ['previous_loaded_at', 'previous_recorded_at']} %}
 select
     {{ reference_date() }} as reference_date,
     '{{ refresh_fingerprint() }}' as fingerprint,
