@@ -38,7 +38,9 @@ wall = time.perf_counter() - started
 instance = dg.DagsterInstance.get()
 steps = {{s.step_key: round(s.end_time - s.start_time, 1) for s in instance.get_run_step_stats(outcome.run_id)
          if s.end_time and s.start_time}}
+delta = outcome.published.manifest.get("delta_from") if outcome.published else None
 print(json.dumps({{"success": outcome.success, "failures": outcome.failures, "wall_s": round(wall, 1), "steps": steps,
+  "published_delta_from": delta,
   "peak_rss_mb_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
   "peak_rss_mb_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}}))
 """
