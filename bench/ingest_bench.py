@@ -1,16 +1,22 @@
 """Ingest benchmark: Belgian-scale monthly payment files, generated here (independent of the simulator).
 
 Measures, on the same files:
-- a bare ``iterparse`` pass (tag=line, clear, delete previous siblings: nothing else) -- the baseline;
+- a bare ``iterparse`` pass (tag=line, clear, delete previous siblings: nothing else) -- the baseline, in this
+  process, and the same pass over the files spread on a pool of ``--workers`` processes (wall-clock baseline of
+  the parallel ingest);
 - the parser alone (structure + XSD value checks + Arrow batches, no database);
-- the whole ingest (parser + staging + business rules + insert + ledger + archive) into a DuckDB warehouse;
+- the whole ingest (parser + staging + business rules + insert + ledger + archive) into a fresh DuckDB
+  warehouse, once with one worker (each file parsed in the loading process, as before the pool) and once with
+  ``--workers`` parse processes ahead of the single writer;
 - ``xml2arrow`` (Rust, no validation, no security checks) over the same files;
 - peak RSS of the parser and of the whole ingest on a ~100 MB and a ~1 GB file, each in its own subprocess.
 
-Ratios are computed on CPU time (user+sys of this process; DuckDB's threads included) because the machine is
-shared: wall time is also printed. Run (from the project root):
+CPU time is user+sys of this process plus its finished children (the parse pool, DuckDB's threads included);
+wall time is what parallelism improves. Both are printed, and the ratios to the bare pass in both. Run (from the
+project root):
 
-    nice -n 10 .venv/bin/python bench/ingest_bench.py [--months 3] [--lines 250000] [--preload 10000000] [--rss]
+    .venv/bin/python bench/ingest_bench.py [--months 12] [--lines 250000] [--workers 2] [--preload N] [--rss]
+    .venv/bin/python bench/ingest_bench.py --rss-only
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ if str(PROJECT) not in sys.path:
 import duckdb  # noqa: E402
 from lxml import etree  # noqa: E402
 
+from ingest import rules  # noqa: E402
 from ingest.loader import ingest_files, pending_files  # noqa: E402
 from ingest.parser import UpstreamFile  # noqa: E402
 from ingest.reference import load_reference  # noqa: E402
@@ -132,8 +139,10 @@ def write_month(
 
 
 def cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of this process and of its reaped children (the ingest's pool is joined before it returns)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def timed(function, *args):
@@ -150,6 +159,15 @@ def bare_pass(path: Path) -> int:
         while element.getprevious() is not None:
             del element.getparent()[0]
     return count
+
+
+def bare_pool(paths: list[Path], workers: int) -> int:
+    """The bare pass over the files on a pool of processes: the wall-clock floor of a parallel parse."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return sum(pool.map(bare_pass, paths))
 
 
 def parse_only(path: Path) -> int:
@@ -218,8 +236,6 @@ def rss_child(mode: str, path: Path, work: Path) -> None:
         home.payments_inbox.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, home.payments_inbox / path.name)
         connection = duckdb.connect(str(home.warehouse))
-        if os.environ.get("INGEST_BENCH_MEMORY_LIMIT"):
-            connection.execute(f"SET memory_limit = '{os.environ['INGEST_BENCH_MEMORY_LIMIT']}'")
         load_reference(connection, home)
         report = ingest_files(connection, home, pending_files(home))
         rows = report.lines
@@ -260,9 +276,10 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=250_000)
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--preload", type=int, default=0, help="lines already loaded before the measured months")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parse processes of the parallel run")
     parser.add_argument("--rss", action="store_true", help="also measure peak RSS on ~100 MB and ~1 GB files")
     parser.add_argument("--rss-only", action="store_true", help="only measure peak RSS")
-    parser.add_argument("--memory-limit", help="DuckDB memory_limit of the ingest children, e.g. 512MB")
+    parser.add_argument("--memory-limit", help="the loader's DuckDB memory_limit (LWW_INGEST_MEMORY_LIMIT), e.g. 512MB")
     parser.add_argument("--rss-child", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, default=None)
     args = parser.parse_args()
@@ -272,7 +289,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="ingest-bench-", dir=args.work))
     if args.memory_limit:
-        os.environ["INGEST_BENCH_MEMORY_LIMIT"] = args.memory_limit
+        os.environ["LWW_INGEST_MEMORY_LIMIT"] = args.memory_limit  # read by the loader, inherited by the children
     if args.rss_only:
         try:
             for name, values in measure_rss(work, population(args.people, random.Random(2026)), cpas_numbers()).items():
@@ -284,7 +301,6 @@ def main() -> int:
         rng = random.Random(2026)
         people = population(args.people, rng)
         cpas = cpas_numbers()
-        home = new_home(work / "home", cpas)
         files, previous = [], {}
         for index in range(args.months):
             month = dt.date(2024 + index // 12, index % 12 + 1, 1)
@@ -307,31 +323,56 @@ def main() -> int:
                 rows, w, c = timed(function, path, *extra)
                 assert rows == args.lines, (name, rows)
                 wall, used = wall + w, used + c
-            results[name] = (wall, used)
+            results[name] = (wall, used, os.getloadavg()[0])
+        rows, wall, used = timed(bare_pool, files, args.workers)
+        assert rows == total
+        results[f"bare iterparse, {args.workers} processes"] = (wall, used, os.getloadavg()[0])
 
-        connection = duckdb.connect(str(home.warehouse))
-        load_reference(connection, home)
-        if args.preload:
-            from kernel.raw_tables import create_all
+        per_file = {}
+        for workers in (1, args.workers):
+            run_home = new_home(work / f"home-{workers}", cpas)
+            connection = duckdb.connect(str(run_home.warehouse))
+            load_reference(connection, run_home)
+            if args.preload:
+                from kernel.raw_tables import create_all
 
-            create_all(connection)
-            preload(connection, args.preload)
-        for path in files:
-            shutil.copy(path, home.payments_inbox / path.name)
-        report, wall, used = timed(lambda: ingest_files(connection, home, pending_files(home)))
-        assert not report.quarantined, report.quarantined[0].reason
-        assert report.lines == total
-        results["whole ingest"] = (wall, used)
-        per_file = [round(o.seconds, 1) for o in report.outcomes]
+                create_all(connection)
+                preload(connection, args.preload)
+            for path in files:
+                shutil.copy(path, run_home.payments_inbox / path.name)
+            rules._valid_ssins.clear()  # each run starts cold, like a new refresh process (and its pool)
+            report, wall, used = timed(
+                lambda h=run_home, c=connection, w=workers: ingest_files(c, h, pending_files(h), workers=w)
+            )
+            assert not report.quarantined, report.quarantined[0].reason
+            assert report.lines == total
+            connection.close()
+            shutil.rmtree(run_home.home)
+            results[f"whole ingest, {workers} worker(s)"] = (wall, used, os.getloadavg()[0])
+            per_file[workers] = [round(o.seconds, 1) for o in report.outcomes]
 
-        _bare_wall, bare_cpu = results["bare iterparse"]
-        print(f"{'pass':28} {'wall s':>8} {'cpu s':>8} {'lines/s (wall)':>15} {'ratio (cpu)':>12}")
-        for name, (wall, used) in results.items():
-            print(f"{name:28} {wall:8.1f} {used:8.1f} {total / wall:15,.0f} {bare_cpu / used:12.2f}")
-        print(f"whole ingest, seconds per file: {per_file} (preloaded lines: {args.preload:,})")
-        ingest_wall = results["whole ingest"][0]
-        full_reload = 45_000_000 / (total / ingest_wall)
-        print(f"15-year reload (45 M lines) at this rate: {full_reload / 60:.0f} min")
+        bare_wall, bare_cpu, _load = results["bare iterparse"]
+        print(
+            f"{'pass':36} {'wall s':>8} {'cpu s':>8} {'cpu us/line':>12} {'lines/s (wall)':>15} "
+            f"{'ratio (cpu)':>12} {'ratio (wall)':>13} {'load':>6}"
+        )
+        for name, (wall, used, load) in results.items():
+            print(
+                f"{name:36} {wall:8.1f} {used:8.1f} {used / total * 1e6:12.1f} {total / wall:15,.0f} "
+                f"{bare_cpu / used:12.2f} {bare_wall / wall:13.2f} {load:6.1f}"
+            )
+        print("ratios: the bare pass (one process) over this pass, in CPU time and in wall time; load: 1-min load")
+        print("average at the end of the pass")
+        for workers, seconds in per_file.items():
+            print(f"whole ingest, {workers} worker(s), seconds per file (until applied): {seconds}")
+        print(f"preloaded lines: {args.preload:,}")
+        reload_lines = 180 * 250_000
+        for workers in (1, args.workers):
+            wall, used, _load = results[f"whole ingest, {workers} worker(s)"]
+            print(
+                f"15-year reload (180 files, {reload_lines / 1e6:.0f} M lines) at the rate of {workers} worker(s): "
+                f"{reload_lines * used / total / 60:.0f} min CPU, {reload_lines * wall / total / 60:.0f} min wall"
+            )
         if args.rss:
             for name, values in measure_rss(work, people, cpas).items():
                 print(f"peak RSS {name:12} {values}")

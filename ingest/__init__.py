@@ -3,7 +3,8 @@
 The Python API the pipeline calls (each takes a read-write DuckDB connection to ``settings.warehouse``):
 
 - :func:`pending_files` — what waits in the inbox, from each root start tag only;
-- :func:`ingest_files` / :func:`ingest_inbox` — load files (one transaction each), archive or quarantine them;
+- :func:`ingest_files` / :func:`ingest_inbox` — load files (one transaction each, in (createdAt, fileId) order;
+  parsed ahead by a pool of ``LWW_INGEST_WORKERS`` processes), archive or quarantine them;
 - :func:`replay` — load a quarantined file once fixed;
 - :func:`load_reference` — ``reference/*.csv`` -> ``raw.ref_*``;
 - :func:`load_audit` — the service's audit log -> ``raw.audit_log``.
