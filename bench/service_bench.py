@@ -3,7 +3,7 @@ snapshot, at 1, 8 and 64 concurrent clients from a separate process, against the
 server stack (parse + XSD validation + a fixed answer of the same size), and the cost of a snapshot switch under
 load; for each number of server worker processes asked.
 
-    .venv/bin/python bench/service_bench.py [--beneficiaries 170000] [--years 15] [--seconds 10] [--workers 1,2]
+    .venv/bin/python bench/service_bench.py [--beneficiaries 170000] [--years 15] [--seconds 10] [--workers 1,2,4]
 
 The load generator is ``wrk`` (C, one thread, closed loop, so it takes little of the cores the server needs),
 with ``bench/service_wrk.lua``: random beneficiaries from a list, HTTP Basic, answers checked, p50/p99 from
@@ -241,6 +241,27 @@ def wrk(url: str, bodies: Path, clients: int, seconds: float) -> dict:
     return found
 
 
+def fsync_probe(directory: Path, count: int = 200) -> dict:
+    """What one durable audit append costs on this disk now: append a record-sized line, fdatasync; p50/p99 ms.
+
+    Every answer waits for one such flush (shared by the requests written before it), so it bounds the latency
+    from below whatever the CPU does; it varies with the other writers of the disk."""
+    path = directory / f".fsync-probe-{os.getpid()}"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    times = []
+    try:
+        for _ in range(count):
+            os.write(fd, b"x" * 500 + b"\n")
+            t0 = time.perf_counter()
+            os.fdatasync(fd)
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+    times.sort()
+    return {"p50_ms": round(times[count // 2], 2), "p99_ms": round(times[int(count * 0.99)], 2)}
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -302,7 +323,14 @@ def measure(args, home: Path, workers: int, bodies: Path, floor_rows: int, other
             httpx.get(base + "/health", headers={"Connection": "close"}, timeout=600)
         url = base + "/soap/LivingWagesWithAmountService/v1"
         wrk(url, bodies, 2 * workers, 3)  # warm-up: credentials cached, pages mapped, every worker loaded
-        result = {"workers": workers, "first_health_s": round(load_s, 1), "memory_after_load": memory_mb(server.pid)}
+        result = {
+            "workers": workers,
+            "first_health_s": round(load_s, 1),
+            "memory_after_load": memory_mb(server.pid),
+            "fdatasync_before": fsync_probe(make_settings(home).audit),
+            "load_average_before": os.getloadavg(),
+        }
+        print(json.dumps(result), flush=True)
         runs = result["runs"] = []
         for endpoint, target in (("floor", base + "/bench/floor"), ("getLivingWagesWithAmount", url)):
             for clients in args.clients:
@@ -311,6 +339,8 @@ def measure(args, home: Path, workers: int, bodies: Path, floor_rows: int, other
                 runs.append(run)
                 print(json.dumps(run), flush=True)
 
+        result["fdatasync_after"] = fsync_probe(make_settings(home).audit)
+        result["load_average_after"] = os.getloadavg()
         if args.no_switch:
             return result
         # snapshot switch under load (8 clients): runs of --seconds before, while the workers open the other
@@ -357,7 +387,7 @@ def main() -> int:
     parser.add_argument("--years", type=int, default=15)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=18080)
-    parser.add_argument("--workers", default="1,2", help="server worker processes to measure, comma-separated")
+    parser.add_argument("--workers", default="1,2,4", help="server worker processes to measure, comma-separated")
     parser.add_argument("--clients", default="1,8,64", help="concurrent clients, comma-separated")
     parser.add_argument("--no-switch", action="store_true", help="skip the snapshot switch (quick runs)")
     parser.add_argument("--output", default=str(Path(__file__).with_name("service_bench_results.json")))
