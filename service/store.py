@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import functools
 import json
 import logging
@@ -439,13 +440,15 @@ class IndexCache:
     def indexes(self, snapshot: snapshots.Snapshot) -> dict:
         folder = self.folder(snapshot.refresh_id)
         if not (folder / "index.json").is_file():
-            from filelock import FileLock
-
             self.directory.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(self.directory / f"{snapshot.refresh_id}.lock")):
-                if not (folder / "index.json").is_file():
-                    self._build(snapshot, folder)
-                    self.prune()
+            with open(self.directory / f"{snapshot.refresh_id}.lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # the other processes wait here; released if the builder dies
+                try:
+                    if not (folder / "index.json").is_file():
+                        self._build(snapshot, folder)
+                        self.prune()
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
         description = json.loads((folder / "index.json").read_text())
         return {
             key: PersonIndex.open(folder, _index_name(key), description["indexes"][_index_name(key)])
