@@ -2,8 +2,8 @@
 -- depends_on: {{ ref('stg_ledger__loaded_files') }}
 -- One row per benefit month this build recomputes, and why (the first reason found). Full build: every month of
 -- the raw lines. Incremental build: the months of the lines included since the last completed build, the months
--- of the lines they replace (a replacement may move to another month), and every month whose finality could still
--- change with age (age under 6 at the last completed build's R, months paid in advance included).
+-- of the lines they replace (a replacement may move to another month), and the months whose finality can change
+-- with age alone: those whose age crossed 3 or 6 since the last completed build's R (two months a month).
 {% set plan = refresh_plan() %}
 with lines as (
     select line_id, replaces_line_id, month, acceptance_date, file_id
@@ -30,7 +30,12 @@ reasons as (
     union all
     select month, 'AGE_WINDOW' as reason
     from lines
-    where month >= {{ add_months("cast('" ~ plan.previous_reference_date ~ "' as date)", -6) }}
+    -- the months whose age crossed 3 or 6 between the previous R and R (their finality can move without a new line)
+    where {% for boundary in (3, 6) -%}
+        {% if not loop.first %}or {% endif -%}
+        (month > {{ add_months("cast('" ~ plan.previous_reference_date ~ "' as date)", -(boundary + 1)) }}
+            and month <= {{ add_months(reference_date(), -(boundary + 1)) }})
+    {% endfor %}
 ),
 
 months as (
