@@ -80,8 +80,9 @@ def _loaded_at(day: dt.date) -> dt.datetime:
 
 def _moving_last_months() -> list[dict]:
     """People whose last indemnified month moves to or from a month outside the refresh's scope at R 2027-01-02
-    (the previous R, 2026-08-01, leaves months before 2026-02 out): forward (a later month paid), backward (the
-    last month corrected to 0.00), and as partner (another beneficiary's later month names the partner)."""
+    (the previous R, 2026-08-01, leaves months before 2026-02 out; their old months are before any generated
+    line, so no late file brings them into the scope by chance): forward (a later month paid), backward (the last
+    month corrected to 0.00), and as partner (another beneficiary's later month names the partner)."""
 
     def line(line_id, ssin, month, amount, accepted, replaces=None, partner=None):
         first = dt.date.fromisoformat(f"{month}-01")
@@ -94,12 +95,12 @@ def _moving_last_months() -> list[dict]:
         }  # fmt: skip
 
     return [
-        line("fwd-1", "80000000001", "2025-10", "500.00", "2025-11-10"),
+        line("fwd-1", "80000000001", "2025-05", "500.00", "2025-06-10"),
         line("fwd-2", "80000000001", "2026-03", "400.00", "2026-11-10"),
-        line("back-1", "80000000002", "2025-11", "300.00", "2025-12-05"),
+        line("back-1", "80000000002", "2025-06", "300.00", "2025-07-05"),
         line("back-2", "80000000002", "2026-05", "300.00", "2026-06-10"),
         line("back-3", "80000000002", "2026-05", "0.00", "2026-10-10", replaces="back-2"),
-        line("partner-1", "80000000003", "2025-10", "200.00", "2025-11-10", partner="80000000009"),
+        line("partner-1", "80000000003", "2025-05", "200.00", "2025-06-10", partner="80000000009"),
         line("partner-2", "80000000004", "2026-04", "200.00", "2026-11-20", partner="80000000009"),
     ]
 
@@ -228,8 +229,8 @@ def test_incremental_refreshes_equal_a_full_build(tmp_path: Path, seed: int) -> 
             flagged = "SELECT {0}, month FROM marts.{1} WHERE is_last_indemnified_month AND {0} LIKE '8%' ORDER BY 1"
             assert query(refreshed, flagged.format("beneficiary_ssin", "fct_monthly_amounts")) == [
                 ("80000000001", dt.date(2026, 3, 1)),
-                ("80000000002", dt.date(2025, 11, 1)),
-                ("80000000003", dt.date(2025, 10, 1)),
+                ("80000000002", dt.date(2025, 6, 1)),
+                ("80000000003", dt.date(2025, 5, 1)),
                 ("80000000004", dt.date(2026, 4, 1)),
             ]
             assert query(refreshed, flagged.format("partner_ssin", "fct_monthly_amounts_by_partner")) == [
