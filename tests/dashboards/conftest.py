@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from dashboards_fixture import ANALYST, APP, publish_fixture
+
+
+@pytest.fixture(autouse=True)
+def _main_module_restored():
+    """Streamlit's script runner installs the app as ``sys.modules["__main__"]`` and leaves it there; a process
+    pool started later in the same test process (ingest's parallel parse) would then run the app in every child
+    it spawns. Put the real __main__ back after each test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture
