@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_project.dates import partition_range_tags, run_tags
 from dagster_project.publication import check_reference_date
 from kernel import snapshots
+from kernel.processes import pid_alive
 from kernel.settings import Settings
 
 DAGSTER_YAML = """\
@@ -51,22 +52,12 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     for record in records:
         run = record.dagster_run
         pid = run.tags.get(PID_TAG)
-        if not pid or run.tags.get(HOST_TAG) != socket.gethostname() or _alive(int(pid)):
+        if not pid or run.tags.get(HOST_TAG) != socket.gethostname() or pid_alive(int(pid)):
             continue
         instance.report_run_failed(run, message=f"its process (pid {pid}) is gone: killed, or the machine restarted")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         released.append(run.run_id)
     return released
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass(frozen=True)

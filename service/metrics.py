@@ -22,6 +22,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
+from kernel.processes import pid_alive
 from service.store import LoadedSnapshot
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -103,19 +104,9 @@ class Metrics:
         self._note_snapshot()
         for path in glob.glob(os.path.join(self.multiprocess_dir, "gauge_live*_*.db")):
             pid = int(re.search(r"_(\d+)\.db$", path).group(1))
-            if not _alive(pid):  # a worker that died (uvicorn starts another): its live gauges go
+            if not pid_alive(pid):  # a worker that died (uvicorn starts another): its live gauges go
                 multiprocess.mark_process_dead(pid, self.multiprocess_dir)
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, self.multiprocess_dir)
         registry.register(_SnapshotCollector(self._current))
         return generate_latest(registry)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
