@@ -29,12 +29,15 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest import ledger
+from ingest.native import Abandoned, NativeRead
+from ingest.native import enabled as fast_path_enabled
 from ingest.parser import UpstreamFile, read_header
 from ingest.rules import STAGE, SsinScan, check_staged
 from ingest.schemas import KINDS
@@ -276,7 +279,16 @@ def _ingest_one(
             spooled = spool_file(pending, limits, _new_spool(settings.warehouse_dir), sha, progress)
         elif progress is not None and spooled.rejected is None:
             progress(pending.name, spooled.rows)
-        rows = _apply(connection, pending, spooled)
+        try:
+            rows = _apply(connection, pending, spooled)
+        except FileRejected as rejected:
+            if not spooled.native or rejected.category != "business":
+                raise
+            # read by the fast path, which does not note XML line numbers: read again in detail, so that the
+            # reason names the lines exactly (and the detailed parser's verdict is the one of record)
+            spooled.discard()
+            spooled = spool_file(pending, limits, _new_spool(settings.warehouse_dir), sha, progress, native=False)
+            rows = _apply(connection, pending, spooled)
     except FileRejected as rejected:
         destination = quarantine(connection, settings, pending, sha, rejected)
         return FileOutcome(
@@ -308,6 +320,7 @@ class Spooled:
     spool: Path | None
     rejected: FileRejected | None = None
     ssins: SsinScan | None = None
+    native: bool = False  # read by the fast path (ingest.native): no XML line numbers in the spool
 
     def discard(self) -> None:
         if self.spool is not None:
@@ -327,20 +340,51 @@ def _clear_spools(folder: Path) -> None:
 
 
 def spool_file(
-    pending: PendingFile, limits: Limits, spool: Path, sha: str, progress: Progress | None = None
+    pending: PendingFile,
+    limits: Limits,
+    spool: Path,
+    sha: str,
+    progress: Progress | None = None,
+    native: bool | None = None,
 ) -> Spooled:
     """Parse one file (schema checked while streaming) into a Parquet spool, written batch by batch (flat), and
     check its SSINs on the way (pure work, so it runs in the parse pool too).
 
+    The fast path (:mod:`ingest.native`, unless ``native`` is False or ``LWW_INGEST_NATIVE=0``) reads it first;
+    when it abandons, for whatever reason, the detailed parser reads the file again and decides.
     Pure: reads the file, writes the spool, touches no database. Raises :class:`FileRejected`; the partial spool
     is removed then.
     """
     upstream = UpstreamFile.open(pending.path, limits, expected_kind=pending.kind)
+    if native is None:
+        native = fast_path_enabled()
+    if native:
+        reading = NativeRead(upstream, upstream.batch_rows)
+        try:
+            spooled = _write_spool(pending, upstream, reading.batches(), spool, sha, progress)
+        except Abandoned:
+            pass
+        else:
+            if reading.sha256 == sha:
+                return replace(spooled, native=True)
+            spooled.discard()  # the file changed since it was hashed: let the detailed parser read it
+        upstream = UpstreamFile.open(pending.path, limits, expected_kind=pending.kind)
+    return _write_spool(pending, upstream, upstream.batches(), spool, sha, progress)
+
+
+def _write_spool(
+    pending: PendingFile,
+    upstream: UpstreamFile,
+    batches: Iterable[pa.RecordBatch],
+    spool: Path,
+    sha: str,
+    progress: Progress | None,
+) -> Spooled:
     ssins = SsinScan(upstream.kind.name)
     rows = 0
     try:
         with pq.ParquetWriter(spool, upstream.schema, compression="none") as writer:
-            for batch in upstream.batches():
+            for batch in batches:
                 writer.write_batch(batch)
                 ssins.add(batch)
                 rows += batch.num_rows

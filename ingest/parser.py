@@ -102,6 +102,24 @@ def output_schema(kind: Kind) -> pa.Schema:
     return kind.table.arrow_schema.append(pa.field(SOURCE_LINE, pa.int32(), nullable=False))
 
 
+def build_batch(
+    kind: Kind, schema: pa.Schema, file_id: str, first: int, texts: list[pa.Array], source_lines: pa.Array
+) -> pa.RecordBatch:
+    """A batch of the raw table from the checked texts of its fields (in ``kind.fields`` order): the one
+    conversion of both ways of reading a file (this parser and :mod:`ingest.native`), so both give the same
+    types, decimals, dates and strings."""
+    count = len(source_lines)
+    arrays: dict[str, pa.Array] = {
+        field.column: field.value_type.convert(text, schema.field(field.column).type)
+        for field, text in zip(kind.fields, texts, strict=True)
+    }
+    arrays["file_id"] = pa.array([file_id] * count, pa.string())
+    arrays["line_no"] = pa.array(range(first, first + count), pa.int32())
+    arrays[SOURCE_LINE] = source_lines
+    ordered = [arrays[name].cast(f.type) for name, f in zip(schema.names, schema, strict=True)]
+    return pa.RecordBatch.from_arrays(ordered, schema=schema)
+
+
 class UpstreamFile:
     """One upstream file being read: its header, then its batches (``batches()`` may be iterated once).
 
@@ -205,12 +223,9 @@ class UpstreamFile:
         width = len(kind.fields)
         if len(values) != count * width:  # pragma: no cover - every layout picks one value per field
             raise RuntimeError(f"{len(values)} values for {count} rows of {width} fields")
-        columns = [values[i::width] for i in range(width)]
+        texts = [pa.array(values[i::width], pa.string()) for i in range(width)]
         found: list[Violation] = []
-        arrays: dict[str, pa.Array] = {}
-        schema = self.schema
-        for field, values in zip(kind.fields, columns, strict=True):
-            text = pa.array(values, pa.string())
+        for field, text in zip(kind.fields, texts, strict=True):
             ok = field.value_type.check(text)
             if count and not pc.all(ok).as_py():
                 for index in pc.indices_nonzero(pc.invert(ok)).to_pylist()[:MAX_VIOLATIONS]:
@@ -225,17 +240,10 @@ class UpstreamFile:
                             hint=f"correct {field.name} so that it follows the upstream XSD",
                         )
                     )
-                continue
-            if not found:
-                arrays[field.column] = field.value_type.convert(text, schema.field(field.column).type)
         if found:
             found.sort(key=lambda v: v.line_no or 0)
             return None, found
-        arrays["file_id"] = pa.array([self.header.file_id] * count, pa.string())
-        arrays["line_no"] = pa.array(range(first, first + count), pa.int32())
-        arrays[SOURCE_LINE] = pa.array(lines, pa.int32())
-        ordered = [arrays[name].cast(f.type) for name, f in zip(schema.names, schema, strict=True)]
-        return pa.RecordBatch.from_arrays(ordered, schema=schema), []
+        return build_batch(kind, self.schema, self.header.file_id, first, texts, pa.array(lines, pa.int32())), []
 
     def _diagnose(self) -> FileRejected:
         """Second pass, only for a structurally invalid file: validate each element against the full XSD to

@@ -171,6 +171,16 @@ class Kind:
     @cached_property
     def structural_schema(self) -> etree.XMLSchema:
         """The XSD with element value types relaxed to xs:string: structure only, for libxml2's streaming pass."""
+        return etree.XMLSchema(self.structural_xsd())
+
+    def structural_xsd(self, non_empty: bool = False) -> etree._ElementTree:
+        """The structural XSD document: element value types relaxed to xs:string (attribute types kept).
+
+        ``non_empty`` also requires every element value to have at least one character: the native gate's
+        variant (:mod:`ingest.native`), stricter than the XSD only where the XSD's own types already refuse an
+        empty value (checked at import there), so that a value absent from the native extraction always means
+        an element absent from the file.
+        """
         doc = copy.deepcopy(self.xsd)
         root = doc.getroot()
         attribute_types = {a.get("type", "").split(":")[-1] for a in root.iter(f"{XS}attribute")}
@@ -181,7 +191,9 @@ class Kind:
             restriction.set("base", "xs:string")
             for facet in list(restriction):
                 restriction.remove(facet)
-        return etree.XMLSchema(doc)
+            if non_empty:
+                etree.SubElement(restriction, f"{XS}minLength", value="1")
+        return doc
 
     @cached_property
     def value_types(self) -> dict[str, ValueType]:
