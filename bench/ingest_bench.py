@@ -340,7 +340,7 @@ def main() -> int:
                 preload(connection, args.preload)
             for path in files:
                 shutil.copy(path, run_home.payments_inbox / path.name)
-            rules._valid_ssins.clear()  # each run starts cold, like a new refresh process (and its pool)
+            rules.forget_valid_ssins()  # each run starts cold, like a new refresh process (and its pool)
             report, wall, used = timed(
                 lambda h=run_home, c=connection, w=workers: ingest_files(c, h, pending_files(h), workers=w)
             )

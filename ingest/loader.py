@@ -244,12 +244,15 @@ def _ingest_one(
     spooled: Spooled | None = None
     if ahead is not None:
         spooled = ahead.result()  # an unexpected error of the worker (not a FileRejected) propagates, as here
-    sha = spooled.sha256 if spooled is not None else ledger.sha256_of(path)
+    # the hash comes with the parse (the fast path hashes the bytes it validates): a separate pass over the file
+    # only when it is needed first (a fileId already in the ledger) or the parse gave none (a refusal)
+    sha = spooled.sha256 if spooled is not None else None
     try:
         if pending.header_error is not None:
             raise pending.header_error
         existing = ledger.ledger_entry(connection, pending.file_id)
         if existing is not None:
+            sha = sha or ledger.sha256_of(path)
             if existing.sha256 == sha:
                 destination = _archive(settings, pending, sha)
                 return FileOutcome(
@@ -276,7 +279,8 @@ def _ingest_one(
                 ],
             )
         if spooled is None:
-            spooled = spool_file(pending, limits, _new_spool(settings.warehouse_dir), sha, progress)
+            spooled = spool_file(pending, limits, _new_spool(settings.warehouse_dir), None, progress)
+            sha = spooled.sha256
         elif progress is not None and spooled.rejected is None:
             progress(pending.name, spooled.rows)
         try:
@@ -290,7 +294,7 @@ def _ingest_one(
             spooled = spool_file(pending, limits, _new_spool(settings.warehouse_dir), sha, progress, native=False)
             rows = _apply(connection, pending, spooled)
     except FileRejected as rejected:
-        destination = quarantine(connection, settings, pending, sha, rejected)
+        destination = quarantine(connection, settings, pending, sha or ledger.sha256_of(path), rejected)
         return FileOutcome(
             path.name,
             pending.kind,
@@ -343,15 +347,16 @@ def spool_file(
     pending: PendingFile,
     limits: Limits,
     spool: Path,
-    sha: str,
+    sha: str | None = None,
     progress: Progress | None = None,
     native: bool | None = None,
 ) -> Spooled:
     """Parse one file (schema checked while streaming) into a Parquet spool, written batch by batch (flat), and
     check its SSINs on the way (pure work, so it runs in the parse pool too).
 
-    The fast path (:mod:`ingest.native`, unless ``native`` is False or ``LWW_INGEST_NATIVE=0``) reads it first;
-    when it abandons, for whatever reason, the detailed parser reads the file again and decides.
+    The fast path (:mod:`ingest.native`, unless ``native`` is False or ``LWW_INGEST_NATIVE=0``) reads it first
+    and hashes what it reads; when it abandons, for whatever reason, the detailed parser reads the file again and
+    decides. ``sha``: the file's sha-256 if already known (a fast read of other bytes is then abandoned).
     Pure: reads the file, writes the spool, touches no database. Raises :class:`FileRejected`; the partial spool
     is removed then.
     """
@@ -361,15 +366,16 @@ def spool_file(
     if native:
         reading = NativeRead(upstream, upstream.batch_rows)
         try:
-            spooled = _write_spool(pending, upstream, reading.batches(), spool, sha, progress)
+            spooled = _write_spool(pending, upstream, reading.batches(), spool, progress)
         except Abandoned:
             pass
         else:
-            if reading.sha256 == sha:
-                return replace(spooled, native=True)
+            if sha is None or reading.sha256 == sha:
+                return replace(spooled, sha256=reading.sha256, native=True)
             spooled.discard()  # the file changed since it was hashed: let the detailed parser read it
         upstream = UpstreamFile.open(pending.path, limits, expected_kind=pending.kind)
-    return _write_spool(pending, upstream, upstream.batches(), spool, sha, progress)
+    sha = sha or ledger.sha256_of(pending.path)
+    return replace(_write_spool(pending, upstream, upstream.batches(), spool, progress), sha256=sha)
 
 
 def _write_spool(
@@ -377,7 +383,6 @@ def _write_spool(
     upstream: UpstreamFile,
     batches: Iterable[pa.RecordBatch],
     spool: Path,
-    sha: str,
     progress: Progress | None,
 ) -> Spooled:
     ssins = SsinScan(upstream.kind.name)
@@ -393,16 +398,15 @@ def _write_spool(
     except BaseException:
         spool.unlink(missing_ok=True)
         raise
-    return Spooled(sha, rows, spool, ssins=ssins)
+    return Spooled("", rows, spool, ssins=ssins)
 
 
 def _spool_in_worker(pending: PendingFile, limits: Limits, spool: Path) -> Spooled:
     """What a pool process runs: hash and parse one file; a refusal is returned, to be quarantined in turn."""
-    sha = ledger.sha256_of(pending.path)
     try:
-        return spool_file(pending, limits, spool, sha)
+        return spool_file(pending, limits, spool, None)
     except FileRejected as rejected:
-        return Spooled(sha, 0, None, rejected)
+        return Spooled(ledger.sha256_of(pending.path), 0, None, rejected)
 
 
 class _ParseAhead:

@@ -333,7 +333,8 @@ class NativeRead:
                     if texts[index].null_count:
                         raise Abandoned(f"{kind.fields[index].path} missing")
                 for field, text in zip(kind.fields, texts, strict=True):
-                    if not pc.all(field.value_type.check(text)).as_py():
+                    # every value is valid when every distinct value is (a month holds few distinct dates)
+                    if not pc.all(field.value_type.check(pc.unique(text))).as_py():
                         raise Abandoned(f"a value of {field.path} breaks the XSD")
                 first = self.rows + 1
                 self.rows += batch.num_rows

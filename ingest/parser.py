@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
 
-from ingest.schemas import KIND_BY_ROOT, KINDS, Kind
+from ingest.schemas import KIND_BY_ROOT, KINDS, Kind, ValueType
 from ingest.security import Limits, parse_error, parser_options, precheck
 from ingest.violations import MAX_VIOLATIONS, FileRejected, Violation
 
@@ -110,7 +110,7 @@ def build_batch(
     types, decimals, dates and strings."""
     count = len(source_lines)
     arrays: dict[str, pa.Array] = {
-        field.column: field.value_type.convert(text, schema.field(field.column).type)
+        field.column: _convert(field.value_type, text, schema.field(field.column).type)
         for field, text in zip(kind.fields, texts, strict=True)
     }
     arrays["file_id"] = pa.array([file_id] * count, pa.string())
@@ -118,6 +118,15 @@ def build_batch(
     arrays[SOURCE_LINE] = source_lines
     ordered = [arrays[name].cast(f.type) for name, f in zip(schema.names, schema, strict=True)]
     return pa.RecordBatch.from_arrays(ordered, schema=schema)
+
+
+def _convert(value_type: ValueType, text: pa.Array, arrow_type: pa.DataType) -> pa.Array:
+    """Dates, decimals, integers and booleans are converted once per distinct value (a month's file holds a few
+    dozen dates and amounts), then spread back: the same values as converting each, at a fraction of the cost."""
+    if value_type.base == "string":
+        return value_type.convert(text, arrow_type)
+    encoded = pc.dictionary_encode(text)
+    return pc.take(value_type.convert(encoded.dictionary, arrow_type), encoded.indices)
 
 
 class UpstreamFile:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -41,6 +42,8 @@ class Rule:
 
 
 _valid_ssins: set[int] = set()  # valid SSINs seen by this process, as integers (~60 bytes each, a third of a str key)
+_valid_sorted = np.empty(0, np.int64)  # the same, sorted, for a vectorised look-up of a batch's values (8 bytes each)
+_newly_valid: list[int] = []  # validated since the sorted copy was last brought up to date
 
 
 def cached_ssin_error(value: str) -> str | None:
@@ -51,9 +54,40 @@ def cached_ssin_error(value: str) -> str | None:
     why = ssin_error(value)
     if why is None and ascii_digits:
         if len(_valid_ssins) >= _VALID_SSINS_MAX:
-            _valid_ssins.clear()
+            forget_valid_ssins()
         _valid_ssins.add(int(value))
+        _newly_valid.append(int(value))
     return why
+
+
+def forget_valid_ssins() -> None:
+    """Empty the cache of valid SSINs (when full, and for benchmarks that start cold)."""
+    global _valid_sorted
+    _valid_ssins.clear()
+    _newly_valid.clear()
+    _valid_sorted = np.empty(0, np.int64)
+
+
+def _unseen(values: pa.Array) -> list[str]:
+    """The distinct values of a batch's column not known to be valid SSINs (found by a vectorised look-up in
+    the sorted cache: a batch of 50,000 lines holds some 40,000 people, nearly all known after the first month)."""
+    values = pc.unique(values.drop_null())
+    digits = pc.match_substring_regex(values, r"^[0-9]{11}$")
+    candidates = values.filter(digits)
+    numbers = pc.cast(candidates, pa.int64()).to_numpy()
+    at = np.minimum(np.searchsorted(_valid_sorted, numbers), max(len(_valid_sorted) - 1, 0))
+    known = (_valid_sorted[at] == numbers) if len(_valid_sorted) else np.zeros(len(numbers), bool)
+    return values.filter(pc.invert(digits)).to_pylist() + candidates.filter(pa.array(~known)).to_pylist()
+
+
+def _remember_sorted() -> None:
+    """Merge the SSINs validated since the last batch into the sorted cache (an insertion, not a new sort)."""
+    global _valid_sorted
+    if _newly_valid:
+        new = np.unique(np.array(_newly_valid, np.int64))
+        _newly_valid.clear()
+        new = new[~np.isin(new, _valid_sorted)]
+        _valid_sorted = np.insert(_valid_sorted, np.searchsorted(_valid_sorted, new), new)
 
 
 _FIRST_EVENTS = """
@@ -325,9 +359,10 @@ class SsinScan:
     def add(self, batch: pa.RecordBatch) -> None:
         for column in self.columns:
             bad = self.bad[column]
-            for value in pc.unique(batch.column(column).drop_null()).to_pylist():
+            for value in _unseen(batch.column(column)):
                 if (why := cached_ssin_error(value)) is not None:
                     bad[value] = why
+        _remember_sorted()
 
 
 def _bad_ssins(connection, column: str) -> dict[str, str]:
