@@ -4,7 +4,10 @@ Measures, on the same files:
 - a bare ``iterparse`` pass (tag=line, clear, delete previous siblings: nothing else) -- the baseline, in this
   process, and the same pass over the files spread on a pool of ``--workers`` processes (wall-clock baseline of
   the parallel ingest);
-- the parser alone (structure + XSD value checks + Arrow batches, no database);
+- the detailed parser alone (structure + XSD value checks + Arrow batches, no database; what reads a file the
+  fast path abandons);
+- the fast path alone (``ingest.native``: libxml2's structural validation as the gate, ``xml2arrow`` extracting,
+  the same value checks and Arrow batches), and its gate alone;
 - the whole ingest (parser + staging + business rules + insert + ledger + archive) into a fresh DuckDB
   warehouse, once with one worker (each file parsed in the loading process, as before the pool) and once with
   ``--workers`` parse processes ahead of the single writer;
@@ -41,9 +44,10 @@ if str(PROJECT) not in sys.path:
 import duckdb  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from ingest import rules  # noqa: E402
+from ingest import native, rules  # noqa: E402
 from ingest.loader import ingest_files, pending_files  # noqa: E402
-from ingest.parser import UpstreamFile  # noqa: E402
+from ingest.native import NativeRead  # noqa: E402
+from ingest.parser import BATCH_ROWS, UpstreamFile  # noqa: E402
 from ingest.reference import load_reference  # noqa: E402
 from kernel.identifiers import cbe_with_check, ssin_with_check  # noqa: E402
 from kernel.settings import settings as make_settings  # noqa: E402
@@ -174,6 +178,25 @@ def parse_only(path: Path) -> int:
     return sum(batch.num_rows for batch in UpstreamFile.open(path).batches())
 
 
+def fast_only(path: Path) -> int:
+    reading = NativeRead(UpstreamFile.open(path), BATCH_ROWS)
+    return sum(batch.num_rows for batch in reading.batches())
+
+
+def gate_only(path: Path) -> int:
+    """The fast path's gate alone: the byte scan, libxml2's structural validation and the hash, no extraction."""
+    gate = native._Gate(UpstreamFile.open(path).kind, path.name)
+    pipe = native._GatedPipe(path, gate)
+    try:
+        while os.read(pipe.read_end, 1 << 20):
+            pass
+        pipe.outcome()
+    finally:
+        pipe.stop()
+        gate.free()
+    return 0  # the gate counts no lines
+
+
 def xml2arrow_pass(path: Path, config: Path) -> int:
     from xml2arrow import XmlToArrowParser
 
@@ -230,6 +253,8 @@ def preload(connection, rows: int) -> None:
 def rss_child(mode: str, path: Path, work: Path) -> None:
     if mode == "parse":
         rows = parse_only(path)
+    elif mode == "fast":
+        rows = fast_only(path)
     else:
         cpas = cpas_numbers()
         home = new_home(work / "home", cpas)
@@ -255,7 +280,7 @@ def measure_rss(work: Path, people: list[str], cpas: list[str]) -> dict:
         path = work / f"rss-{label}.xml"
         write_month(path, dt.date(2020, 1, 1), lines, people, cpas, rng, {})
         size_mb = path.stat().st_size / 1e6
-        for mode in ("parse", "ingest"):
+        for mode in ("parse", "fast", "ingest"):
             child_work = work / f"child-{label}-{mode}"
             child_work.mkdir()
             out = subprocess.run(
@@ -315,13 +340,15 @@ def main() -> int:
         results = {}
         for name, function, extra in (
             ("bare iterparse", bare_pass, ()),
-            ("parser (checks + Arrow)", parse_only, ()),
+            ("detailed parser (checks + Arrow)", parse_only, ()),
+            ("fast path: gate alone", gate_only, ()),
+            ("fast path (gate + xml2arrow + checks)", fast_only, ()),
             ("xml2arrow", xml2arrow_pass, (config,)),
         ):
             wall = used = 0.0
             for path in files:
                 rows, w, c = timed(function, path, *extra)
-                assert rows == args.lines, (name, rows)
+                assert rows == args.lines or function is gate_only, (name, rows)
                 wall, used = wall + w, used + c
             results[name] = (wall, used, os.getloadavg()[0])
         rows, wall, used = timed(bare_pool, files, args.workers)
@@ -346,6 +373,7 @@ def main() -> int:
             )
             assert not report.quarantined, report.quarantined[0].reason
             assert report.lines == total
+            assert all(o.fast for o in report.outcomes), "a file left the fast path"
             connection.close()
             shutil.rmtree(run_home.home)
             results[f"whole ingest, {workers} worker(s)"] = (wall, used, os.getloadavg()[0])
@@ -353,12 +381,12 @@ def main() -> int:
 
         bare_wall, bare_cpu, _load = results["bare iterparse"]
         print(
-            f"{'pass':36} {'wall s':>8} {'cpu s':>8} {'cpu us/line':>12} {'lines/s (wall)':>15} "
+            f"{'pass':40} {'wall s':>8} {'cpu s':>8} {'cpu us/line':>12} {'lines/s (wall)':>15} "
             f"{'ratio (cpu)':>12} {'ratio (wall)':>13} {'load':>6}"
         )
         for name, (wall, used, load) in results.items():
             print(
-                f"{name:36} {wall:8.1f} {used:8.1f} {used / total * 1e6:12.1f} {total / wall:15,.0f} "
+                f"{name:40} {wall:8.1f} {used:8.1f} {used / total * 1e6:12.1f} {total / wall:15,.0f} "
                 f"{bare_cpu / used:12.2f} {bare_wall / wall:13.2f} {load:6.1f}"
             )
         print("ratios: the bare pass (one process) over this pass, in CPU time and in wall time; load: 1-min load")

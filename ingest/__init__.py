@@ -1,4 +1,5 @@
-"""Ingest: the upstream XSDs, the streaming parser (XML -> Arrow, pure) and the loaders into ``raw.*``.
+"""Ingest: the upstream XSDs, the streaming parsers (XML -> Arrow, pure: the fast path of :mod:`ingest.native`
+for good files, the detailed one of :mod:`ingest.parser` for the others) and the loaders into ``raw.*``.
 
 The Python API the pipeline calls (each takes a read-write DuckDB connection to ``settings.warehouse``):
 

@@ -1,10 +1,11 @@
 """Loading upstream files into the warehouse: one transaction per file, ledger, archive, quarantine, replay.
 
-A file is atomic. It is parsed in streaming (schema checked while parsing) into a Parquet spool beside the
-warehouse, staged into a table that is never committed, checked (business rules over the staged rows joined to
-what is loaded), then copied into its raw table with its ledger row, all in one DuckDB transaction: a crash
-anywhere before COMMIT leaves nothing (a leftover spool file is only a cache, removed in ``finally`` and at the
-start of the next ingest). After COMMIT the file moves to ``archive/<kind>/<YYYY-MM>/``; a crash between the
+A file is atomic. It is parsed in streaming (schema checked while parsing; by the fast path of
+:mod:`ingest.native` when it can vouch for the file, else by the detailed parser of :mod:`ingest.parser`) into a
+Parquet spool beside the warehouse, staged (a view, never committed), checked (business rules over the staged rows
+joined to what is loaded), then copied into its raw table with its ledger row, all in one DuckDB transaction: a
+crash anywhere before COMMIT leaves nothing (a leftover spool file is only a cache, removed in ``finally`` and at
+the start of the next ingest). After COMMIT the file moves to ``archive/<kind>/<YYYY-MM>/``; a crash between the
 COMMIT and the move is harmless, because the next run finds the fileId in the ledger with the same sha-256 (a
 no-op) and only moves the file.
 
@@ -125,6 +126,7 @@ class FileOutcome:
     reason: str | None = None
     violations: tuple[Violation, ...] = ()
     destination: Path | None = None
+    fast: bool = False  # loaded through the fast path (ingest.native), not the detailed parser
 
 
 @dataclass
@@ -310,8 +312,9 @@ def _ingest_one(
         if spooled is not None:
             spooled.discard()
     destination = _archive(settings, pending, sha)
+    seconds = time.perf_counter() - started
     return FileOutcome(
-        path.name, pending.kind, pending.file_id, "loaded", rows, time.perf_counter() - started, destination=destination
+        path.name, pending.kind, pending.file_id, "loaded", rows, seconds, destination=destination, fast=spooled.native
     )
 
 

@@ -101,6 +101,7 @@ def test_the_simulated_upstream_gives_the_same_raw_tables_through_both_paths(tmp
         tmp_path, monkeypatch, _copy_simulated(simulated)
     )
     assert detailed_report.loaded and not detailed_report.quarantined
+    assert all(o.fast for o in native_report.outcomes) and not any(o.fast for o in detailed_report.outcomes)
     assert len(native_report.loaded) == len(detailed_report.loaded)
     assert native["payment_lines"][1] and native["right_events"][1]
     assert native == detailed  # every column, type, null, decimal, date and string, and the ledger
