@@ -1,7 +1,10 @@
 """The ASGI application: SOAP endpoints, their WSDL/XSDs, the JSON mirror, health and metrics.
 
-The event loop only reads bodies (with a size cap) and writes replies; everything else runs in the worker
-threads of :class:`service.handlers.ConsultationService`.
+A consultation is CPU work (parse, validate, look up, render: under a millisecond) and then a wait for its
+audit record's group commit. The event loop runs the CPU work itself when it cannot block (snapshot open,
+credentials in the verification cache), and awaits the commit without blocking; a request that may hash a
+password or open a snapshot runs in a worker thread instead. Measured: the thread hop, and the GIL handed back
+and forth between threads doing Python, cost more CPU than the answer itself (``bench/README.md``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def _workers() -> int:
-    """Worker threads for request handling (``LWW_SERVICE_WORKERS``, default 6).
+    """Worker threads for the requests that may block (``LWW_SERVICE_WORKERS``, default 6).
 
     Few on purpose: the work is mostly Python under the GIL, and measured with 64 clients, 40 runnable threads
     (the default pool) convoy on the GIL until latencies reach seconds; extra requests wait in the event loop.
@@ -130,18 +133,28 @@ def create_app(settings: Settings, *, service: ConsultationService | None = None
         floor_rows = int(os.environ.get("LWW_SERVICE_FLOOR_ROWS", "0"))
 
         @app.post(FLOOR_PATH, include_in_schema=False)
-        async def floor_endpoint(request: Request) -> Response:
+        async def floor_endpoint(request: Request) -> Response:  # run as the data path's cached requests are
             body = await read_body(request, service.max_body)
-            return _response(await in_worker(handle_floor, body, floor_rows))
+            return _response(handle_floor(body, floor_rows))
 
     app.openapi = lambda: _openapi(app)
     return app
 
 
+async def _answer(request: Request, service: ConsultationService, answer, *args) -> Reply:
+    """Run ``answer`` (``answer_soap``/``answer_json``) inline when it cannot block, else in a worker thread;
+    then wait for its audit record without blocking the loop."""
+    if service.answers_inline(request.headers.get("authorization")):
+        pending = answer(*args)
+    else:
+        pending = await request.app.state.in_worker(answer, *args)
+    return await service.settle_async(pending)
+
+
 def _add_soap_routes(app: FastAPI, service: ConsultationService, spec: schemas.ServiceSpec) -> None:
     async def post(request: Request) -> Response:
         body = await read_body(request, service.max_body)
-        reply = await request.app.state.in_worker(service.handle_soap, spec, body, request.headers, _client_ip(request))
+        reply = await _answer(request, service, service.answer_soap, spec, body, request.headers, _client_ip(request))
         return _response(reply)
 
     async def get(request: Request) -> Response:
@@ -161,8 +174,8 @@ def _add_json_route(app: FastAPI, service: ConsultationService, spec: schemas.Se
 
     async def post(request: Request) -> Response:
         body = await read_body(request, service.max_body)
-        reply = await request.app.state.in_worker(
-            service.handle_json, spec.name, operation, body, request.headers, _client_ip(request)
+        reply = await _answer(
+            request, service, service.answer_json, spec.name, operation, body, request.headers, _client_ip(request)
         )
         return _response(reply)
 

@@ -117,6 +117,17 @@ class Authenticator:
     def _digest(self, password: str) -> bytes:
         return hmac.new(self._key, password.encode("utf-8"), hashlib.sha256).digest()
 
+    def is_cached(self, header: str | None, credentials: dict[str, tuple[str, str]]) -> bool:
+        """Whether :meth:`authenticate` would accept these credentials from its cache, without hashing (the
+        service answers such requests on its event loop, and sends the others to a thread)."""
+        pair = parse_basic(header)
+        known = credentials.get(pair[0]) if pair else None
+        if known is None:
+            return False
+        with self._lock:
+            cached = self._cache.get((pair[0], known[1]))
+        return bool(cached and cached[1] > self._clock() and hmac.compare_digest(cached[0], self._digest(pair[1])))
+
     def authenticate(self, header: str | None, client_ip: str, credentials: dict[str, tuple[str, str]]) -> Caller:
         pair = parse_basic(header)
         if pair is None:

@@ -1,9 +1,14 @@
 """The request pipeline of both channels, from raw body to reply, with its audit record and metrics.
 
-Synchronous on purpose: the ASGI layer runs it in a worker thread, so argon2 hashing, XML work and DuckDB
-queries never block the event loop. Order of checks (CONTRACT section 4.3): body size -> published data ->
-credentials -> well-formed and schema-valid -> business checks (``consult``). Whatever happens, exactly one
-audit record is written before the reply is returned; if it cannot be written, the answer is withheld.
+Order of checks (CONTRACT section 4.3): body size -> published data -> credentials -> well-formed and
+schema-valid -> business checks (``consult``). Whatever happens, exactly one audit record is written, and it is
+durable before the reply is returned; if it cannot be written or made durable, the answer is withheld.
+
+Two steps, so that the ASGI layer can run the first where it is cheapest: ``answer_soap``/``answer_json`` compute
+the reply and append its audit record (synchronous, CPU only when the snapshot is open and the credentials are
+in the verification cache: the event loop runs those inline, and a thread the others, which may hash a password
+or open a snapshot), then ``settle``/``settle_async`` wait for the record's group commit and count the request.
+``handle_soap``/``handle_json`` do both, blocking.
 """
 
 from __future__ import annotations
@@ -15,19 +20,19 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 
+import pyarrow as pa
 from pydantic import ValidationError
 
 from kernel import codes
 from kernel.calendar import today_brussels
 from kernel.settings import Settings
 from service import consult, json_api, soap, xmlsafe
-from service.audit import AuditLog
+from service.audit import AuditLog, AuditUnavailable
 from service.auth import Authenticator, AuthRefused, Caller
 from service.metrics import Metrics
 from service.schemas import LIVING_WAGES_WITH_AMOUNT, SERVICES, ServiceSpec
-from service.store import LoadedSnapshot, SnapshotStore
+from service.store import LoadedSnapshot, PersonIndex, SnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,16 @@ class Reply:
     content: bytes
     media_type: str
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Pending:
+    """A reply whose audit record is written (``sequence``) but not yet known durable."""
+
+    reply: Reply
+    record: dict
+    started: float
+    sequence: int | None  # None: the record could not be written, and the reply already says so
 
 
 class ConsultationService:
@@ -64,7 +79,15 @@ class ConsultationService:
         self.today = today
 
     # -- SOAP ---------------------------------------------------------------------------------------------
+    def answers_inline(self, authorization: str | None) -> bool:
+        """Whether a request with these credentials is CPU work only (snapshot open, credentials cached)."""
+        loaded = self.store.loaded
+        return loaded is not None and self.auth.is_cached(authorization, loaded.credentials)
+
     def handle_soap(self, spec: ServiceSpec, body: bytes | None, headers: Mapping[str, str], client_ip: str) -> Reply:
+        return self.settle(self.answer_soap(spec, body, headers, client_ip))
+
+    def answer_soap(self, spec: ServiceSpec, body: bytes | None, headers: Mapping[str, str], client_ip: str) -> Pending:
         started = time.perf_counter()
         received = dt.datetime.now(dt.UTC)
         ticket_cbss = str(uuid.uuid4())
@@ -122,6 +145,11 @@ class ConsultationService:
     def handle_json(
         self, service: str, operation: str, body: bytes | None, headers: Mapping[str, str], client_ip: str
     ) -> Reply:
+        return self.settle(self.answer_json(service, operation, body, headers, client_ip))
+
+    def answer_json(
+        self, service: str, operation: str, body: bytes | None, headers: Mapping[str, str], client_ip: str
+    ) -> Pending:
         started = time.perf_counter()
         received = dt.datetime.now(dt.UTC)
         ticket_cbss = str(uuid.uuid4())
@@ -218,20 +246,51 @@ class ConsultationService:
             period_end=consultation.end.isoformat() if consultation.end else None,
         )
 
-    def _finish(self, record: dict, reply: Reply, started: float) -> Reply:
+    def _finish(self, record: dict, reply: Reply, started: float) -> Pending:
         record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
         try:
-            self.audit.write(record)
+            sequence = self.audit.append(record)
         except Exception:  # an answer that cannot be logged is not given
             log.exception("cannot write the audit record %s", record.get("ticket_cbss"))
-            reply = Reply(500, b"audit log unavailable\n", "text/plain")
-            record.update(status_code=codes.INTERNAL_ERROR_CODE, http_status=500)
+            return Pending(self._withheld(record), record, started, None)
+        return Pending(reply, record, started, sequence)
+
+    @staticmethod
+    def _withheld(record: dict) -> Reply:
+        record.update(status_code=codes.INTERNAL_ERROR_CODE, http_status=500)
+        return Reply(500, b"audit log unavailable\n", "text/plain")
+
+    def settle(self, pending: Pending) -> Reply:
+        """Wait (blocking) until the audit record of ``pending`` is durable; the reply to send."""
+        error = None
+        if pending.sequence is not None:
+            try:
+                self.audit.wait_durable(pending.sequence)
+            except AuditUnavailable as failed:
+                error = failed
+        return self._settled(pending, error)
+
+    async def settle_async(self, pending: Pending) -> Reply:
+        """:meth:`settle` for the event loop (the wait blocks nothing)."""
+        error = None
+        if pending.sequence is not None:
+            try:
+                await self.audit.durable(pending.sequence)
+            except AuditUnavailable as failed:
+                error = failed
+        return self._settled(pending, error)
+
+    def _settled(self, pending: Pending, error: Exception | None) -> Reply:
+        record, reply = pending.record, pending.reply
+        if error is not None:  # written but not durable: withheld, as if it could not be written
+            log.error("audit record %s not durable: %s", record.get("ticket_cbss"), error)
+            reply = self._withheld(record)
         self.metrics.observe(
             record["channel"],
             record.get("operation"),
             record["http_status"],
             record["status_code"],
-            time.perf_counter() - started,
+            time.perf_counter() - pending.started,
         )
         return reply
 
@@ -244,29 +303,32 @@ def _floor_answer(spec: ServiceSpec, request: soap.SoapRequest, rows: int) -> by
     """A fixed answer with ``rows`` amount rows, rendered once (the floor does no per-request work on it)."""
     fixed = _FLOOR_ANSWERS.get(rows)
     if fixed is None:
-        month = dt.date(2016, 11, 1)
-        amounts = []
-        for i in range(rows):
-            month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-            last = month.replace(day=28)
-            amounts.append(
-                consult.AmountRow(
-                    month,
-                    None,
-                    "0200000196",
-                    "LIVING_WAGE",
-                    2,
-                    None,
-                    None,
-                    [(month, last)],
-                    Decimal("1314.20"),
-                    True,
-                    "FINAL" if i < rows - 6 else "PROVISIONAL",
-                )
-            )
+        months = [dt.date(2016 + (11 + i) // 12, (11 + i) % 12 + 1, 1) for i in range(rows)]
+        grants = pa.struct([("begin_date", pa.date32()), ("end_date", pa.date32())])
+        table = pa.table(
+            {
+                "person": ["00000000097"] * rows,
+                "period": pa.array(months, pa.date32()),
+                "pcsa_cbe_number": ["0200000196"] * rows,
+                "allowance_type": ["LIVING_WAGE"] * rows,
+                "household_category": pa.array([2] * rows, pa.int32()),
+                "other": pa.array([None] * rows, pa.string()),
+                "grant_periods": pa.array(
+                    [[{"begin_date": month, "end_date": month.replace(day=28)}] for month in months], pa.list_(grants)
+                ),
+                "amount_cents": pa.array([131420] * rows, pa.int64()),
+                "covers_whole_period": [True] * rows,
+                "finality_status": ["FINAL" if i < rows - 6 else "PROVISIONAL" for i in range(rows)],
+                "is_last": [i == rows - 1 for i in range(rows)],
+            }
+        )
         status = consult.status(codes.DATA_FOUND if rows else codes.NO_DATA_FOUND)
-        answer = consult.Answer(status, amounts=amounts, reference_date=dt.date(2026, 11, 7))
-        answer.last_month_is_last_indemnified = True if rows else None
+        answer = consult.Answer(status, reference_date=dt.date(2026, 11, 7))
+        if rows:
+            answer.amounts = consult.AmountRows(
+                PersonIndex.from_table(table), [(0, rows)], yearly=False, partner_role=False
+            )
+            answer.last_month_is_last_indemnified = True
         fixed = soap.response(spec, request, answer, str(uuid.uuid4()), dt.datetime.now(dt.UTC))
         _FLOOR_ANSWERS[rows] = fixed
     return fixed

@@ -232,6 +232,7 @@ class PersonIndex:
         first = columns[0][2] if columns else {}
         self.num_rows = len(first["offsets"]) - 1 if "offsets" in first else len(first.get("data", ()))
         self._decoders = [_decoder(kind, arrays) for _, kind, arrays in columns]
+        self.memo: dict = {}  # for readers that derive values from the stored ones (e.g. rendered XML pieces)
 
     @classmethod
     def build(cls, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> PersonIndex:
@@ -310,9 +311,14 @@ class PersonIndex:
         """The person's rows as tuples, in the query's order (columns after the person); with ``low``/``high``
         (dates or ints, inclusive), only those whose first column lies between them, which the query orders
         within a person: found by binary search before any row is decoded."""
+        found = self.bounds(person, low, high)
+        return self.decode(*found) if found else []
+
+    def bounds(self, person: str, low=None, high=None) -> tuple[int, int] | None:
+        """The positions [start, stop) of the rows :meth:`rows` would give, or None when there are none."""
         found = self.range_of(person)
         if found is None:
-            return []
+            return None
         start, stop = found
         if low is not None or high is not None:
             first = self._arrays[0]["data"][start:stop]
@@ -320,9 +326,44 @@ class PersonIndex:
                 start += int(first.searchsorted(self._raw(low), "left"))
             if high is not None:
                 stop = found[0] + int(first.searchsorted(self._raw(high), "right"))
-            if stop <= start:
-                return []
+        return (start, stop) if stop > start else None
+
+    def decode(self, start: int, stop: int) -> list[tuple]:
+        """Rows [start, stop) as tuples of Python values."""
         return list(zip(*(decode(start, stop) for decode in self._decoders), strict=True))
+
+    def stored(self, start: int, stop: int) -> list:
+        """Rows [start, stop) as stored, column by column, without decoding: lists of days (dates), dictionary
+        codes (strings; -1 for null, see :meth:`text`), cents, ints and booleans; a periods column as
+        ``(offsets, begin days, end days)`` where row i's periods are positions offsets[i]..offsets[i+1]-1."""
+        found = []
+        for kind, arrays in zip(self._kinds, self._arrays, strict=True):
+            if kind == "periods":
+                offsets = arrays["offsets"][start : stop + 1].tolist()
+                first, last = offsets[0], offsets[-1]
+                found.append(
+                    (
+                        [o - first for o in offsets],
+                        arrays["begins"][first:last].tolist(),
+                        arrays["ends"][first:last].tolist(),
+                    )
+                )
+            else:
+                found.append(arrays["data"][start:stop].tolist())
+        return found
+
+    def values(self, column: int, start: int, stop: int) -> list:
+        """One column of :meth:`stored` (not a periods column)."""
+        return self._arrays[column]["data"][start:stop].tolist()
+
+    def text(self, column: int, code: int) -> str | None:
+        """The string of dictionary code ``code`` of string column ``column`` (as numbered by :meth:`stored`)."""
+        return None if code < 0 else str(self._arrays[column]["values"][code])
+
+    @staticmethod
+    def day(days: int) -> dt.date | None:
+        """A stored day as a date."""
+        return _cached_day(days)
 
     def _raw(self, value) -> int:
         """A value of the first column as stored (dates as days since 1970)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -15,7 +16,9 @@ from tests.service.conftest import (
     CTX,
     P_WA,
     PASSWORD_A,
+    PASSWORD_B,
     USER_A,
+    USER_B,
     RunningService,
     X,
     Y,
@@ -247,3 +250,44 @@ def test_audit_group_commit_keeps_every_record_of_concurrent_writers(tmp_path):
     assert sorted(tickets) == sorted(f"{k}-{i}" for k in range(6) for i in range(40))
     assert len(list(tmp_path.glob("audit-*.jsonl"))) > 1
     assert 1 <= log.syncs <= 240
+
+
+def test_audit_durable_from_an_event_loop_shares_flushes(tmp_path):
+    from service.audit import AuditLog
+
+    log = AuditLog(tmp_path)
+
+    async def request(i: int) -> None:  # what the service's event loop does per consultation
+        await log.durable(log.append({"channel": "SOAP", "ticket_cbss": f"t{i}", "http_status": 200}))
+
+    async def many() -> None:
+        await asyncio.gather(*(request(i) for i in range(200)))
+
+    asyncio.run(many())
+    assert log._synced == 200  # every record was durable before its request went on
+    assert 1 <= log.syncs < 200  # concurrent requests shared flushes
+    log.close()
+    lines = [json.loads(line) for line in next(tmp_path.glob("audit-*.jsonl")).read_text().splitlines()]
+    assert sorted(r["ticket_cbss"] for r in lines) == sorted(f"t{i}" for i in range(200))
+
+
+def test_an_audit_record_that_cannot_be_made_durable_withholds_the_answer(tmp_path, fixture_published, monkeypatch):
+    import service.audit
+
+    home = home_with_fixture(tmp_path / "home", fixture_published)
+    with RunningService(home) as running:
+        assert post(running, envelope()).status_code == 200  # credentials now cached: answered on the loop
+
+        def failing(fd: int) -> None:
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(service.audit.os, "fdatasync", failing)
+        inline = post(running, envelope())
+        json_answer = httpx.post(running.url + AMOUNTS_URL, json=amount_request(), headers=basic(USER_A, PASSWORD_A))
+        threaded = post(running, envelope(), auth=(USER_B, PASSWORD_B))  # not cached: verified in a thread
+        assert [inline.status_code, json_answer.status_code, threaded.status_code] == [500, 500, 500]
+        assert inline.text == json_answer.text == threaded.text == "audit log unavailable\n"
+        monkeypatch.undo()
+        assert post(running, envelope()).status_code == 200  # the disk is back: answers again
+        text = httpx.get(running.url + "/metrics").text
+        assert 'http_status="500"' in text and 'status_code="MSG00003"' in text

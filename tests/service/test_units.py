@@ -57,6 +57,22 @@ def test_cache_is_keyed_on_the_stored_hash_and_expires():
     assert auth.authenticate(header, "1.2.3.4", first).username == "u"
 
 
+def test_is_cached_tells_which_requests_can_skip_hashing():
+    hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    now = [0.0]
+    auth = Authenticator(cache_ttl_s=60, clock=lambda: now[0])
+    b64 = __import__("base64").b64encode
+    header, wrong = "Basic " + b64(b"u:pw").decode(), "Basic " + b64(b"u:nope").decode()
+    credentials = {"u": ("0212345668", hasher.hash("pw"))}
+    assert not auth.is_cached(header, credentials)  # never verified: must hash
+    auth.authenticate(header, "1.2.3.4", credentials)
+    assert auth.is_cached(header, credentials)
+    assert not auth.is_cached(wrong, credentials) and not auth.is_cached(None, credentials)
+    assert not auth.is_cached(header, {"u": ("0212345668", hasher.hash("pw"))})  # another hash (next snapshot)
+    now[0] = 61.0
+    assert not auth.is_cached(header, credentials)  # expired
+
+
 def test_hostile_xml_is_refused():
     with pytest.raises(UnsafeXml):
         parse(b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
