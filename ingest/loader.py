@@ -391,7 +391,11 @@ def _write_spool(
     ssins = SsinScan(upstream.kind.name)
     rows = 0
     try:
-        with pq.ParquetWriter(spool, upstream.schema, compression="none") as writer:
+        # a spool is read once, whole, a moment later: no compression, no dictionaries, no statistics (a third of
+        # the writing time; measured: 0.21 -> 0.07 s for 250,000 lines, reading unchanged, 3 x larger on disk)
+        with pq.ParquetWriter(
+            spool, upstream.schema, compression="none", use_dictionary=False, write_statistics=False
+        ) as writer:
             for batch in batches:
                 writer.write_batch(batch)
                 ssins.add(batch)
