@@ -154,7 +154,14 @@ def authorised(
 
 def integration_windows(snapshot: LoadedSnapshot, cbe: str, ssin: str, begin: dt.date, end: dt.date) -> list[P.Period]:
     """The parts of [begin, end] that the caller's integrations of the person cover (merged)."""
-    spans = [(b, e if e is not None else dt.date.max) for who, b, e in snapshot.integrations.rows(ssin) if who == cbe]
+    index = snapshot.integrations
+    found = index.range_of(ssin)
+    code = index.code(0, cbe)
+    if found is None or code is None:
+        return []
+    cbes, begins, ends = index.stored(*found)  # the caller's rows by dictionary code: nothing else decoded
+    day = index.day
+    spans = [(day(b), day(e) or dt.date.max) for who, b, e in zip(cbes, begins, ends, strict=True) if who == code]
     return P.clip(P.merge(spans), [(begin, end)])
 
 
@@ -164,7 +171,8 @@ def answer(request: Consultation, caller_cbe: str, snapshot: LoadedSnapshot, tod
         return Answer(status(codes.NOT_AUTHORIZED, ("cbeNumber", request.cbe_number)))
     if not authorised(snapshot, caller_cbe, request.service, request.operation, request.legal_context, today):
         return Answer(status(codes.NOT_AUTHORIZED, ("legalContext", request.legal_context)))
-    if identifiers.ssin_error(request.ssin) is not None:
+    # a person of the repertory (integrations) had their SSIN checked when the reference data was loaded
+    if snapshot.integrations.range_of(request.ssin) is None and identifiers.ssin_error(request.ssin) is not None:
         return Answer(status(codes.INVALID_SSIN, ("ssin", request.ssin)))
 
     reference_date = snapshot.reference_date

@@ -128,7 +128,8 @@ def _strip(element: etree._Element) -> etree._Element:
 
 
 def _echo(element: etree._Element) -> str:
-    return etree.tostring(_strip(element), encoding="unicode")
+    """``element`` as received: the safe parser drops the indentation between elements (``xmlsafe``)."""
+    return etree.tostring(element, encoding="unicode", with_tail=False)
 
 
 @functools.lru_cache(maxsize=65536)

@@ -356,6 +356,14 @@ class PersonIndex:
         """One column of :meth:`stored` (not a periods column)."""
         return self._arrays[column]["data"][start:stop].tolist()
 
+    def code(self, column: int, text: str) -> int | None:
+        """The dictionary code of ``text`` in string column ``column``, or None when no row holds it."""
+        codes = self.memo.get(("codes", column))
+        if codes is None:
+            values = self._arrays[column]["values"].tolist()
+            codes = self.memo[("codes", column)] = {value: code for code, value in enumerate(values)}
+        return codes.get(text)
+
     def text(self, column: int, code: int) -> str | None:
         """The string of dictionary code ``code`` of string column ``column`` (as numbered by :meth:`stored`)."""
         return None if code < 0 else str(self._arrays[column]["values"][code])

@@ -31,6 +31,7 @@ def _parser() -> etree.XMLParser:
             huge_tree=False,
             remove_comments=True,
             remove_pis=True,
+            remove_blank_text=True,  # indentation between elements: answers echo parts of the request as is
         )
         _local.parser = parser
     return parser
