@@ -13,8 +13,10 @@ in Python and no tree is built:
    (DOCTYPE, comments, CDATA), ``<?`` after the XML declaration and any carriage return. What remains is elements,
    attributes and plain text, which every XML reader reads alike (libxml2 normalises line ends and resolves
    references; the extractor might not), and in which there is nothing an extractor could expand or fetch;
-3. **extraction** with ``xml2arrow`` (Rust) into Arrow string columns; it reads the file only through
-   :class:`_GatedReader`, which hands it each chunk only after the scan and the gate have accepted it;
+3. **extraction** with ``xml2arrow`` (Rust) into Arrow string columns; it reads the file only through a pipe
+   (:class:`_GatedPipe`), written with each chunk only after the scan and the gate have accepted it, up to the
+   chunk's last complete tag; so it is never handed a DTD, an entity, a comment, CDATA or a processing instruction,
+   and what it reads of a file that the gate then refuses is discarded;
 4. the same XSD value checks and the same conversion as the detailed parser (:func:`ingest.parser.build_batch`).
 
 Any doubt abandons the fast path (:class:`Abandoned`), never rejects a file: a structure or value error, a
@@ -49,7 +51,8 @@ from lxml import etree
 from ingest.parser import SOURCE_LINE, UpstreamFile, build_batch
 from ingest.schemas import KINDS, Kind
 
-CHUNK_BYTES = 1 << 20  # what the gate is fed at a time; the extractor reads 8 KB slices of it
+CHUNK_BYTES = 1 << 20  # what the gate is fed at a time
+FIRST_CHUNK_BYTES = 4096  # at least, for the first: an XML declaration longer than that is abandoned
 
 # libxml2 parser options (parser.h): no network, no XXE; never NOENT (substitute entities) nor DTDLOAD
 XML_PARSE_NONET = 1 << 11
@@ -182,8 +185,11 @@ class _GatedPipe:
     loaded lines come from the same bytes. The extractor opens the pipe's read end by path and reads it natively
     (a Python ``read()`` per 8 KB costs more than the extraction).
 
-    When the gate refuses, the thread stops writing and closes the pipe: the extractor sees the data end early,
-    and :meth:`outcome` says why. ``stop()`` ends the thread when the reading is abandoned from the other side.
+    A chunk is handed over up to its last ``>`` only (the rest with the next one): a push parser may wait for
+    more bytes to judge an unfinished token, and the extractor is handed no byte before the gate has seen the token
+    it belongs to whole. When the gate refuses, the thread stops writing and closes the pipe: the extractor sees
+    the data end early, and :meth:`outcome` says why. ``stop()`` ends the thread when the reading is abandoned
+    from the other side.
     """
 
     def __init__(self, path: Path, gate: _Gate) -> None:
@@ -207,13 +213,21 @@ class _GatedPipe:
             with self.path.open("rb") as file:
                 first = True
                 previous_last = b""
-                while data := file.read(CHUNK_BYTES):
+                held = b""  # the end of the last chunk after its last '>': a token libxml2 may not have judged yet
+                # the first chunk holds the whole XML declaration (the scan allows '<?' only there)
+                while data := file.read(max(CHUNK_BYTES, FIRST_CHUNK_BYTES) if first else CHUNK_BYTES):
                     _scan(data, first, previous_last)
                     first, previous_last = False, data[-1:]
                     self.sha.update(data)
                     self.gate.feed(data)
-                    self._write(memoryview(data))
+                    cut = data.rfind(b">") + 1
+                    if cut:
+                        self._write(memoryview(held + data[:cut]) if held else memoryview(data)[:cut])
+                        held = data[cut:]
+                    else:
+                        held += data
                 self.gate.feed(b"", last=True)
+                self._write(memoryview(held))
                 self.finished = True
         except BaseException as error:  # reported by outcome(), in the reading thread
             self.error = error

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from ingest import ingest_inbox, ledger, load_reference
+from ingest import ingest_inbox, ledger, load_reference, native
 from ingest.loader import describe, spool_file
 from ingest.native import Abandoned, _Gate, _GatedPipe
 from ingest.schemas import PAYMENTS
@@ -62,8 +62,8 @@ def _reasons(home) -> dict[str, list[str]]:
 def _twins(tmp_path, monkeypatch, fill):
     """The same inbox ingested by the detailed parser only, then with the fast path: (state, reasons, report)."""
     results = {}
-    for name, native in (("detailed", "0"), ("native", "1")):
-        monkeypatch.setenv("LWW_INGEST_NATIVE", native)
+    for name, switch in (("detailed", "0"), ("native", "1")):
+        monkeypatch.setenv("LWW_INGEST_NATIVE", switch)
         home = make_settings(tmp_path / name).ensure()
         fill(home)
         connection = duckdb.connect(str(home.warehouse))
@@ -252,3 +252,17 @@ def test_the_extractor_is_handed_nothing_of_a_chunk_that_the_scan_or_the_gate_re
     with pytest.raises(Abandoned):
         received = _through_the_gate(path)
     assert received is None  # and the pipe was read to its end: nothing had been written to it
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64])
+def test_small_chunks_hand_over_the_same_bytes_and_catch_what_straddles_two(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(native, "CHUNK_BYTES", chunk)
+    text = payments_xml([payment(f"S{n}", ssin=ssin(n)) for n in range(1, 31)])  # ≈ 12 KB, past the first chunk
+    good = drop(tmp_path, "g.xml", text)
+    assert _through_the_gate(good) == good.read_bytes()
+    spooled = spool_file(describe(good, "payments"), Limits(), tmp_path / "s.parquet", native=True)
+    assert spooled.native and spooled.rows == 30
+    for late in ("<!-- c -->", "<?pi x?>", "&#49;"):
+        at = text.index("<line>", 9000)
+        with pytest.raises(Abandoned):
+            _through_the_gate(drop(tmp_path, "c.xml", text[:at] + late + text[at:]))
