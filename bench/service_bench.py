@@ -21,6 +21,7 @@ import argparse
 import base64
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -270,6 +271,30 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU seconds of the server and of each of its worker processes, by pid."""
+    found = {}
+    for proc in [pid, *_children(pid)]:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+            found[proc] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def measured(server: subprocess.Popen, run) -> dict:
+    """``run()`` (one wrk run), with the server's CPU per request and each worker's share of that CPU: the
+    CPU per request does not depend on what else the machine runs the way throughput does, and the shares show
+    how the connections fell on the workers (one worker holding most of them leaves a core idle)."""
+    before = cpu_seconds(server.pid)
+    found = run()
+    after = cpu_seconds(server.pid)
+    used = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+    total = sum(used.values())
+    found["server_cpu_ms_per_request"] = round(total / max(found["requests"], 1) * 1000, 3)
+    found["worker_cpu_shares"] = sorted((round(v / total, 2) for p, v in used.items() if p != server.pid), reverse=True)
+    return found
+
+
 def memory_mb(pid: int) -> dict:
     """RSS and PSS (shared pages divided among the processes mapping them) of the server and its workers."""
     rss = pss = 0.0
@@ -323,6 +348,7 @@ def measure(args, home: Path, workers: int, bodies: Path, floor_rows: int, other
             httpx.get(base + "/health", headers={"Connection": "close"}, timeout=600)
         url = base + "/soap/LivingWagesWithAmountService/v1"
         wrk(url, bodies, 2 * workers, 3)  # warm-up: credentials cached, pages mapped, every worker loaded
+        wrk(base + "/bench/floor", bodies, 2 * workers, 3)  # and the floor's fixed answer rendered in each
         result = {
             "workers": workers,
             "first_health_s": round(load_s, 1),
@@ -334,7 +360,7 @@ def measure(args, home: Path, workers: int, bodies: Path, floor_rows: int, other
         runs = result["runs"] = []
         for endpoint, target in (("floor", base + "/bench/floor"), ("getLivingWagesWithAmount", url)):
             for clients in args.clients:
-                run = wrk(target, bodies, clients, args.seconds)
+                run = measured(server, functools.partial(wrk, target, bodies, clients, args.seconds))
                 run.update(endpoint=endpoint, workers=workers)
                 runs.append(run)
                 print(json.dumps(run), flush=True)
