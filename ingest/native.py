@@ -20,9 +20,9 @@ in Python and no tree is built:
 4. the same XSD value checks and the same conversion as the detailed parser (:func:`ingest.parser.build_batch`).
 
 Any doubt abandons the fast path (:class:`Abandoned`), never rejects a file: a structure or value error, a
-missing required value, a byte the scan refuses, a count that does not add up, an error of the extractor, a
-libxml2 that cannot be found. The loader then reads that file with the detailed parser, whose verdict and
-messages (file, line number, field) are the ones of record. Bad files are rare, so they pay twice.
+missing required value, a byte the scan refuses, an error of the extractor, a file changed since it was hashed,
+a libxml2 or an xml2arrow that cannot be found. The loader then reads that file with the detailed parser, whose
+verdict and messages (file, line number, field) are the ones of record. Bad files are rare, so they pay twice.
 
 The gate's schema also requires every element value to be non-empty (``xml2arrow`` reads ``<x/>`` as absent):
 the upstream XSDs refuse empty values for every element (asserted at import below), so this refuses nothing the
