@@ -2,9 +2,10 @@
 
 A consultation is CPU work (parse, validate, look up, render: under a millisecond) and then a wait for its
 audit record's group commit. The event loop runs the CPU work itself when it cannot block (snapshot open,
-credentials in the verification cache), and awaits the commit without blocking; a request that may hash a
-password or open a snapshot runs in a worker thread instead. Measured: the thread hop, and the GIL handed back
-and forth between threads doing Python, cost more CPU than the answer itself (``bench/README.md``).
+credentials in the verification cache), then the answers of one turn of the loop share one flush of the audit
+log, which the loop runs after them (``service.audit``); a request that may hash a password or open a snapshot
+is computed in a worker thread instead. Measured: the thread hop, and the GIL handed back and forth between
+threads doing Python, cost more CPU than the answer itself (``bench/README.md``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import gc
 import json
 import logging
 import os
-import sys
 
 import anyio
 from fastapi import FastAPI, Request
@@ -28,7 +28,6 @@ from service.handlers import ConsultationService, Reply, handle_floor
 from service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 
 FLOOR_PATH = "/bench/floor"
-_SWITCH_INTERVAL_S = 0.0005
 log = logging.getLogger(__name__)
 
 
@@ -90,9 +89,6 @@ def create_app(settings: Settings, *, service: ConsultationService | None = None
         # otherwise walk it while requests wait
         gc.collect()
         gc.freeze()
-        # the loop holds the GIL almost all the time under load; the audit's flusher thread needs it briefly
-        # after each flush, and every answer waits for that flush: let it in after 0.5 ms rather than 5
-        sys.setswitchinterval(min(sys.getswitchinterval(), _SWITCH_INTERVAL_S))
         yield
 
     app = FastAPI(
@@ -153,7 +149,7 @@ def create_app(settings: Settings, *, service: ConsultationService | None = None
 
 async def _answer(request: Request, service: ConsultationService, answer, *args) -> Reply:
     """Run ``answer`` (``answer_soap``/``answer_json``) inline when it cannot block, else in a worker thread;
-    then wait for its audit record without blocking the loop."""
+    then wait for its audit record's flush with the other answers of this turn of the loop."""
     if service.answers_inline(request.headers.get("authorization")):
         pending = answer(*args)
     else:

@@ -271,7 +271,7 @@ class ConsultationService:
         return self._settled(pending, error)
 
     async def settle_async(self, pending: Pending) -> Reply:
-        """:meth:`settle` for the event loop (the wait blocks nothing)."""
+        """:meth:`settle` on the event loop: the answers of one turn of the loop share one flush."""
         error = None
         if pending.sequence is not None:
             try:
