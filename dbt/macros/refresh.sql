@@ -6,6 +6,19 @@
     every node succeeded; a failed or partial build leaves it alone, so the next build recomputes from the last
     good state (recomputing a month is idempotent). -#}
 
+{#- The configuration every incremental model of the refresh shares: rows appended after a pre-hook that deletes
+    what this build recomputes (clear_refresh_scope and its kin below), meta.refresh_scoped for
+    record_refresh_state; marts pass on_schema_change='fail' (their contracts cannot follow a column change). -#}
+{% macro refresh_scoped(pre_hook, post_hook=none, on_schema_change='sync_all_columns') -%}
+    {%- if post_hook -%}
+        {{- config(materialized='incremental', incremental_strategy='append', on_schema_change=on_schema_change,
+                   meta={'refresh_scoped': true}, pre_hook=pre_hook, post_hook=post_hook) -}}
+    {%- else -%}
+        {{- config(materialized='incremental', incremental_strategy='append', on_schema_change=on_schema_change,
+                   meta={'refresh_scoped': true}, pre_hook=pre_hook) -}}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro refresh_state_relation() -%}
     {{- return(api.Relation.create(database=target.database, schema='intermediate', identifier='refresh_state')) -}}
 {%- endmacro %}

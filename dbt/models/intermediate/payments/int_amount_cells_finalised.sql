@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        meta={'refresh_scoped': true},
-        pre_hook="{{ clear_refresh_scope('month') }}"
-    )
-}}
+{{ refresh_scoped("{{ clear_refresh_scope('month') }}") }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per cell (beneficiary, month, CPAS, allowance type) with at least one current line, and its finality
 -- status at R, shared by every row of the cell (all household categories and partners).

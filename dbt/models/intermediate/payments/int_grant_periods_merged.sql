@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        meta={'refresh_scoped': true},
-        pre_hook="{{ clear_refresh_scope('month') }}"
-    )
-}}
+{{ refresh_scoped("{{ clear_refresh_scope('month') }}") }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per uninterrupted grant period of a monthly row (beneficiary, month, CPAS, allowance type, household
 -- category, partner): the day ranges of the row's current accepted lines, merged when they overlap or are

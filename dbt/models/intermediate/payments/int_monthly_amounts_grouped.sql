@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        meta={'refresh_scoped': true},
-        pre_hook="{{ clear_refresh_scope('month') }}"
-    )
-}}
+{{ refresh_scoped("{{ clear_refresh_scope('month') }}") }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per beneficiary, month, CPAS, allowance type, household category and partner (none included) with
 -- at least one current accepted line: the monthly amount row. Amount = sum of the current accepted lines (an

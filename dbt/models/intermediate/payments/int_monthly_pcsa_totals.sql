@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        meta={'refresh_scoped': true},
-        pre_hook="{{ clear_refresh_scope('month') }}"
-    )
-}}
+{{ refresh_scoped("{{ clear_refresh_scope('month') }}") }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per month, CPAS, allowance type, household category and finality status: the dashboards' totals
 -- (agg_monthly_pcsa adds the region). Incremental: the months of int_refresh_scope.

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        meta={'refresh_scoped': true},
-        pre_hook="{{ clear_rechained_lines() }}"
-    )
-}}
+{{ refresh_scoped("{{ clear_rechained_lines() }}") }}
 -- depends_on: {{ ref('int_refresh_lines') }}
 -- One row per included line, with its place in its replacement chain: the chain's first line (root), its depth,
 -- the included line that replaces it, and whether it is current (no included line replaces it, whatever that

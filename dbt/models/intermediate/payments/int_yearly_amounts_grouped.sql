@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        meta={'refresh_scoped': true},
-        pre_hook="{{ clear_refresh_scope('year') }}"
-    )
-}}
+{{ refresh_scoped("{{ clear_refresh_scope('year') }}") }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per beneficiary, year, CPAS, allowance type, household category and partner: the monthly rows of the
 -- year rolled up, as sums over the year's merged periods. Amount = sum of the months; month_count = months with

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        meta={'refresh_scoped': true},
-        pre_hook="{{ clear_refresh_scope('year') }}"
-    )
-}}
+{{ refresh_scoped("{{ clear_refresh_scope('year') }}") }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per uninterrupted grant period of a yearly row (beneficiary, year, CPAS, allowance type, household
 -- category, partner): the monthly periods of the year merged again, so 31 January and 1 February join. Each

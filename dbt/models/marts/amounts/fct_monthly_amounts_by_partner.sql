@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        meta={'refresh_scoped': true},
-        pre_hook="{{ clear_refresh_scope('month') }}",
-        post_hook="{{ repair_last_indemnified_flags('PARTNER', 'partner_ssin') }}"
-    )
-}}
+{{ refresh_scoped("{{ clear_refresh_scope('month') }}", post_hook="{{ repair_last_indemnified_flags('PARTNER', 'partner_ssin') }}", on_schema_change='fail') }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per partner, month, CPAS, allowance type, household category and beneficiary: the monthly rows that
 -- name a partner, seen from the partner (queries with personRole PARTNER).

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        meta={'refresh_scoped': true},
-        pre_hook="{{ clear_refresh_scope('year') }}"
-    )
-}}
+{{ refresh_scoped("{{ clear_refresh_scope('year') }}", on_schema_change='fail') }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per partner, year, CPAS, allowance type, household category and beneficiary.
 select

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        meta={'refresh_scoped': true},
-        pre_hook="{{ clear_payments_outside_rights_scope() }}"
-    )
-}}
+{{ refresh_scoped("{{ clear_payments_outside_rights_scope() }}", on_schema_change='fail') }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- depends_on: {{ ref('int_refresh_rights_people') }}
 -- One row per current accepted LIVING_WAGE / EQUIVALENT_LIVING_WAGE line with days outside every ACTIVE right of
