@@ -77,9 +77,9 @@ def run(args: argparse.Namespace) -> int:
         os.environ["LWW_HOME"] = str(settings.home)
         uvicorn.run(app_from_environment(), **options)
         return 0
-    # uvicorn's own multi-process mode: the parent binds the port and supervises N spawned workers (restarting
-    # one that dies); each builds the app from the environment. Metrics are summed across workers through
-    # prometheus_client's multiprocess folder, emptied here so that counts start from zero with the service.
+    # N spawned worker processes, each building the app from the environment; this process accepts and hands the
+    # connections to them in turn, and restarts one that dies (service.workers). Metrics are summed across
+    # workers through prometheus_client's multiprocess folder, emptied here so that counts start from zero.
     metrics_dir = settings.service_cache / f"metrics-{os.getpid()}"
     for stale in settings.service_cache.glob("metrics-*"):  # left by a server that was killed
         pid = stale.name.removeprefix("metrics-")
@@ -89,7 +89,10 @@ def run(args: argparse.Namespace) -> int:
     os.environ["LWW_HOME"] = str(settings.home)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     try:
-        uvicorn.run("service.app:app_from_environment", factory=True, workers=workers, **options)
+        from service import workers as worker_processes
+
+        host, port = options.pop("host"), options.pop("port")
+        worker_processes.serve(workers, host, port, options)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0

@@ -155,3 +155,45 @@ def test_two_worker_processes_answer_audit_and_switch_together(two_workers):
     by_pid = _records(home)
     logged = [r["ticket_cbss"] for records in by_pid.values() for r in records]
     assert sorted(logged) == sorted(tickets) and len(set(logged)) == len(logged)
+
+
+def test_connections_opened_together_are_handed_to_the_workers_in_turn_and_a_dead_worker_is_replaced(two_workers):
+    home, url = two_workers
+
+    def keep_alive_client(requests: int) -> list[str]:
+        """One connection, kept open, making ``requests`` requests (a pool's connection, a load generator's)."""
+        with httpx.Client(timeout=30) as client:
+            found = []
+            for _ in range(requests):
+                response = client.post(
+                    url + "/soap/LivingWagesService/v2",
+                    content=envelope(LIVING_WAGES, "getLivingWagePeriods", ssin=X, begin="2024-01-01", end=None),
+                    auth=(USER_A, PASSWORD_A),
+                    headers={"Content-Type": "text/xml; charset=utf-8"},
+                )
+                assert response.status_code == 200, response.text
+                found.append(etree.fromstring(response.content).findtext(".//informationCBSS/ticketCBSS"))
+            return found
+
+    with ThreadPoolExecutor(8) as pool:
+        tickets = [t for found in pool.map(keep_alive_client, [5] * 8) for t in found]
+    by_ticket = {r["ticket_cbss"]: pid for pid, records in _records(home).items() for r in records}
+    per_worker: dict[int, int] = {}
+    for ticket in tickets:
+        per_worker[by_ticket[ticket]] = per_worker.get(by_ticket[ticket], 0) + 1
+    # 8 connections opened at once: 4 each, whichever worker woke first (uvicorn's shared socket gave one all 8)
+    assert sorted(per_worker.values()) == [20, 20], per_worker
+
+    victim = next(iter(per_worker))
+    os.kill(victim, 9)
+    deadline = time.monotonic() + 60
+    while True:  # the supervisor starts another worker; every connection is then answered again
+        try:
+            if len([keep_alive_client(1) for _ in range(4)]) == 4:
+                break
+        except (httpx.TransportError, AssertionError):
+            pass
+        assert time.monotonic() < deadline, "no worker took the dead one's turn"
+        time.sleep(0.5)
+    pids = set(_records(home))
+    assert victim in pids and len(pids) == 3  # the dead worker's records stay; a new worker has its own file
