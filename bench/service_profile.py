@@ -64,7 +64,7 @@ def main() -> int:
             }
         )
         t6 = time.perf_counter()
-        rows += len(answer.amounts)
+        rows += len(answer.amounts or ())
         for step, seconds in zip(STEPS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t6 - t0), strict=True):
             timings[step].append(seconds * 1000)
     print(f"{len(ssins)} requests, {rows / len(ssins):.1f} rows per answer")

@@ -117,16 +117,18 @@ class Authenticator:
     def _digest(self, password: str) -> bytes:
         return hmac.new(self._key, password.encode("utf-8"), hashlib.sha256).digest()
 
+    def _verified_recently(self, username: str, stored_hash: str, digest: bytes, now: float) -> bool:
+        """Whether this password (as ``digest``) was verified against ``stored_hash`` within the cache's TTL."""
+        with self._lock:
+            cached = self._cache.get((username, stored_hash))
+        return bool(cached and cached[1] > now and hmac.compare_digest(cached[0], digest))
+
     def is_cached(self, header: str | None, credentials: dict[str, tuple[str, str]]) -> bool:
         """Whether :meth:`authenticate` would accept these credentials from its cache, without hashing (the
         service answers such requests on its event loop, and sends the others to a thread)."""
         pair = parse_basic(header)
         known = credentials.get(pair[0]) if pair else None
-        if known is None:
-            return False
-        with self._lock:
-            cached = self._cache.get((pair[0], known[1]))
-        return bool(cached and cached[1] > self._clock() and hmac.compare_digest(cached[0], self._digest(pair[1])))
+        return known is not None and self._verified_recently(pair[0], known[1], self._digest(pair[1]), self._clock())
 
     def authenticate(self, header: str | None, client_ip: str, credentials: dict[str, tuple[str, str]]) -> Caller:
         pair = parse_basic(header)
@@ -143,11 +145,8 @@ class Authenticator:
         known = credentials.get(username)
         stored_hash = known[1] if known else self._dummy_hash()
         digest = self._digest(password)
-        if known:
-            with self._lock:
-                cached = self._cache.get((username, stored_hash))
-            if cached and cached[1] > now and hmac.compare_digest(cached[0], digest):
-                return Caller(username, known[0])
+        if known and self._verified_recently(username, stored_hash, digest, now):
+            return Caller(username, known[0])
 
         ok = self._verify(stored_hash, password) and known is not None
         with self._lock:

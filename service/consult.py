@@ -132,7 +132,7 @@ class Answer:
     status: Status
     periods: list[P.Period] = field(default_factory=list)
     groups: list[tuple[tuple[str, ...], list[P.Period]]] = field(default_factory=list)
-    amounts: AmountRows | list[AmountRow] = field(default_factory=list)
+    amounts: AmountRows | None = None  # amounts answers with rows only
     reference_date: dt.date | None = None
     last_month_is_last_indemnified: bool | None = None
 

@@ -215,7 +215,7 @@ def response(operation: str, request: BaseModel, answer: Answer, information_cbs
                 "coversWholePeriod": r.covers_whole_period,
                 "finalityStatus": r.finality_status,
             }
-            for r in answer.amounts
+            for r in answer.amounts or ()
         ]
     elif operation.startswith("getLivingWagePeriodsPerPCSA"):
         out["livingWagePeriodsPerPCSA"] = [
