@@ -14,7 +14,22 @@ from zeep.plugins import HistoryPlugin
 from zeep.transports import Transport
 
 from service.schemas import LIVING_WAGES, LIVING_WAGES_WITH_AMOUNT, SOAP_ENV, validator
-from tests.service.conftest import CBE_A, CTX, P_FL, P_WA, PASSWORD_A, USER_A, RunningService, W, X, Y, d
+from tests.service.conftest import (
+    CBE_A,
+    CTX,
+    P_FL,
+    P_WA,
+    PASSWORD_A,
+    USER_A,
+    RunningService,
+    W,
+    X,
+    Y,
+    d,
+    fixture_rows,
+    home_with_fixture,
+    publish,
+)
 
 
 class Client:
@@ -207,3 +222,25 @@ def test_zeep_reads_the_fault_of_an_unavailable_service(tmp_path):
         detail = raised.value.detail.find(f"{{{LIVING_WAGES.interface_ns}}}livingWagesFault")
         assert detail.findtext("detail/reasonCode") == "MSG00001"
         assert detail.findtext("detail/severity") == "FATAL"
+
+
+def test_several_integration_windows_give_each_month_once_and_skip_the_gaps(tmp_path, fixture_published):
+    # X integrated for A in three windows: two share January, and March falls in a gap
+    rows = fixture_rows()
+    rows["integrations"] = [r for r in rows["integrations"] if not (r[0] == CBE_A and r[1] == X)] + [
+        (CBE_A, X, "1", d("2025-12-10"), d("2026-01-10")),
+        (CBE_A, X, "1", d("2026-01-20"), d("2026-02-05")),
+        (CBE_A, X, "1", d("2026-04-01"), None),
+    ]
+    home = home_with_fixture(tmp_path / "home", fixture_published)
+    with RunningService(home) as running:
+        publish(running.settings.published, rows)
+        client = Client(running.url, LIVING_WAGES_WITH_AMOUNT)
+        deadline = dt.datetime.now() + dt.timedelta(seconds=30)
+        while True:  # the new snapshot is loaded in the background after the switch
+            answer = client.call("getLivingWagesWithAmount", X, "2025-12-01", "2026-05-31", grouping="MONTH")
+            months = [r[0][:7] for r in _rows(answer)]
+            if "2026-03" not in months or dt.datetime.now() > deadline:
+                break
+        assert months == ["2025-12", "2026-01", "2026-02", "2026-04", "2026-05", "2026-05", "2026-05"]
+        assert answer.lastMonthIsLastIndemnified is True
