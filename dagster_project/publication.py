@@ -80,30 +80,35 @@ def _copy_table(snap: duckdb.DuckDBPyConnection, table: published.PublishedTable
 
 
 def _apply_delta(snap: duckdb.DuckDBPyConnection) -> None:
-    """Bring a copy of the previous snapshot up to the warehouse: the amount tables' rows of the months (years)
-    the build recomputed are replaced, the last-indemnified flags outside them repaired, every other table
-    copied whole. Run after the small tables (last_indemnified_months included) are copied."""
-    scope = {
-        "month": "(SELECT month FROM wh.intermediate.int_refresh_scope)",
-        "year": "(SELECT DISTINCT year FROM wh.intermediate.int_refresh_scope)",
-    }
+    """Bring a copy of the previous snapshot up to the warehouse: the amount tables' rows of the person-months
+    (person-years) the build recomputed are replaced, the last-indemnified flags of the people whose last
+    indemnified month was recomputed repaired outside them, every other table copied whole. Run after the small
+    tables (last_indemnified_months included) are copied."""
+    scope = "wh.intermediate.int_refresh_scope"
     for table in published.TABLES:
         grain = DELTA_GRAIN.get(table.name)
         if grain is None:
             continue
-        snap.execute(f'DELETE FROM "{table.name}" WHERE {grain} IN {scope[grain]}')
-        _copy_table(snap, table, f" WHERE {grain} IN {scope[grain]}")
+        # the month (year) alone first: it skips the row groups of other months before the semi-join
+        rows = (
+            f" WHERE {grain} IN (SELECT DISTINCT {grain} FROM {scope})"
+            f" AND (beneficiary_ssin, {grain}) IN (SELECT beneficiary_ssin, {grain} FROM {scope})"
+        )
+        snap.execute(f'DELETE FROM "{table.name}"{rows}')
+        _copy_table(snap, table, rows)
         if table.name in FLAG_PERSON:
             role, person = FLAG_PERSON[table.name]
             found = f"SELECT ssin, last_indemnified_month FROM last_indemnified_months WHERE person_role = '{role}'"
+            people = "SELECT ssin FROM wh.intermediate.int_refresh_people"
             snap.execute(
                 f'UPDATE "{table.name}" AS t SET is_last_indemnified_month = false WHERE t.is_last_indemnified_month '
-                f"AND NOT EXISTS (SELECT 1 FROM ({found}) f WHERE f.ssin = t.{person} "
+                f"AND t.{person} IN ({people}) AND NOT EXISTS (SELECT 1 FROM ({found}) f WHERE f.ssin = t.{person} "
                 "AND f.last_indemnified_month = t.month)"
             )
             snap.execute(
                 f'UPDATE "{table.name}" AS t SET is_last_indemnified_month = true FROM ({found}) f '
-                f"WHERE f.ssin = t.{person} AND f.last_indemnified_month = t.month AND NOT t.is_last_indemnified_month"
+                f"WHERE f.ssin = t.{person} AND f.last_indemnified_month = t.month AND NOT t.is_last_indemnified_month "
+                f"AND f.ssin IN ({people})"
             )
 
 

@@ -119,44 +119,87 @@
     {{- return(this is not none and is_incremental() and not refresh_plan().full) -}}
 {%- endmacro %}
 
-{#- A predicate on lines (with acceptance_date and file_id) true for the lines that became included since the
+{#- A select of the lines (columns, from relation, a view of the included lines) that became included since the
     last completed build: accepted after its cutoff, or in a file loaded after it (a late file or a replayed
-    quarantine can bring lines accepted long ago). -#}
-{% macro newly_included(plan, acceptance_date='acceptance_date', file_id='file_id') -%}
-    (
-        {{ acceptance_date }} > cast('{{ plan.previous_cutoff }}' as date)
-        {%- if plan.previous_loaded_at is not none %}
-        or {{ file_id }} in (
-            select file_id from {{ ref('stg_ledger__loaded_files') }}
-            where loaded_at > cast('{{ plan.previous_loaded_at }}' as timestamp)
-        )
-        {%- else %}
-        or true
-        {%- endif %}
+    quarantine can bring lines accepted long ago). A union of the two, not an or: each filter alone lets the scan
+    skip the row groups of older files, where an or of the two reads every line. -#}
+{% macro select_newly_included(plan, columns, relation) -%}
+    select {{ columns }} from {{ relation }}
+    {%- if plan.previous_loaded_at is not none %}
+    where acceptance_date > cast('{{ plan.previous_cutoff }}' as date)
+    union
+    select {{ columns }} from {{ relation }}
+    where file_id in (
+        select file_id from {{ ref('stg_ledger__loaded_files') }}
+        where loaded_at > cast('{{ plan.previous_loaded_at }}' as timestamp)
     )
+    {%- endif %}
 {%- endmacro %}
 
 {#- Delete the rows this build recomputes before the model appends them again (a pre-hook: the model's select
-    reads upstream models, never its own table, so the order does not matter): the scope's months (grain
-    'month') or years (grain 'year') in an incremental build, every row in a full build over an existing table.
-    column: the model's column holding the month or year. -#}
-{% macro clear_refresh_scope(grain='month', column=none) -%}
+    reads upstream models, never its own table, so the order does not matter): the rows of the scope (see
+    refresh_scope_filter) in an incremental build, every row in a full build over an existing table. -#}
+{% macro clear_refresh_scope(grain='month', column=none, person='beneficiary_ssin') -%}
     {%- if not is_incremental() -%}
         select 1
     {%- elif refresh_plan().full -%}
         delete from {{ this }}
     {%- else -%}
-        delete from {{ this }} {{ where_in_refresh_scope(grain, column) }}
+        delete from {{ this }} where {{ refresh_scope_filter(grain, column, person) }}
     {%- endif -%}
 {%- endmacro %}
 
-{#- The select's filter matching clear_refresh_scope: the scope's months (or years) in an incremental build,
-    nothing (every row) otherwise. keyword: 'where' or 'and'. -#}
-{% macro where_in_refresh_scope(grain='month', column=none, keyword='where') -%}
+{#- The select's filter matching clear_refresh_scope: the rows of the scope in an incremental build, nothing
+    (every row) otherwise. keyword: 'where' or 'and'. -#}
+{% macro where_in_refresh_scope(grain='month', column=none, keyword='where', person='beneficiary_ssin',
+                                month_column=none) -%}
     {%- if in_incremental_scope() -%}
-        {{ keyword }} {{ column or grain }} in (
-            select {{ 'month' if grain == 'month' else 'distinct year' }} from {{ ref('int_refresh_scope') }}
-        )
+        {{ keyword }} {{ refresh_scope_filter(grain, column, person, month_column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A predicate on a model's rows, true for the rows this build recomputes (incremental builds only):
+      grain 'month': the person-months of int_refresh_scope (person: the beneficiary column; column: the month's);
+      grain 'year': the person-years holding one of them (column: the year's; month_column, for a table of
+        months: its month column, bounded by the scope's years so that the scan skips the other years);
+      grain 'whole_month': every row of the scope's months (totals over everyone);
+      grain 'person': the people of int_refresh_people (person: the column holding the person);
+      grain 'new_line': the lines included since the last completed build (column: the line_id's);
+      grain 'right': the rights of int_refresh_rights (column: the right_id's);
+      grain 'rights_person': the people of int_refresh_rights_people (person: the column holding the person).
+    The predicate on the month (year) alone comes first: the tables are mostly appended month after month, so it
+    lets the scan skip the row groups of other months before the person-month semi-join. -#}
+{% macro refresh_scope_filter(grain='month', column=none, person='beneficiary_ssin', month_column=none) -%}
+    {%- if grain == 'person' -%}
+        {{ person }} in (select ssin from {{ ref('int_refresh_people') }})
+    {%- elif grain == 'new_line' -%}
+        {{ column or 'line_id' }} in (select line_id from {{ ref('int_refresh_lines') }} where is_new)
+    {%- elif grain == 'right' -%}
+        {{ column or 'right_id' }} in (select right_id from {{ ref('int_refresh_rights') }})
+    {%- elif grain == 'rights_person' -%}
+        {{ person }} in (select ssin from {{ ref('int_refresh_rights_people') }})
+    {%- else -%}
+    {%- set scope = ref('int_refresh_scope') -%}
+    {%- if grain == 'month' -%}
+        {%- set column = column or 'month' -%}
+        ({{ column }} in (select distinct month from {{ scope }})
+            and ({{ person }}, {{ column }}) in (select beneficiary_ssin, month from {{ scope }}))
+    {%- elif grain == 'year' -%}
+        {%- set column = column or 'year' -%}
+        {%- if month_column and execute -%}
+            {%- set years = run_query('select min(year), max(year) from ' ~ scope).rows[0] -%}
+            {%- if years[0] is not none -%}
+        {{ month_column }} >= cast('{{ years[0] }}-01-01' as date)
+            and {{ month_column }} < cast('{{ years[1] + 1 }}-01-01' as date) and
+            {%- endif -%}
+        {%- endif %}
+        ({{ column }} in (select distinct year from {{ scope }})
+            and ({{ person }}, {{ column }}) in (select distinct beneficiary_ssin, year from {{ scope }}))
+    {%- elif grain == 'whole_month' -%}
+        {{ column or 'month' }} in (select distinct month from {{ scope }})
+    {%- else -%}
+        {{ exceptions.raise_compiler_error('refresh_scope_filter: unknown grain ' ~ grain) }}
+    {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -213,12 +256,14 @@
 
 {#- Post-hook of the monthly marts: after an incremental build, the last-indemnified flag of a row outside the
     scope can be stale (the person's last indemnified month moved into the scope, or out of a month of it).
-    Two set-based updates, touching only the rows whose flag is wrong. role: BENEFICIARY or PARTNER;
+    Two set-based updates over the rows of the people of int_refresh_people (the only ones whose last indemnified
+    month can have moved), touching only the rows whose flag is wrong. role: BENEFICIARY or PARTNER;
     person_column: the mart's column holding that person. -#}
 {% macro repair_last_indemnified_flags(role, person_column) -%}
     {%- if in_incremental_scope() -%}
         update {{ this }} as flagged set is_last_indemnified_month = false
         where flagged.is_last_indemnified_month
+            and {{ refresh_scope_filter('person', person='flagged.' ~ person_column) }}
             and not exists (
                 select 1 from {{ ref('int_last_indemnified_months_found') }} as found
                 where found.person_role = '{{ role }}'
@@ -231,12 +276,13 @@
             and found.ssin = flagged.{{ person_column }}
             and found.last_indemnified_month = flagged.month
             and not flagged.is_last_indemnified_month
+            and {{ refresh_scope_filter('person', person='found.ssin') }}
     {%- else -%}
         select 1
     {%- endif -%}
 {%- endmacro %}
 
-{#- dq_payments_outside_rights's pre-hook: its rows of the scope's months and of the people whose rights changed
+{#- dq_payments_outside_rights's pre-hook: its rows of the scope's person-months and of the people whose rights changed
     leave the table first. -#}
 {% macro clear_payments_outside_rights_scope() -%}
     {%- if not is_incremental() -%}
@@ -245,7 +291,7 @@
         delete from {{ this }}
     {%- else -%}
         delete from {{ this }}
-        where month in (select month from {{ ref('int_refresh_scope') }})
+        where {{ refresh_scope_filter('month', person='ssin') }}
             or ssin in (select ssin from {{ ref('int_refresh_rights_people') }})
     {%- endif -%}
 {%- endmacro %}

@@ -1,19 +1,19 @@
 -- Rule: a yearly row's amount is the sum of its months, and every yearly row has its monthly rows (DOMAIN.md
 -- "Yearly grouping"). Returns the yearly keys whose amount or month count differs from the monthly rows. Checked for
--- the years this build recomputed (every year in a full build).
+-- the person-years this build recomputed (all of them in a full build).
 with monthly as (
     select
         beneficiary_ssin, cast(extract(year from month) as integer) as year, pcsa_cbe_number, allowance_type,
         household_category, partner_ssin, sum(amount) as amount, count(*) as month_count
     from {{ ref('fct_monthly_amounts') }}
-    where cast(extract(year from month) as integer) in (select year from {{ ref('int_refresh_scope') }})
+    where {{ refresh_scope_filter('year', column='cast(extract(year from month) as integer)', month_column='month') }}
     group by 1, 2, 3, 4, 5, 6
 )
 
 select yearly.*, monthly.amount as monthly_amount, monthly.month_count as monthly_month_count
 from (
     select * from {{ ref('fct_yearly_amounts') }}
-    where year in (select year from {{ ref('int_refresh_scope') }})
+    where {{ refresh_scope_filter('year') }}
 ) as yearly
 full outer join monthly
     on yearly.beneficiary_ssin = monthly.beneficiary_ssin

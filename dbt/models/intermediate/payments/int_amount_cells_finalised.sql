@@ -4,7 +4,7 @@
 -- status at R, shared by every row of the cell (all household categories and partners).
 -- Decision: a cell whose only current lines are rejected (has_row false) makes no amount row, but its open
 -- rejection still makes the cell CONSOLIDATING at age 3 to 5; the yearly roll-up counts such a cell too.
--- Incremental: the months of int_refresh_scope are recomputed; an older month is FINAL by age and stays so.
+-- Incremental: the person-months of int_refresh_scope are recomputed; an older month is FINAL by age and stays so.
 with current_lines as (
     select * from {{ ref('int_payment_lines_current') }}
     {{ where_in_refresh_scope('month') }}
@@ -37,3 +37,5 @@ finalised as (
 )
 
 select * from finalised
+-- stored in month order, so that a refresh's filters on the month skip the row groups of the others
+order by month

@@ -59,3 +59,5 @@ select
     islands.*,
     {{ days_inclusive('begin_date', 'end_date') }} as covered_days
 from islands
+-- stored in month order, so that a refresh's filters on the month skip the row groups of the others
+order by month

@@ -1,12 +1,12 @@
-{{ refresh_scoped("{{ clear_refresh_scope('month') }}") }}
+{{ refresh_scoped("{{ clear_refresh_scope('whole_month') }}") }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per month, CPAS, allowance type, household category and finality status: the dashboards' totals
--- (agg_monthly_pcsa adds the region). Incremental: the months of int_refresh_scope.
+-- (agg_monthly_pcsa adds the region). Incremental: every row of the months of int_refresh_scope (totals over everyone).
 -- Rejected lines are the current rejected lines (open rejections) of the month, under their cell's status; a
 -- group with only open rejections has rows = 0.
 with monthly as (
     select * from {{ ref('fct_monthly_amounts') }}
-    {{ where_in_refresh_scope('month') }}
+    {{ where_in_refresh_scope('whole_month') }}
 ),
 
 open_rejections as (
@@ -18,13 +18,18 @@ open_rejections as (
         cells.finality_status,
         count(*) as rejected_lines
     from {{ ref('int_payment_lines_current') }} as current_lines
-    inner join {{ ref('int_amount_cells_finalised') }} as cells
+    inner join (
+        -- a cell with a current rejected line has an open rejection: only those are joined
+        select beneficiary_ssin, month, pcsa_cbe_number, allowance_type, finality_status
+        from {{ ref('int_amount_cells_finalised') }}
+        where has_open_rejection {{ where_in_refresh_scope('whole_month', keyword='and') }}
+    ) as cells
         on current_lines.beneficiary_ssin = cells.beneficiary_ssin
         and current_lines.month = cells.month
         and current_lines.pcsa_cbe_number = cells.pcsa_cbe_number
         and current_lines.allowance_type = cells.allowance_type
     where not current_lines.is_accepted
-        {{ where_in_refresh_scope('month', column='current_lines.month', keyword='and') }}
+        {{ where_in_refresh_scope('whole_month', column='current_lines.month', keyword='and') }}
     group by 1, 2, 3, 4, 5
 ),
 

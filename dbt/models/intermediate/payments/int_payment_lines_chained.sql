@@ -15,9 +15,11 @@ included as (
         line_id, replaces_line_id, file_id, line_no, pcsa_cbe_number, beneficiary_ssin, partner_ssin,
         allowance_type, household_category, begin_date, end_date, month, amount, payment_date, acceptance_date,
         decision, rejection_code, line_days, age_at_acceptance_months
-    from {{ ref('int_payment_lines_included') }}
     {% if in_incremental_scope() -%}
-    where line_id in (select line_id from {{ ref('int_refresh_lines') }})
+    -- the lines to walk again, with their columns (int_refresh_lines read them once from the included lines)
+    from {{ ref('int_refresh_lines') }}
+    {%- else -%}
+    from {{ ref('int_payment_lines_included') }}
     {%- endif %}
 ),
 
@@ -79,3 +81,5 @@ chained as (
 )
 
 select * from chained
+-- stored in month order, so that a refresh's filters on the month skip the row groups of the others
+order by month

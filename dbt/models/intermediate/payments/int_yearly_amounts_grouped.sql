@@ -20,7 +20,8 @@ rejection_only_cells as (
         min({{ finality_rank('finality_status') }}) as finality_rank
     from {{ ref('int_amount_cells_finalised') }}
     where not has_row
-        {{ where_in_refresh_scope('year', column='cast(extract(year from month) as ' ~ dbt.type_int() ~ ')', keyword='and') }}
+        {{ where_in_refresh_scope('year', column='cast(extract(year from month) as ' ~ dbt.type_int() ~ ')',
+                                  keyword='and', month_column='month') }}
     group by 1, 2, 3, 4
 ),
 
@@ -65,3 +66,5 @@ grouped as (
 )
 
 select * from grouped
+-- stored in year order, so that a refresh's filters on the year skip the row groups of the others
+order by year

@@ -4,20 +4,33 @@
 -- category, partner): the monthly periods of the year merged again, so 31 January and 1 February join. Each
 -- period carries what the yearly row sums: its amount, the months it starts (a month counts once, on its first
 -- period) and the least final status of its months (rank 1 PROVISIONAL .. 3 FINAL).
-with monthly_periods as (
+with periods as (
+    select * from {{ ref('int_grant_periods_merged') }}
+    {{ where_in_refresh_scope('year', column='cast(extract(year from month) as ' ~ dbt.type_int() ~ ')',
+                              month_column='month') }}
+),
+
+cells as (
+    -- filtered like the periods: joining the periods of the scope to every cell would hash every cell
+    select beneficiary_ssin, month, pcsa_cbe_number, allowance_type, finality_status
+    from {{ ref('int_amount_cells_finalised') }}
+    {{ where_in_refresh_scope('year', column='cast(extract(year from month) as ' ~ dbt.type_int() ~ ')',
+                              month_column='month') }}
+),
+
+monthly_periods as (
     select
         periods.beneficiary_ssin,
         cast(extract(year from periods.month) as {{ dbt.type_int() }}) as year,
         periods.pcsa_cbe_number, periods.allowance_type, periods.household_category, periods.partner_ssin,
         periods.month, periods.begin_date, periods.end_date, periods.line_days, periods.amount,
         {{ finality_rank('cells.finality_status') }} as finality_rank
-    from {{ ref('int_grant_periods_merged') }} as periods
-    inner join {{ ref('int_amount_cells_finalised') }} as cells
+    from periods
+    inner join cells
         on periods.beneficiary_ssin = cells.beneficiary_ssin
         and periods.month = cells.month
         and periods.pcsa_cbe_number = cells.pcsa_cbe_number
         and periods.allowance_type = cells.allowance_type
-    {{ where_in_refresh_scope('year', column='cast(extract(year from periods.month) as ' ~ dbt.type_int() ~ ')') }}
 ),
 
 with_previous_end as (
@@ -64,3 +77,5 @@ select
     islands.*,
     {{ days_inclusive('begin_date', 'end_date') }} as covered_days
 from islands
+-- stored in year order, so that a refresh's filters on the year skip the row groups of the others
+order by year

@@ -1,26 +1,16 @@
 -- depends_on: {{ ref('int_refresh_plan') }}
--- depends_on: {{ ref('stg_ledger__loaded_files') }}
+-- depends_on: {{ ref('int_refresh_rights') }}
+-- depends_on: {{ ref('stg_upstream__right_events') }}
 -- One row per person whose visible rights changed since the last completed build (incremental builds only; none
--- in a full build): an event registered after the last build's R (and on or before this R), or delivered in a
--- file loaded after that build. Their payment lines are checked against their rights again.
+-- in a full build): the people named by any visible event of a right of int_refresh_rights (the right's old and
+-- new state are both among them). Their merged periods of right are recomputed and their payment lines checked
+-- against their rights again.
 {% set plan = refresh_plan() %}
-with events as (
-    select ssin, registration_date, file_id from {{ ref('stg_upstream__right_events') }}
-    where registration_date <= {{ reference_date() }}
-)
-
 {% if plan.full %}
-select distinct ssin from events where 1 = 0
+select cast(null as {{ dbt.type_string() }}) as ssin where 1 = 0
 {% else %}
 select distinct ssin
-from events
-where registration_date > cast('{{ plan.previous_reference_date }}' as date)
-    {%- if plan.previous_loaded_at is not none %}
-    or file_id in (
-        select file_id from {{ ref('stg_ledger__loaded_files') }}
-        where loaded_at > cast('{{ plan.previous_loaded_at }}' as timestamp)
-    )
-    {%- else %}
-    or true
-    {%- endif %}
+from {{ ref('stg_upstream__right_events') }}
+where registration_date <= {{ reference_date() }}
+    and right_id in (select right_id from {{ ref('int_refresh_rights') }})
 {% endif %}

@@ -1,54 +1,62 @@
 -- depends_on: {{ ref('int_refresh_plan') }}
 -- depends_on: {{ ref('stg_ledger__loaded_files') }}
--- One row per benefit month this build recomputes, and why (the first reason found). Full build: every month of
--- the raw lines. Incremental build: the months of the lines included since the last completed build, the months
--- of the lines they replace (a replacement may move to another month), and the months whose finality can change
--- with age alone: those whose age crossed 3 or 6 since the last completed build's R (two months a month).
+-- One row per person-month (beneficiary, benefit month) this build recomputes, with its year, the first reason
+-- found and whether lines of it changed. Full build: every person-month of the raw lines. Incremental build: the
+-- person-months of the lines included since the last completed build, those of the lines they replace (a
+-- replacement may move to another month or person), and every person-month of the months whose finality can
+-- change with age alone: those whose age crossed 3 or 6 since the last completed build's R (two months a month).
+-- A person-month is the unit of recomputation: every row of the amounts (all CPAS, allowance types, categories,
+-- partners) and every year of a person derive from the lines of the person's months only.
 {% set plan = refresh_plan() %}
-with lines as (
-    select line_id, replaces_line_id, month, acceptance_date, file_id
-    from {{ ref('stg_upstream__payment_lines') }}
-),
-
+{#- The lines are read from the staging view in each branch, never from a shared CTE: a CTE read twice is
+    materialised whole (37 million lines at Belgian scale) before any branch's filter can skip row groups. -#}
+{% set lines = ref('stg_upstream__payment_lines') %}
+with
 {% if plan.full %}
-months as (
-    select distinct month, 'FULL: {{ plan.reason | replace("'", "''") }}' as reason from lines
+reasons as (
+    select beneficiary_ssin, month, 'FULL: {{ plan.reason | replace("'", "''") }}' as reason, true as lines_changed
+    from {{ lines }}
 ),
 {% else %}
 new_lines as (
-    select line_id, replaces_line_id, month
-    from lines
-    where acceptance_date <= {{ cutoff() }} and {{ newly_included(plan) }}
+    {{ select_newly_included(plan, 'line_id, replaces_line_id, beneficiary_ssin, month',
+                             '(select * from ' ~ lines ~ ' where acceptance_date <= ' ~ cutoff() ~ ') as included') }}
 ),
 
 reasons as (
-    select month, 'NEW_LINES' as reason from new_lines
+    select beneficiary_ssin, month, 'NEW_LINES' as reason, true as lines_changed from new_lines
     union all
-    select lines.month, 'REPLACED_LINES' as reason
-    from lines
+    select lines.beneficiary_ssin, lines.month, 'REPLACED_LINES' as reason, true as lines_changed
+    from {{ lines }} as lines
     inner join new_lines on new_lines.replaces_line_id = lines.line_id
     union all
-    select month, 'AGE_WINDOW' as reason
-    from lines
-    -- the months whose age crossed 3 or 6 between the previous R and R (their finality can move without a new line)
+    select beneficiary_ssin, month, 'AGE_WINDOW' as reason, false as lines_changed
+    from {{ lines }}
+    -- the months whose age crossed 3 or 6 between the previous R and R (their finality can move without a new
+    -- line), told by the lines' first day (a line lies inside its month) so the scan skips the other months
     where {% for boundary in (3, 6) -%}
         {% if not loop.first %}or {% endif -%}
-        (month > {{ add_months("cast('" ~ plan.previous_reference_date ~ "' as date)", -(boundary + 1)) }}
-            and month <= {{ add_months(reference_date(), -(boundary + 1)) }})
+        (begin_date >= {{ add_months("cast('" ~ plan.previous_reference_date ~ "' as date)", -boundary) }}
+            and begin_date < {{ add_months(reference_date(), -boundary) }})
     {% endfor %}
-),
-
-months as (
-    select month, min(reason) as reason from reasons group by month
 ),
 {% endif %}
 
-scoped as (
+person_months as (
     select
+        beneficiary_ssin,
         month,
-        cast(extract(year from month) as {{ dbt.type_int() }}) as year,
-        reason
-    from months
+        -- the reasons sort AGE_WINDOW < FULL < NEW_LINES < REPLACED_LINES: the line reasons win over age
+        max(reason) as reason,
+        {{ dbt.bool_or('lines_changed') }} as lines_changed
+    from reasons
+    group by beneficiary_ssin, month
 )
 
-select * from scoped
+select
+    beneficiary_ssin,
+    month,
+    cast(extract(year from month) as {{ dbt.type_int() }}) as year,
+    reason,
+    lines_changed
+from person_months

@@ -1,8 +1,11 @@
+{{ refresh_scoped("{{ clear_refresh_scope('right') }}") }}
+-- depends_on: {{ ref('int_refresh_rights') }}
 -- One row per right event registered on or before R (an event registered later is invisible to this refresh),
 -- with its delays and whether an earlier visible CANCEL of the same right makes it ignored.
+-- Incremental: the events of the rights of int_refresh_rights (a right's events are computed together).
 with events as (
     select * from {{ ref('stg_upstream__right_events') }}
-    where registration_date <= {{ reference_date() }}
+    where registration_date <= {{ reference_date() }} {{ where_in_refresh_scope('right', keyword='and') }}
 ),
 
 cancels as (

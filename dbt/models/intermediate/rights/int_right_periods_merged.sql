@@ -1,11 +1,14 @@
+{{ refresh_scoped("{{ clear_refresh_scope('rights_person', person='ssin') }}") }}
+-- depends_on: {{ ref('int_refresh_rights_people') }}
 -- One row per uninterrupted period of right of a person in a grouping, over the ACTIVE rights as of R:
 -- PERSON (every CPAS, both aid types: getLivingWagePeriods), PCSA (per CPAS: getLivingWagePeriodsPerPCSA) and
 -- PCSA_CATEGORY (per CPAS and aid type: getLivingWages). Overlapping or adjacent periods (one ends the day before
 -- the other begins) merge. end_date null = open-ended (a far sentinel date while merging).
+-- Incremental: the people of int_refresh_rights_people (every right of a person is merged together).
 with active as (
     select ssin, pcsa_cbe_number, category, begin_date, coalesce(end_date, cast('9999-12-31' as date)) as end_date
     from {{ ref('int_rights_folded') }}
-    where status = 'ACTIVE'
+    where status = 'ACTIVE' {{ where_in_refresh_scope('rights_person', person='ssin', keyword='and') }}
 ),
 
 grouped as (

@@ -1,11 +1,14 @@
+{{ refresh_scoped("{{ clear_refresh_scope('right') }}") }}
+-- depends_on: {{ ref('int_refresh_rights') }}
 -- One row per right that exists as of R: its visible events folded in sequence order. A right with no visible
 -- CREATE does not exist; a MODIFY replaces period, category and household category; a CANCEL removes the right
 -- (status CANCELLED, the last state kept for history); events after a CANCEL are ignored.
 -- Decisions: application, decision and registration dates are the CREATE's (when the right was granted);
 -- subsidy_requested follows the latest applied CREATE/MODIFY; last_* and event_count count applied events only.
+-- Incremental: the rights of int_refresh_rights.
 with applied as (
     select * from {{ ref('int_right_events_visible') }}
-    where not is_after_cancel
+    where not is_after_cancel {{ where_in_refresh_scope('right', keyword='and') }}
 ),
 
 ranked as (

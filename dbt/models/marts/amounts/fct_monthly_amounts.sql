@@ -1,9 +1,10 @@
 {{ refresh_scoped("{{ clear_refresh_scope('month') }}", post_hook="{{ repair_last_indemnified_flags('BENEFICIARY', 'beneficiary_ssin') }}", on_schema_change='fail') }}
 -- depends_on: {{ ref('int_refresh_scope') }}
+-- depends_on: {{ ref('int_refresh_people') }}
 -- One row per beneficiary, month, CPAS, allowance type, household category and partner (none included):
 -- the monthly amounts as the consultation service answers them (see the YAML for the binding definitions).
--- Incremental: the months of int_refresh_scope; the post-hook then moves the last-indemnified flag of the people
--- whose last indemnified month moved to or from a month outside the scope.
+-- Incremental: the person-months of int_refresh_scope; the post-hook then moves the last-indemnified flag of the
+-- people whose last indemnified month moved to or from a row outside the scope.
 with monthly as (
     select * from {{ ref('int_monthly_amounts_grouped') }}
     {{ where_in_refresh_scope('month') }}
@@ -31,3 +32,5 @@ select
     monthly.has_overlapping_days
 from monthly
 left join last_indemnified on monthly.beneficiary_ssin = last_indemnified.ssin
+-- stored in month order, so that a refresh's filters on the month skip the row groups of the others
+order by monthly.month

@@ -1,5 +1,6 @@
 {{ refresh_scoped("{{ clear_refresh_scope('month') }}", post_hook="{{ repair_last_indemnified_flags('PARTNER', 'partner_ssin') }}", on_schema_change='fail') }}
 -- depends_on: {{ ref('int_refresh_scope') }}
+-- depends_on: {{ ref('int_refresh_people') }}
 -- One row per partner, month, CPAS, allowance type, household category and beneficiary: the monthly rows that
 -- name a partner, seen from the partner (queries with personRole PARTNER).
 with monthly as (
@@ -27,3 +28,5 @@ select
     coalesce(monthly.month = last_indemnified.last_indemnified_month, false) as is_last_indemnified_month
 from monthly
 left join last_indemnified on monthly.partner_ssin = last_indemnified.ssin
+-- stored in month order, so that a refresh's filters on the month skip the row groups of the others
+order by monthly.month

@@ -15,3 +15,5 @@ select
     month_count
 from {{ ref('int_yearly_amounts_grouped') }}
 {{ where_in_refresh_scope('year') }}
+-- stored in year order, so that a refresh's filters on the year skip the row groups of the others
+order by year

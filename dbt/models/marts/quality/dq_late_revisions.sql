@@ -1,4 +1,7 @@
+{{ refresh_scoped("{{ clear_refresh_scope('new_line') }}", on_schema_change='fail') }}
+-- depends_on: {{ ref('int_refresh_lines') }}
 -- One row per late revision: an included line for month m accepted on or after the first day of m+7.
+-- Incremental: the late lines among those included since the last completed build are added.
 select
     line_id,
     beneficiary_ssin as ssin,
@@ -10,4 +13,4 @@ select
     amount,
     age_at_acceptance_months as months_late
 from {{ ref('int_payment_lines_included') }}
-where age_at_acceptance_months >= 6
+where age_at_acceptance_months >= 6 {{ where_in_refresh_scope('new_line', keyword='and') }}

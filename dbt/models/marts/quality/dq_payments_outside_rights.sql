@@ -3,17 +3,23 @@
 -- depends_on: {{ ref('int_refresh_rights_people') }}
 -- One row per current accepted LIVING_WAGE / EQUIVALENT_LIVING_WAGE line with days outside every ACTIVE right of
 -- the same person, CPAS and aid type. A signal, never a filter: rights and amounts are separate sources.
--- Incremental: the lines of the scope's months, and every line of the people whose visible rights changed.
-with lines as (
+-- Incremental: the lines of the scope's person-months, and every line of the people whose visible rights changed.
+{#- The current accepted lines are read in each branch, never from a shared CTE: a CTE read twice is materialised
+    whole (every current line) before the branches' filters. -#}
+{%- set accepted -%}
     select line_id, beneficiary_ssin, month, pcsa_cbe_number, allowance_type, amount, begin_date, end_date,
         line_days
     from {{ ref('int_payment_lines_current') }}
     where is_accepted and allowance_type in ('LIVING_WAGE', 'EQUIVALENT_LIVING_WAGE')
+{%- endset %}
+with lines as (
     {% if in_incremental_scope() -%}
-        and (
-            month in (select month from {{ ref('int_refresh_scope') }})
-            or beneficiary_ssin in (select ssin from {{ ref('int_refresh_rights_people') }})
-        )
+    -- a union of the two filters: one semi-join each, where an or of the two would test every line twice
+    {{ accepted }} and {{ refresh_scope_filter('month') }}
+    union
+    {{ accepted }} and {{ refresh_scope_filter('rights_person') }}
+    {%- else -%}
+    {{ accepted }}
     {%- endif %}
 ),
 
@@ -21,6 +27,9 @@ rights as (
     select ssin, pcsa_cbe_number, category, begin_date, coalesce(end_date, cast('9999-12-31' as date)) as end_date
     from {{ ref('int_right_periods_merged') }}
     where period_grouping = 'PCSA_CATEGORY'
+    {% if in_incremental_scope() -%}
+        and ssin in (select beneficiary_ssin from lines)
+    {%- endif %}
 ),
 
 covered as (

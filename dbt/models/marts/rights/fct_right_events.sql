@@ -1,3 +1,6 @@
+{{ config(materialized='view') }}
+-- A view: its intermediate is incremental and holds exactly these rows; a table would rewrite them all at every
+-- refresh.
 -- One row per right event registered on or before R, with its delays and flags.
 select
     event_id, right_id, sequence, event_type, ssin, pcsa_cbe_number, category, household_category, begin_date,

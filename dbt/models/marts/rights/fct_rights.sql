@@ -1,3 +1,6 @@
+{{ config(materialized='view') }}
+-- A view: its intermediate is incremental and holds exactly these rows; a table would rewrite them all at every
+-- refresh.
 -- One row per right that exists as of R (a visible CREATE), with its folded state.
 select
     right_id, ssin, pcsa_cbe_number, category, household_category, begin_date, end_date, status,
