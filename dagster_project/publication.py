@@ -32,12 +32,27 @@ class Publication:
     delta: bool = False  # built from the previous snapshot plus the months the build recomputed
 
 
-# The amount tables, kept across refreshes by the incremental build: published as a delta when possible.
-DELTA_GRAIN = {
-    "monthly_amounts": "month",
-    "monthly_amounts_by_partner": "month",
-    "yearly_amounts": "year",
-    "yearly_amounts_by_partner": "year",
+# The tables the incremental build recomputes in part, published as a delta when possible: the rows the build
+# recomputed, told by the warehouse's scope tables (attached as wh). In this order: the amounts' flags are repaired
+# from last_indemnified_months. The month (year) comes first: it skips the other months' row groups.
+_SCOPE = "wh.intermediate.int_refresh_scope"
+_PERSON_MONTHS = (
+    f"month IN (SELECT DISTINCT month FROM {_SCOPE})"
+    f" AND (beneficiary_ssin, month) IN (SELECT beneficiary_ssin, month FROM {_SCOPE})"
+)
+_PERSON_YEARS = (
+    f"year IN (SELECT DISTINCT year FROM {_SCOPE})"
+    f" AND (beneficiary_ssin, year) IN (SELECT beneficiary_ssin, year FROM {_SCOPE})"
+)
+_RIGHTS = "right_id IN (SELECT right_id FROM wh.intermediate.int_refresh_rights)"
+DELTA_ROWS = {
+    "last_indemnified_months": "ssin IN (SELECT ssin FROM wh.intermediate.int_refresh_people)",
+    "monthly_amounts": _PERSON_MONTHS,
+    "monthly_amounts_by_partner": _PERSON_MONTHS,
+    "yearly_amounts": _PERSON_YEARS,
+    "yearly_amounts_by_partner": _PERSON_YEARS,
+    "rights": _RIGHTS,
+    "right_events": _RIGHTS,
 }
 # The last-indemnified flag of rows outside the delta (the same repair as the monthly marts' post-hook).
 FLAG_PERSON = {
@@ -80,22 +95,15 @@ def _copy_table(snap: duckdb.DuckDBPyConnection, table: published.PublishedTable
 
 
 def _apply_delta(snap: duckdb.DuckDBPyConnection) -> None:
-    """Bring a copy of the previous snapshot up to the warehouse: the amount tables' rows of the person-months
-    (person-years) the build recomputed are replaced, the last-indemnified flags of the people whose last
-    indemnified month was recomputed repaired outside them, every other table copied whole. Run after the small
-    tables (last_indemnified_months included) are copied."""
-    scope = "wh.intermediate.int_refresh_scope"
-    for table in published.TABLES:
-        grain = DELTA_GRAIN.get(table.name)
-        if grain is None:
-            continue
-        # the month (year) alone first: it skips the row groups of other months before the semi-join
-        rows = (
-            f" WHERE {grain} IN (SELECT DISTINCT {grain} FROM {scope})"
-            f" AND (beneficiary_ssin, {grain}) IN (SELECT beneficiary_ssin, {grain} FROM {scope})"
-        )
-        snap.execute(f'DELETE FROM "{table.name}"{rows}')
-        _copy_table(snap, table, rows)
+    """Bring a copy of the previous snapshot up to the warehouse: the rows of DELTA_ROWS's tables the build
+    recomputed are replaced (person-months, person-years, rights, people), and the last-indemnified flags of the
+    people whose last indemnified month was recomputed repaired outside them. Every other table is copied whole
+    (by _build)."""
+    tables = {table.name: table for table in published.TABLES}
+    for name, recomputed in DELTA_ROWS.items():
+        table = tables[name]
+        snap.execute(f'DELETE FROM "{table.name}" WHERE {recomputed}')
+        _copy_table(snap, table, f" WHERE {recomputed}")
         if table.name in FLAG_PERSON:
             role, person = FLAG_PERSON[table.name]
             found = f"SELECT ssin, last_indemnified_month FROM last_indemnified_months WHERE person_role = '{role}'"
@@ -162,7 +170,7 @@ def _build(
     with duckdb.connect(str(staged)) as snap:
         snap.execute("ATTACH ? AS wh (READ_ONLY)", [str(home.warehouse)])
         for table in published.TABLES:
-            if base is None or table.name not in DELTA_GRAIN:
+            if base is None or table.name not in DELTA_ROWS:
                 snap.execute(f'DROP TABLE IF EXISTS "{table.name}"')
                 snap.execute(table.ddl())
                 _copy_table(snap, table)

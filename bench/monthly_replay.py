@@ -1,0 +1,137 @@
+"""Replay a monthly refresh's dbt build and publication on a copy of a warehouse that already went through it.
+
+bench/refresh_bench.py measures the real thing (history loaded, full refresh, then one month arriving as XML), but
+at Belgian scale its full refresh takes over half an hour. This replays only the monthly part, so that a change to
+the models can be measured in minutes:
+
+  1. copy the warehouse (left by refresh_bench.py after its monthly refresh) to --work;
+  2. forget the last completed build (intermediate.refresh_state's row for --reference-date): the next build is
+     incremental from the one before, with the same new lines, replacements and age window as the real monthly
+     refresh had;
+  3. mark the remaining record as made by the current code (its fingerprint), so that a change of the models does
+     not turn the replay into a full build. The kept rows were computed by the code of the time: this measures
+     cost, not correctness (tests/dbt/test_incremental_refresh.py checks correctness);
+  4. run the pipeline's own dbt command (dagster_project.assets.dbt.build_args) and time it;
+  5. publish as a delta from --snapshot (the snapshot the real refresh published before the monthly one).
+
+    nice -n 10 .venv/bin/python bench/monthly_replay.py --warehouse bench/out/refresh-home/warehouse/warehouse.duckdb \\
+        --snapshot bench/out/refresh-home/published/<refresh id of the previous month> --reference-date 2026-11-07
+"""
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+
+from dagster_project.assets.dbt import build_args, dbt_executable, macros_version  # noqa: E402
+from dagster_project.publication import publish  # noqa: E402
+from kernel.settings import DBT_PROJECT_DIR, settings  # noqa: E402
+
+
+def _fingerprint(target: Path, env: dict[str, str]) -> str:
+    """macros/refresh.sql's refresh_fingerprint(), from a fresh parse of the current project."""
+    variables = json.dumps({"macros_version": macros_version()})
+    subprocess.run(
+        [dbt_executable(), "parse", "--vars", variables], cwd=DBT_PROJECT_DIR, env=env, check=True, capture_output=True
+    )
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    parts = [
+        f"{uid}:{node['checksum']['checksum']}"
+        for uid, node in sorted(nodes.items())
+        if node["resource_type"] == "model"
+    ]
+    parts += [f"macros_version:{macros_version()}", "max_chain_depth:64"]
+    return hashlib.md5("|".join(parts).encode()).hexdigest()  # the same digest as dbt.s local_md5
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--warehouse", required=True, help="a warehouse after its monthly refresh (not modified)")
+    parser.add_argument("--snapshot", required=True, help="the published snapshot (.duckdb) before that refresh")
+    parser.add_argument("--reference-date", required=True, help="R of the monthly refresh replayed")
+    parser.add_argument("--work", default=str(BENCH / "out" / "monthly-replay"))
+    parser.add_argument("--output", default=str(BENCH / "out" / "monthly_replay.json"))
+    args = parser.parse_args()
+
+    work = Path(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    home = settings(work / "home")
+    home.ensure()
+    started = time.perf_counter()
+    shutil.copyfile(args.warehouse, home.warehouse)
+    copy_s = time.perf_counter() - started
+    snapshot = Path(args.snapshot)
+    for path in (snapshot, snapshot.with_suffix(".manifest.json")):
+        shutil.copyfile(path, home.published / path.name)
+    (home.published / "CURRENT").write_text(snapshot.stem)
+
+    target = work / "dbt-target"
+    env = dict(
+        os.environ, LWW_WAREHOUSE=str(home.warehouse), DBT_TARGET_PATH=str(target), DBT_LOG_PATH=str(work / "dbt-logs")
+    )
+    fingerprint = _fingerprint(target, env)
+    with duckdb.connect(str(home.warehouse)) as warehouse:
+        warehouse.execute("DELETE FROM intermediate.refresh_state WHERE reference_date = ?", [args.reference_date])
+        warehouse.execute("UPDATE intermediate.refresh_state SET fingerprint = ?", [fingerprint])
+
+    started = time.perf_counter()
+    done = subprocess.run(
+        [dbt_executable(), *build_args(args.reference_date)],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    dbt_s = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(done.stdout[-4000:])
+    run_results = json.loads((target / "run_results.json").read_text())
+    with duckdb.connect(str(home.warehouse), read_only=True) as warehouse:
+        plan = warehouse.execute("SELECT is_full, reason FROM intermediate.int_refresh_plan").fetchone()
+        scope = warehouse.execute(
+            "SELECT count(*), count(DISTINCT month), count(*) FILTER (WHERE lines_changed) "
+            "FROM intermediate.int_refresh_scope"
+        ).fetchone()
+    if plan[0]:
+        raise SystemExit(f"the replayed build was full ({plan[1]}): nothing incremental was measured")
+
+    started = time.perf_counter()
+    publication = publish(home, dt.date.fromisoformat(args.reference_date))
+    publish_s = time.perf_counter() - started
+
+    slowest = sorted(run_results["results"], key=lambda r: -r["execution_time"])[:12]
+    results = {
+        "reference_date": args.reference_date,
+        "warehouse_gb": round(home.warehouse.stat().st_size / 2**30, 1),
+        "copy_s": round(copy_s, 1),
+        "scope": {"person_months": scope[0], "months": scope[1], "person_months_with_new_lines": scope[2]},
+        "dbt_wall_s": round(dbt_s, 1),
+        "dbt_elapsed_s": round(run_results["elapsed_time"], 1),
+        "dbt_node_seconds_sum": round(sum(r["execution_time"] for r in run_results["results"]), 1),
+        "slowest_nodes": {r["unique_id"]: round(r["execution_time"], 1) for r in slowest},
+        "publish_s": round(publish_s, 1),
+        "published_as_delta": publication.delta,
+        "peak_rss_mb_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "peak_rss_mb_dbt": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
+        "machine": {"cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1)},
+    }
+    Path(args.output).parent.mkdir(exist_ok=True)
+    Path(args.output).write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
