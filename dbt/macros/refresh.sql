@@ -167,7 +167,7 @@
       grain 'new_line': the lines included since the last completed build (column: the line_id's);
       grain 'right': the rights of int_refresh_rights (column: the right_id's);
       grain 'rights_person': the people of int_refresh_rights_people (person: the column holding the person).
-    The predicate on the month (year) alone comes first: the tables are mostly appended month after month, so it
+    The predicate on the month (year) alone comes first: the heavy tables are stored in month (year) order, so it
     lets the scan skip the row groups of other months before the person-month semi-join. -#}
 {% macro refresh_scope_filter(grain='month', column=none, person='beneficiary_ssin', month_column=none) -%}
     {%- if grain == 'person' -%}
