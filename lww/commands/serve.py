@@ -25,6 +25,13 @@ def default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+# How long an idle kept-alive connection stays open. Longer than the clients' own idle expiry (5 s for httpx and
+# Java's HttpClient; requests, under zeep, keeps connections without limit) and than a load balancer's (60 s is
+# common): when the server closes first, a client sending on the connection at that moment gets no answer
+# ("server disconnected"). uvicorn's default, 5 s, equals httpx's expiry: the two race on every idle connection.
+KEEP_ALIVE_SECONDS = 75
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="the consultation service (SOAP + JSON) over the published data")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -35,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--workers",
         type=int,
         help="worker processes sharing the port (default: $LWW_SERVICE_PROCESSES, else one per core, at most 8)",
+    )
+    parser.add_argument(
+        "--keep-alive",
+        type=int,
+        default=KEEP_ALIVE_SECONDS,
+        help=f"seconds an idle connection is kept open (default {KEEP_ALIVE_SECONDS})",
     )
     parser.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     parser.set_defaults(handler=run)
@@ -49,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
             raise LwwError(f"--{option} {value}: no such file")
     if not 0 < args.port < 65536:
         raise LwwError(f"--port {args.port}: expected 1-65535")
+    if args.keep_alive < 1:
+        raise LwwError(f"--keep-alive {args.keep_alive}: expected 1 second or more")
     workers = default_workers() if args.workers is None else args.workers
     if workers < 1:
         raise LwwError(f"--workers {workers}: expected 1 or more")
@@ -70,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         ssl_keyfile=args.keyfile,
         log_level=args.log_level,
         access_log=False,
+        timeout_keep_alive=args.keep_alive,
     )
     if workers == 1:
         from service.app import app_from_environment

@@ -197,3 +197,17 @@ def test_connections_opened_together_are_handed_to_the_workers_in_turn_and_a_dea
         time.sleep(0.5)
     pids = set(_records(home))
     assert victim in pids and len(pids) == 3  # the dead worker's records stay; a new worker has its own file
+
+
+def test_an_idle_connection_is_kept_longer_than_the_clients_own_expiry(two_workers):
+    """A connection idle for 6 s (beyond httpx's and Java's 5 s expiry, and uvicorn's 5 s default) still answers:
+    the server must not be the one to close an idle connection first (a request sent as it closes is lost)."""
+    _, url = two_workers
+    port = int(url.rsplit(":", 1)[1])
+    request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        for pause in (0, 6):
+            time.sleep(pause)
+            sock.sendall(request)
+            answer = sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200"), (pause, answer[:200])
