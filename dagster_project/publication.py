@@ -29,7 +29,7 @@ class Publication:
     snapshot: snapshots.Snapshot
     row_counts: dict[str, int]
     seconds: float
-    delta: bool = False  # built from the previous snapshot plus the months the build recomputed
+    delta: bool = False  # built from the previous snapshot plus the rows the build recomputed (DELTA_ROWS)
 
 
 # The tables the incremental build recomputes in part, published as a delta when possible: the rows the build
@@ -100,6 +100,7 @@ def _apply_delta(snap: duckdb.DuckDBPyConnection) -> None:
     people whose last indemnified month was recomputed repaired outside them. Every other table is copied whole
     (by _build)."""
     tables = {table.name: table for table in published.TABLES}
+    people = "SELECT ssin FROM wh.intermediate.int_refresh_people"
     for name, recomputed in DELTA_ROWS.items():
         table = tables[name]
         snap.execute(f'DELETE FROM "{table.name}" WHERE {recomputed}')
@@ -107,7 +108,6 @@ def _apply_delta(snap: duckdb.DuckDBPyConnection) -> None:
         if table.name in FLAG_PERSON:
             role, person = FLAG_PERSON[table.name]
             found = f"SELECT ssin, last_indemnified_month FROM last_indemnified_months WHERE person_role = '{role}'"
-            people = "SELECT ssin FROM wh.intermediate.int_refresh_people"
             snap.execute(
                 f'UPDATE "{table.name}" AS t SET is_last_indemnified_month = false WHERE t.is_last_indemnified_month '
                 f"AND t.{person} IN ({people}) AND NOT EXISTS (SELECT 1 FROM ({found}) f WHERE f.ssin = t.{person} "

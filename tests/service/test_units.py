@@ -91,6 +91,13 @@ def test_serve_refuses_half_tls_options(tmp_path):
         main(["--home", str(tmp_path), "serve", "--port", "x"])
 
 
+def test_serve_refuses_a_keep_alive_under_one_second(tmp_path, capsys):
+    from lww.cli import main
+
+    assert main(["--home", str(tmp_path), "serve", "--keep-alive", "0"]) == 2
+    assert "--keep-alive 0: expected 1 second or more" in capsys.readouterr().err
+
+
 def test_person_index_is_the_same_whatever_the_batch_boundaries():
     import pyarrow as pa
 
