@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from ingest.rules import cached_ssin_error
@@ -154,6 +155,11 @@ CHECKS: dict[str, dict[str, Check]] = {
 UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
     "institutions.csv": (("cbe_number",), ("username",)),
 }
+# Keys of the large files, checked once the file is read, by one grouping in DuckDB: the integrations can hold ten
+# million rows, whose keys in a Python dict would take gigabytes.
+UNIQUE_SET_BASED: dict[str, tuple[str, ...]] = {
+    "integrations.csv": ("cbe_number", "ssin", "quality_code", "begin_date"),
+}
 PERIODS = {"authorizations.csv": ("valid_from", "valid_to"), "integrations.csv": ("begin_date", "end_date")}
 
 
@@ -181,6 +187,7 @@ def read_reference_file(path: Path, table: Table) -> pa.Table:
                     path, 1, None, f"header must be exactly {','.join(expected)} (found {header and ','.join(header)})"
                 )
             columns: dict[str, list] = {name: [] for name in expected}
+            lines: list[int] = []  # each row's line, for the set-based key check
             seen: dict[tuple[str, ...], dict[tuple, int]] = {key: {} for key in _keys(path.name, table)}
             for row in reader:
                 line = reader.line_num
@@ -202,14 +209,36 @@ def read_reference_file(path: Path, table: Table) -> pa.Table:
                     index[value] = line
                 for name in expected:
                     columns[name].append(values[name])
+                lines.append(line)
     except UnicodeDecodeError as error:
         raise LwwError(f"{path}: not UTF-8 ({error.reason}); re-save it in UTF-8") from None
     except csv.Error as error:
         raise LwwError(f"{path}: not a valid CSV file ({error}); fix the quoting") from None
-    return pa.table(
+    data = pa.table(
         {name: pa.array(columns[name], table.arrow_schema.field(name).type) for name in expected},
         schema=table.arrow_schema,
     )
+    if key := UNIQUE_SET_BASED.get(path.name):
+        _check_unique_set_based(path, data, key, lines)
+    return data
+
+
+def _check_unique_set_based(path: Path, data: pa.Table, key: tuple[str, ...], lines: list[int]) -> None:
+    """The first repeated key of the file (by its second occurrence), named as the row-by-row check names it."""
+    rows = data.select(list(key)).append_column("source_line", pa.array(lines, pa.int64()))
+    with duckdb.connect() as connection:
+        connection.register("reference_rows", rows)
+        columns = ", ".join(key)
+        repeated = connection.execute(
+            f"WITH repeated AS (SELECT {columns} FROM reference_rows GROUP BY ALL HAVING count(*) > 1) "
+            f"SELECT {columns}, lines[1], lines[2] FROM ("
+            f"  SELECT {columns}, list(source_line ORDER BY source_line) AS lines"
+            f"  FROM reference_rows SEMI JOIN repeated USING ({columns}) GROUP BY ALL"
+            f") ORDER BY lines[2] LIMIT 1"
+        ).fetchone()
+    if repeated:
+        *value, first, line = repeated
+        raise _fail(path, line, key[0], f"{tuple(value)} already on line {first} (must be unique)")
 
 
 def _keys(name: str, table: Table) -> tuple[tuple[str, ...], ...]:

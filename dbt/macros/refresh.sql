@@ -136,6 +136,21 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- A predicate for data tests of raw-derived rows: true for the rows of the files loaded since the last completed
+    build (those it tested before passed then), for every row in a full build. The test must depend on
+    int_refresh_plan and stg_ledger__loaded_files (-- depends_on). -#}
+{% macro newly_loaded_rows(column='file_id') -%}
+    {%- set plan = refresh_plan() -%}
+    {%- if plan.full or plan.previous_loaded_at is none -%}
+        true
+    {%- else -%}
+        {{ column }} in (
+            select file_id from {{ ref('stg_ledger__loaded_files') }}
+            where loaded_at > cast('{{ plan.previous_loaded_at }}' as timestamp)
+        )
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Delete the rows this build recomputes before the model appends them again (a pre-hook: the model's select
     reads upstream models, never its own table, so the order does not matter): the rows of the scope (see
     refresh_scope_filter) in an incremental build, every row in a full build over an existing table. -#}

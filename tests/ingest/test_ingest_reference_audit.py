@@ -92,6 +92,12 @@ def test_a_reload_replaces_the_tables_whole(home, warehouse):
         ("authorizations.csv", "2020-01-01,2030", "2020-01-01,2019", r"line 3, column valid_to"),
         ("authorizations.csv", "2020-01-01,\n", "2020-13-01,\n", r"line 2, column valid_from"),
         ("integrations.csv", ssin(1), "85073003329", r"integrations\.csv, line 2, column ssin"),
+        (  # the same integration twice, the second on line 4 (set-based check: the file can be large)
+            "integrations.csv",
+            ",2024-01-01,\n",
+            f",2024-01-01,\n{INSTITUTION},{ssin(2)},1,2024-01-01,\n{INSTITUTION},{ssin(1)},1,2024-01-01,2025-01-01\n",
+            r"integrations\.csv, line 4, column cbe_number: .*'1', datetime\.date\(2024, 1, 1\)\) already on line 2",
+        ),
         ("users.csv", "ANALYST,\n", f"ANALYST,{INSTITUTION}\n", r"users\.csv, line 2, column cbe_number"),
         ("users.csv", "role,", "rôle,", r"users\.csv, line 1: header must be exactly"),
         ("subscriptions.csv", ",false,", ",no,", r"line 2, column with_attestation"),
