@@ -1,7 +1,9 @@
 """Business rules of DOMAIN.md / CONTRACT §2, checked vectorised over a staged file joined to what is loaded.
 
 The staged file is a temporary DuckDB view (``ingest_stage``) over the file's Parquet spool (the raw columns
-plus ``source_line``): never copied, never committed. Every rule is one query returning the offending elements;
+plus ``source_line``): never copied, never committed. The loaded rows any rule of the kind may look at (same
+ids, replaced ids, same rights) are found by one scan per file into a temporary table (``ingest_loaded``). Every
+rule is one query returning the offending elements;
 identifiers (SSIN check digits) are checked with python-stdnum through :mod:`kernel.identifiers` on DISTINCT
 values only, fetched in chunks, and the valid ones are remembered across files of a run (a person recurs every
 month).
@@ -28,6 +30,23 @@ from ingest.violations import MAX_VIOLATIONS, Violation
 from kernel.identifiers import ssin_error
 
 STAGE = "ingest_stage"  # the staged file: a temporary view created and dropped inside the file's transaction
+# The loaded rows the rules of a kind may look at, found by one scan of the loaded table per file (each rule scanning
+# 37 million lines for its own keys cost 5 s a file at 15 years) and kept in a temporary table for the file's rules.
+LOADED = "ingest_loaded"
+_PAYMENT_COLUMNS = "line_id, replaces_line_id, ssin, pcsa_cbe_number, acceptance_date"
+_EVENT_COLUMNS = "event_id, right_id, sequence, event_type, ssin, pcsa_cbe_number"
+LOADED_ROWS = {  # payments: a union of semi-joins; an OR of the two read every column of 37 M lines (3.4 s, not 1.2)
+    "payments": (
+        f"SELECT {_PAYMENT_COLUMNS} FROM raw.payment_lines "
+        "WHERE line_id IN (SELECT line_id FROM ingest_stage UNION ALL SELECT replaces_line_id FROM ingest_stage) "
+        f"UNION SELECT {_PAYMENT_COLUMNS} FROM raw.payment_lines "
+        "WHERE replaces_line_id IN (SELECT replaces_line_id FROM ingest_stage)"
+    ),
+    "rights": (  # 4 million events: here the OR is the faster (0.6 s against 0.8 s at 15 years)
+        f"SELECT {_EVENT_COLUMNS} FROM raw.right_events "
+        "WHERE event_id IN (SELECT event_id FROM ingest_stage) OR right_id IN (SELECT right_id FROM ingest_stage)"
+    ),
+}
 SSIN_CHUNK = 50_000  # distinct values fetched at a time
 _VALID_SSINS_MAX = 2_000_000  # about 120 MB at most; cleared when full (only a cache)
 
@@ -95,7 +114,7 @@ _FIRST_EVENTS = """
         SELECT right_id, sequence, event_type, ssin, pcsa_cbe_number, line_no FROM ingest_stage
         UNION ALL
         SELECT r.right_id, r.sequence, r.event_type, r.ssin, r.pcsa_cbe_number, NULL AS line_no
-        FROM raw.right_events r WHERE r.right_id IN (SELECT right_id FROM ingest_stage)
+        FROM ingest_loaded r WHERE r.right_id IN (SELECT right_id FROM ingest_stage)
     ),
     firsts AS (
         SELECT right_id, arg_min(event_type, sequence) AS event_type, arg_min(ssin, sequence) AS ssin,
@@ -107,7 +126,7 @@ _FIRST_EVENTS = """
 _TARGETS = """
     WITH targets AS (
         SELECT p.line_id, p.ssin, p.pcsa_cbe_number, p.acceptance_date, 0 AS line_no
-        FROM raw.payment_lines p WHERE p.line_id IN (SELECT replaces_line_id FROM ingest_stage)
+        FROM ingest_loaded p WHERE p.line_id IN (SELECT replaces_line_id FROM ingest_stage)
         UNION ALL
         SELECT line_id, ssin, pcsa_cbe_number, acceptance_date, line_no FROM ingest_stage
         WHERE line_id IN (SELECT replaces_line_id FROM ingest_stage)
@@ -187,7 +206,7 @@ PAYMENT_RULES = (
         "lineId was already loaded from another file (ids are unique forever)",
         "a correction is a new line with its own lineId and replacesLineId",
         "SELECT s.line_no, s.source_line, s.line_id FROM ingest_stage s "
-        "WHERE s.line_id IN (SELECT p.line_id FROM raw.payment_lines p "
+        "WHERE s.line_id IN (SELECT p.line_id FROM ingest_loaded p "
         "                    WHERE p.line_id IN (SELECT line_id FROM ingest_stage))",
     ),
     Rule(
@@ -202,7 +221,7 @@ PAYMENT_RULES = (
         "replacesLineId",
         "replacesLineId names no line already loaded nor earlier in this file",
         _FIX,
-        "WITH known AS (SELECT p.line_id FROM raw.payment_lines p "
+        "WITH known AS (SELECT p.line_id FROM ingest_loaded p "
         "               WHERE p.line_id IN (SELECT replaces_line_id FROM ingest_stage)) "
         "SELECT s.line_no, s.source_line, s.replaces_line_id FROM ingest_stage s "
         "WHERE s.replaces_line_id IS NOT NULL AND s.replaces_line_id <> s.line_id "
@@ -224,7 +243,7 @@ PAYMENT_RULES = (
         "that line was already replaced by a loaded line",
         _FIX,
         "SELECT s.line_no, s.source_line, s.replaces_line_id FROM ingest_stage s "
-        "WHERE s.replaces_line_id IN (SELECT p.replaces_line_id FROM raw.payment_lines p "
+        "WHERE s.replaces_line_id IN (SELECT p.replaces_line_id FROM ingest_loaded p "
         "                             WHERE p.replaces_line_id IN (SELECT replaces_line_id FROM ingest_stage))",
     ),
     Rule(
@@ -287,7 +306,7 @@ RIGHT_RULES = (
         "eventId was already loaded from another file",
         _FIX,
         "SELECT line_no, source_line, event_id FROM ingest_stage "
-        "WHERE event_id IN (SELECT r.event_id FROM raw.right_events r "
+        "WHERE event_id IN (SELECT r.event_id FROM ingest_loaded r "
         "                   WHERE r.event_id IN (SELECT event_id FROM ingest_stage))",
     ),
     Rule(
@@ -304,7 +323,7 @@ RIGHT_RULES = (
         "sequence",
         "(rightId, sequence) was already loaded from another file",
         _FIX,
-        "WITH loaded AS (SELECT r.right_id, r.sequence FROM raw.right_events r "
+        "WITH loaded AS (SELECT r.right_id, r.sequence FROM ingest_loaded r "
         "                WHERE r.right_id IN (SELECT right_id FROM ingest_stage)) "
         "SELECT s.line_no, s.source_line, s.right_id || '#' || s.sequence FROM ingest_stage s "
         "WHERE EXISTS (SELECT 1 FROM loaded l WHERE l.right_id = s.right_id AND l.sequence = s.sequence)",
@@ -397,24 +416,31 @@ def check_staged(connection, kind: str, scanned: SsinScan | None = None) -> tupl
             Violation("invalid-ssin", why, field, value, line_no, source_line, "correct the national number")
             for line_no, source_line, value, why, _ in rows
         )
-    for rule in RULES[kind]:
-        rows = connection.execute(
-            f"SELECT *, count(*) OVER () FROM ({rule.sql}) ORDER BY 1 LIMIT {MAX_VIOLATIONS}"
-        ).fetchall()
-        if not rows:
-            continue
-        total += rows[0][3]
-        violations.extend(
-            Violation(
-                rule.name,
-                rule.message,
-                rule.field,
-                None if value is None else str(value),
-                line_no,
-                source_line,
-                rule.hint,
-            )
-            for line_no, source_line, value, _ in rows
-        )
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {LOADED} AS {LOADED_ROWS[kind]}")
+    try:
+        for rule in RULES[kind]:
+            total += _check_rule(connection, rule, violations)
+    finally:
+        connection.execute(f"DROP TABLE {LOADED}")
     violations.sort(key=lambda v: (v.line_no or 0, v.rule))
     return violations[:MAX_VIOLATIONS], total
+
+
+def _check_rule(connection, rule: Rule, violations: list[Violation]) -> int:
+    """Append the rule's violations (at most MAX_VIOLATIONS) and return how many there are."""
+    rows = connection.execute(
+        f"SELECT *, count(*) OVER () FROM ({rule.sql}) ORDER BY 1 LIMIT {MAX_VIOLATIONS}"
+    ).fetchall()
+    violations.extend(
+        Violation(
+            rule.name,
+            rule.message,
+            rule.field,
+            None if value is None else str(value),
+            line_no,
+            source_line,
+            rule.hint,
+        )
+        for line_no, source_line, value, _ in rows
+    )
+    return rows[0][3] if rows else 0
