@@ -97,27 +97,28 @@ def _copy_table(snap: duckdb.DuckDBPyConnection, table: published.PublishedTable
 def _apply_delta(snap: duckdb.DuckDBPyConnection) -> None:
     """Bring a copy of the previous snapshot up to the warehouse: the rows of DELTA_ROWS's tables the build
     recomputed are replaced (person-months, person-years, rights, people), and the last-indemnified flags of the
-    people whose last indemnified month was recomputed repaired outside them. Every other table is copied whole
-    (by _build)."""
+    people whose last indemnified month moved repaired outside them, in the two months concerned. Every other
+    table is copied whole (by _build)."""
     tables = {table.name: table for table in published.TABLES}
-    people = "SELECT ssin FROM wh.intermediate.int_refresh_people"
     for name, recomputed in DELTA_ROWS.items():
         table = tables[name]
         snap.execute(f'DELETE FROM "{table.name}" WHERE {recomputed}')
         _copy_table(snap, table, f" WHERE {recomputed}")
         if table.name in FLAG_PERSON:
             role, person = FLAG_PERSON[table.name]
-            found = f"SELECT ssin, last_indemnified_month FROM last_indemnified_months WHERE person_role = '{role}'"
-            snap.execute(
-                f'UPDATE "{table.name}" AS t SET is_last_indemnified_month = false WHERE t.is_last_indemnified_month '
-                f"AND t.{person} IN ({people}) AND NOT EXISTS (SELECT 1 FROM ({found}) f WHERE f.ssin = t.{person} "
-                "AND f.last_indemnified_month = t.month)"
+            # the people whose month moved in this build, from the month before it to the new one (either null)
+            moved = (
+                "(SELECT ssin, previous_last_indemnified_month AS moved_from, last_indemnified_month AS moved_to"
+                " FROM wh.intermediate.int_last_indemnified_months_found"
+                f" WHERE person_role = '{role}' AND ssin IN (SELECT ssin FROM wh.intermediate.int_refresh_people)"
+                " AND previous_last_indemnified_month IS DISTINCT FROM last_indemnified_month)"
             )
-            snap.execute(
-                f'UPDATE "{table.name}" AS t SET is_last_indemnified_month = true FROM ({found}) f '
-                f"WHERE f.ssin = t.{person} AND f.last_indemnified_month = t.month AND NOT t.is_last_indemnified_month "
-                f"AND f.ssin IN ({people})"
-            )
+            for month, flag in (("moved_from", "false"), ("moved_to", "true")):
+                snap.execute(
+                    f'UPDATE "{table.name}" AS t SET is_last_indemnified_month = {flag}'
+                    f" WHERE t.is_last_indemnified_month <> {flag} AND t.month IN (SELECT {month} FROM {moved})"
+                    f" AND (t.{person}, t.month) IN (SELECT ssin, {month} FROM {moved})"
+                )
 
 
 def _code_version() -> str:

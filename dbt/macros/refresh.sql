@@ -271,27 +271,36 @@
 
 {#- Post-hook of the monthly marts: after an incremental build, the last-indemnified flag of a row outside the
     scope can be stale (the person's last indemnified month moved into the scope, or out of a month of it).
-    Two set-based updates over the rows of the people of int_refresh_people (the only ones whose last indemnified
-    month can have moved), touching only the rows whose flag is wrong. role: BENEFICIARY or PARTNER;
-    person_column: the mart's column holding that person. -#}
+    Two set-based updates over the people whose month moved in this build (int_last_indemnified_months_found keeps
+    the month before it), each in one month per person: the scans skip the other months. role: BENEFICIARY or
+    PARTNER; person_column: the mart's column holding that person. -#}
 {% macro repair_last_indemnified_flags(role, person_column) -%}
     {%- if in_incremental_scope() -%}
+        {%- set moved -%}
+            (select ssin, previous_last_indemnified_month as moved_from, last_indemnified_month as moved_to
+             from {{ ref('int_last_indemnified_months_found') }}
+             where person_role = '{{ role }}'
+                and {{ refresh_scope_filter('person', person='ssin') }}
+                and previous_last_indemnified_month is distinct from last_indemnified_month)
+        {%- endset -%}
         update {{ this }} as flagged set is_last_indemnified_month = false
         where flagged.is_last_indemnified_month
-            and {{ refresh_scope_filter('person', person='flagged.' ~ person_column) }}
-            and not exists (
-                select 1 from {{ ref('int_last_indemnified_months_found') }} as found
-                where found.person_role = '{{ role }}'
-                    and found.ssin = flagged.{{ person_column }}
-                    and found.last_indemnified_month = flagged.month
-            );
+            and flagged.month in (select moved_from from {{ moved }} as moved)
+            and (flagged.{{ person_column }}, flagged.month) in (select ssin, moved_from from {{ moved }} as moved);
         update {{ this }} as flagged set is_last_indemnified_month = true
-        from {{ ref('int_last_indemnified_months_found') }} as found
-        where found.person_role = '{{ role }}'
-            and found.ssin = flagged.{{ person_column }}
-            and found.last_indemnified_month = flagged.month
-            and not flagged.is_last_indemnified_month
-            and {{ refresh_scope_filter('person', person='found.ssin') }}
+        where not flagged.is_last_indemnified_month
+            and flagged.month in (select moved_to from {{ moved }} as moved)
+            and (flagged.{{ person_column }}, flagged.month) in (select ssin, moved_to from {{ moved }} as moved)
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of a model that recomputes its rows by key (delete+insert): every row goes in a full build over an
+    existing table; an incremental build deletes nothing first. -#}
+{% macro clear_on_full_build() -%}
+    {%- if is_incremental() and refresh_plan().full -%}
+        delete from {{ this }}
     {%- else -%}
         select 1
     {%- endif -%}

@@ -33,7 +33,8 @@ COMPARED = (
     "intermediate.int_yearly_grant_periods_merged",
     "intermediate.int_yearly_amounts_grouped",
     "intermediate.int_monthly_pcsa_totals",
-    "intermediate.int_last_indemnified_months_found",
+    # int_last_indemnified_months_found through fct_last_indemnified_months: its other columns tell the build's
+    # history (the month before the last build, one beneficiary among several), not the data
     "intermediate.int_right_events_visible",
     "intermediate.int_rights_folded",
     "intermediate.int_right_periods_merged",
@@ -88,7 +89,8 @@ def _moving_last_months() -> list[dict]:
     """People whose last indemnified month moves to or from a month outside the refresh's scope at R 2027-01-02
     (the previous R, 2026-08-01, leaves months before 2026-02 out; their old months are before any generated
     line, so no late file brings them into the scope by chance): forward (a later month paid), backward (the last
-    month corrected to 0.00), and as partner (another beneficiary's later month names the partner)."""
+    month corrected to 0.00), and as partner (another beneficiary's later month names the partner, or the
+    partner's last month is corrected to 0.00)."""
 
     def line(line_id, ssin, month, amount, accepted, replaces=None, partner=None):
         first = dt.date.fromisoformat(f"{month}-01")
@@ -108,6 +110,9 @@ def _moving_last_months() -> list[dict]:
         line("back-3", "80000000002", "2026-05", "0.00", "2026-10-10", replaces="back-2"),
         line("partner-1", "80000000003", "2025-05", "200.00", "2025-06-10", partner="80000000009"),
         line("partner-2", "80000000004", "2026-04", "200.00", "2026-11-20", partner="80000000009"),
+        line("partner-3", "80000000005", "2025-05", "200.00", "2025-06-10", partner="80000000008"),
+        line("partner-4", "80000000006", "2026-05", "200.00", "2026-06-10", partner="80000000008"),
+        line("partner-5", "80000000006", "2026-05", "0.00", "2026-10-10", replaces="partner-4", partner="80000000008"),
     ]
 
 
@@ -241,9 +246,11 @@ def test_incremental_refreshes_equal_a_full_build(tmp_path: Path, seed: int) -> 
                 ("80000000002", dt.date(2025, 6, 1)),
                 ("80000000003", dt.date(2025, 5, 1)),
                 ("80000000004", dt.date(2026, 4, 1)),
+                ("80000000005", dt.date(2025, 5, 1)),
             ]
             assert query(refreshed, flagged.format("partner_ssin", "fct_monthly_amounts_by_partner")) == [
-                ("80000000009", dt.date(2026, 4, 1))
+                ("80000000008", dt.date(2025, 5, 1)),
+                ("80000000009", dt.date(2026, 4, 1)),
             ]
         history = f"SELECT * FROM marts.fct_amount_history WHERE reference_date = '{reference_date}' ORDER BY ALL"
         if reference_date == max(STEPS[: step + 1]):  # an earlier R writes no history (tested in test_dbt_build)
