@@ -14,8 +14,16 @@ the models can be measured in minutes:
   4. run the pipeline's own dbt command (dagster_project.assets.dbt.build_args) and time it;
   5. publish as a delta from --snapshot (the snapshot the real refresh published before the monthly one).
 
+With --end-to-end HOME (the home refresh_bench.py left: its archive, reference CSVs and Dagster instance), the
+whole monthly refresh is replayed through the pipeline's own job instead of steps 4 and 5: the files loaded since
+the remaining record are taken out of the copied warehouse (their lines, events and ledger rows) and dropped into
+the inbox again from HOME's archive; the reference CSVs and the Dagster instance are copied, so the reference is
+kept as unchanged, as in a real monthly refresh; then ingest, dbt build, checks and publication run as
+`lww refresh` runs them, timed by the run's own step statistics.
+
     nice -n 10 .venv/bin/python bench/monthly_replay.py --warehouse bench/out/refresh-home/warehouse/warehouse.duckdb \\
-        --snapshot bench/out/refresh-home/published/<refresh id of the previous month> --reference-date 2026-11-07
+        --snapshot bench/out/refresh-home/published/<refresh id of the previous month> --reference-date 2026-11-07 \\
+        [--end-to-end bench/out/refresh-home]
 """
 
 import argparse
@@ -35,6 +43,7 @@ import duckdb
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
+from bench.refresh_bench import _group, _refresh_in_child  # noqa: E402
 from dagster_project.assets.dbt import build_args, dbt_executable, macros_version  # noqa: E402
 from dagster_project.publication import publish  # noqa: E402
 from kernel.settings import DBT_PROJECT_DIR, settings  # noqa: E402
@@ -56,6 +65,45 @@ def _fingerprint(target: Path, env: dict[str, str]) -> str:
     return hashlib.md5("|".join(parts).encode()).hexdigest()  # the same digest as dbt.s local_md5
 
 
+def _take_out_month_files(warehouse: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """Take the files loaded after the remaining completed-build record out of the warehouse (lines, events,
+    ledger rows): (file_id, kind, file name) of each."""
+    loaded_at = warehouse.execute("SELECT max(loaded_at) FROM intermediate.refresh_state").fetchone()[0]
+    files = warehouse.execute(
+        "SELECT file_id, kind, file_name FROM raw.loaded_files WHERE loaded_at > ? ORDER BY loaded_at", [loaded_at]
+    ).fetchall()
+    ids = [file_id for file_id, _, _ in files]
+    for table in ("raw.payment_lines", "raw.right_events", "raw.loaded_files"):
+        warehouse.execute(f"DELETE FROM {table} WHERE list_contains(?, file_id)", [ids])
+    return files
+
+
+def _end_to_end(original, home, files: list[tuple[str, str, str]], reference_date: dt.date) -> dict:
+    """The month's files back in the inbox, the reference and Dagster instance of the original home, then the
+    pipeline's own refresh job in a child process (refresh_bench.py's)."""
+    for _file_id, kind, name in files:
+        archived = next(original.archive.rglob(name))
+        (home.inbox / kind).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(archived, home.inbox / kind / name)
+    shutil.copytree(original.reference, home.reference, dirs_exist_ok=True)
+    shutil.rmtree(home.dagster_home, ignore_errors=True)
+    shutil.copytree(original.dagster_home, home.dagster_home)
+    run = _refresh_in_child(home.home, reference_date)
+    if not run["success"]:
+        raise SystemExit(f"the replayed refresh failed: {run['failures']}")
+    return {
+        "reference_date": reference_date.isoformat(),
+        "files": [name for _, _, name in files],
+        "wall_s": run["wall_s"],
+        "by_step": _group(run["steps"]),
+        "steps": run["steps"],
+        "published_delta_from": run["published_delta_from"],
+        "peak_rss_mb_process": run["peak_rss_mb_self"],
+        "peak_rss_mb_children": run["peak_rss_mb_children"],
+        "machine": {"cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1)},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warehouse", required=True, help="a warehouse after its monthly refresh (not modified)")
@@ -63,6 +111,7 @@ def main() -> None:
     parser.add_argument("--reference-date", required=True, help="R of the monthly refresh replayed")
     parser.add_argument("--work", default=str(BENCH / "out" / "monthly-replay"))
     parser.add_argument("--output", default=str(BENCH / "out" / "monthly_replay.json"))
+    parser.add_argument("--end-to-end", metavar="HOME", help="replay the whole refresh, with HOME's month files")
     args = parser.parse_args()
 
     work = Path(args.work)
@@ -85,6 +134,14 @@ def main() -> None:
     with duckdb.connect(str(home.warehouse)) as warehouse:
         warehouse.execute("DELETE FROM intermediate.refresh_state WHERE reference_date = ?", [args.reference_date])
         warehouse.execute("UPDATE intermediate.refresh_state SET fingerprint = ?", [fingerprint])
+        if args.end_to_end:
+            month_files = _take_out_month_files(warehouse)
+    if args.end_to_end:
+        results = _end_to_end(settings(args.end_to_end), home, month_files, dt.date.fromisoformat(args.reference_date))
+        results.update(copy_s=round(copy_s, 1), warehouse_gb=round(home.warehouse.stat().st_size / 2**30, 1))
+        Path(args.output).write_text(json.dumps(results, indent=2))
+        print(json.dumps(results, indent=2))
+        return
 
     started = time.perf_counter()
     done = subprocess.run(
