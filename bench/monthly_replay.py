@@ -11,7 +11,7 @@ the models can be measured in minutes:
   3. mark the remaining record as made by the current code (its fingerprint), so that a change of the models does
      not turn the replay into a full build. The kept rows were computed by the code of the time: this measures
      cost, not correctness (tests/dbt/test_incremental_refresh.py checks correctness);
-  4. run the pipeline's own dbt command (dagster_project.assets.dbt.build_args) and time it;
+  4. run the pipeline's own dbt command (dagster_project.assets.dbt.build_command) and time it;
   5. publish as a delta from --snapshot (the snapshot the real refresh published before the monthly one).
 
 With --end-to-end HOME (the home refresh_bench.py left: its archive, reference CSVs and Dagster instance), the
@@ -44,17 +44,15 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
 from bench.refresh_bench import _group, _refresh_in_child  # noqa: E402
-from dagster_project.assets.dbt import build_args, dbt_executable, macros_version  # noqa: E402
+from dagster_project.assets.dbt import build_command, dbt_executable, macros_version  # noqa: E402
 from dagster_project.publication import publish  # noqa: E402
 from kernel.settings import DBT_PROJECT_DIR, settings  # noqa: E402
 
 
 def _fingerprint(target: Path, env: dict[str, str]) -> str:
     """macros/refresh.sql's refresh_fingerprint(), from a fresh parse of the current project."""
-    variables = json.dumps({"macros_version": macros_version()})
-    subprocess.run(
-        [dbt_executable(), "parse", "--vars", variables], cwd=DBT_PROJECT_DIR, env=env, check=True, capture_output=True
-    )
+    env = dict(env, LWW_DBT_MACROS_VERSION=macros_version())
+    subprocess.run([dbt_executable(), "parse"], cwd=DBT_PROJECT_DIR, env=env, check=True, capture_output=True)
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     parts = [
         f"{uid}:{node['checksum']['checksum']}"
@@ -144,10 +142,11 @@ def main() -> None:
         return
 
     started = time.perf_counter()
+    command, variables = build_command(args.reference_date)
     done = subprocess.run(
-        [dbt_executable(), *build_args(args.reference_date)],
+        [dbt_executable(), *command],
         cwd=DBT_PROJECT_DIR,
-        env=env,
+        env=dict(env, **variables),  # the parse above left its state in the target: as in a home, a partial parse
         capture_output=True,
         text=True,
         check=False,

@@ -3,23 +3,25 @@ dbt tests surfacing as asset checks. The project and its manifest come from a ca
 never parses dbt at import time."""
 
 import hashlib
-import json
+import importlib.metadata
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
-from functools import cache
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
 from dagster_project.assets.ingest import AUDIT_LOG, INGEST_LEDGER, PAYMENT_LINES, POOL, REFERENCE, RIGHT_EVENTS
 from dagster_project.dates import reference_date_from_tags
 from dagster_project.lock import exclusive
 from dagster_project.resources import Warehouse
-from kernel.settings import DBT_PROJECT_DIR
+from kernel.settings import DBT_PROJECT_DIR, Settings
 
 # Which ingest asset writes each raw table the dbt sources read.
 SOURCE_ASSETS = {
@@ -78,8 +80,22 @@ def dbt_project() -> DbtProject:
     return project
 
 
+class WarehouseDbt(DbtCliResource):
+    """dagster-dbt's resource without its two probes of the dbt installation, about 8 s of every refresh:
+    the version is the installed dbt-core's (the executable is this venv's own), where dagster-dbt runs
+    `dbt --version` (5 s: dbt's imports); and no adapter is opened in process (3 s): it serves only column
+    metadata and row counts, which the pipeline does not fetch. tests/dagster_project pins both names."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
+    return WarehouseDbt(project_dir=dbt_project(), dbt_executable=dbt_executable())
 
 
 @cache
@@ -92,13 +108,43 @@ def macros_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def build_args(reference_date: str) -> list[str]:
-    """The dbt command of a refresh: every model and data test, for reference date R. The models recompute only
-    what can have changed since the last completed build (macros/refresh.sql), or everything when needed.
+def build_command(reference_date: str) -> tuple[list[str], dict[str, str]]:
+    """The dbt command of a refresh and the environment it adds: every model and data test, for reference date R.
+    The models recompute only what can have changed since the last completed build (macros/refresh.sql), or
+    everything when needed.
 
+    R and the macros' version go in the environment, where the models read them when they execute
+    (macros/dates.sql, refresh_var): as --vars, a new R at every refresh made dbt parse the whole project again.
     Unit tests check the code, not the data: they run in the test suite (and CI), not in every refresh."""
-    variables = {"reference_date": reference_date, "macros_version": macros_version()}
-    return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(variables)]
+    variables = {"LWW_DBT_REFERENCE_DATE": reference_date, "LWW_DBT_MACROS_VERSION": macros_version()}
+    return ["build", "--exclude-resource-type", "unit_test"], variables
+
+
+@contextmanager
+def environment(**variables: str) -> Iterator[None]:
+    """os.environ with these variables for the block (dagster-dbt hands os.environ to dbt), then as it was."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def build_target(home: Settings) -> Path:
+    """The home's own dbt target folder, kept from build to build: dbt's partial parse state stays valid there
+    (the same warehouse, the same vars), so a build parses only what changed. Its log of the build before is kept
+    beside the new one."""
+    target = home.dbt_target
+    target.mkdir(parents=True, exist_ok=True)
+    log = target / "dbt.log"
+    if log.exists():
+        log.replace(target / "dbt.previous.log")
+    return target
 
 
 def make_dbt_assets() -> dg.AssetsDefinition:
@@ -114,9 +160,10 @@ def make_dbt_assets() -> dg.AssetsDefinition:
     )
     def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         reference_date = reference_date_from_tags(context.run.tags)
-        with warehouse.locked() as home:
-            # dbt's profile reads the warehouse path from LWW_WAREHOUSE; dagster-dbt passes os.environ to dbt.
-            os.environ["LWW_WAREHOUSE"] = str(home.warehouse)
-            yield from dbt.cli(build_args(reference_date.isoformat()), context=context).stream()
+        args, variables = build_command(reference_date.isoformat())
+        home = warehouse.settings
+        # dbt's profile reads the warehouse path from LWW_WAREHOUSE
+        with warehouse.locked(), environment(LWW_WAREHOUSE=str(home.warehouse), **variables):
+            yield from dbt.cli(args, context=context, target_path=build_target(home)).stream()
 
     return warehouse_models

@@ -35,7 +35,7 @@
             {%- do parts.append(node.unique_id ~ ':' ~ node.checksum.checksum) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- do parts.append('macros_version:' ~ var('macros_version')) -%}
+    {%- do parts.append('macros_version:' ~ refresh_var('macros_version')) -%}
     {%- do parts.append('max_chain_depth:' ~ var('max_chain_depth')) -%}
     {{- return(local_md5(parts | join('|'))) -}}
 {%- endmacro %}
@@ -61,8 +61,8 @@
     {%- set previous = rows[0] -%}
     {%- if previous[3] != refresh_fingerprint() -%}
         {%- do plan.update({'reason': 'models, macros or vars changed since the last completed build'}) -%}
-    {%- elif previous[0] > var('reference_date') | string -%}
-        {%- do plan.update({'reason': 'R ' ~ var('reference_date') ~ ' is before the R of the last completed build, '
+    {%- elif previous[0] > refresh_var('reference_date') | string -%}
+        {%- do plan.update({'reason': 'R ' ~ refresh_var('reference_date') ~ ' is before the R of the last completed build, '
                                       ~ previous[0]}) -%}
     {%- elif raw_rows_kept(previous[2]) != [previous[4], previous[5]] -%}
         {%- do plan.update({'reason': 'raw rows changed other than by new files (' ~ previous[4] ~ ' lines and '
@@ -86,7 +86,7 @@
     {%- set row = run_query(
         "select is_full, reason, cast(previous_reference_date as varchar), cast(previous_cutoff as varchar), "
         ~ "cast(previous_loaded_at as varchar), cast(reference_date as varchar), fingerprint from " ~ relation).rows[0] -%}
-    {%- if row[5] != var('reference_date') | string or row[6] != refresh_fingerprint() -%}
+    {%- if row[5] != refresh_var('reference_date') | string or row[6] != refresh_fingerprint() -%}
         {{ exceptions.raise_compiler_error(
             'int_refresh_plan was made for R ' ~ row[5] ~ ' or other code, not this build: select it too ('
             ~ 'dbt build --select +' ~ this.identifier ~ ')') }}

@@ -1,13 +1,16 @@
 """The definitions load, and what runs does not change silently: asset graph, checks, jobs, schedules, sensors."""
 
+import importlib.metadata
 import json
 from pathlib import Path
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
-from dagster_project.assets.dbt import Translator, build_args
+from dagster_project.assets.dbt import Translator, WarehouseDbt, build_command
 from dagster_project.definitions import build_definitions
 from kernel import published
+from kernel.settings import DBT_PROJECT_DIR
 
 SNAPSHOT = Path(__file__).with_name("definitions_snapshot.json")
 
@@ -64,12 +67,23 @@ def test_translator_maps_sources_onto_ingest_assets_and_groups_by_folder():
 
 
 def test_refresh_builds_for_r_without_unit_tests():
-    args = build_args("2026-11-07")
+    args, variables = build_command("2026-11-07")
     assert args[0] == "build"
-    variables = json.loads(args[args.index("--vars") + 1])
-    assert variables["reference_date"] == "2026-11-07"
-    assert len(variables["macros_version"]) == 16  # a change of dbt's macros makes the next build a full one
+    assert "--vars" not in args  # a new R in --vars at every refresh made dbt parse everything again
+    assert variables["LWW_DBT_REFERENCE_DATE"] == "2026-11-07"
+    assert len(variables["LWW_DBT_MACROS_VERSION"]) == 16  # a change of dbt's macros makes the next build full
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
+
+
+def test_the_dbt_resource_skips_the_probes_it_overrides(tmp_path):
+    # the two names are dagster-dbt's own: a version of dagster-dbt that renames them must fail here
+    assert "_cli_version" in vars(DbtCliResource) and "_initialize_dbt_core_adapter" in vars(DbtCliResource)
+    failing = tmp_path / "dbt"  # `dbt --version` would fail: the version must come without running it
+    failing.write_text("#!/bin/sh\nexit 3\n")
+    failing.chmod(0o755)
+    resource = WarehouseDbt(project_dir=str(DBT_PROJECT_DIR), dbt_executable=str(failing))
+    assert str(resource._cli_version) == importlib.metadata.version("dbt-core")
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
 
 
 if __name__ == "__main__":
