@@ -24,23 +24,28 @@ with new_lines as (
 ),
 
 touched_roots as (
-    -- the chains of the lines new lines replace (a line in a loop has no root: it is taken alone, below)
+    -- the chains of the lines new lines replace, and of the included lines that replace a new one; a line in a
+    -- loop has no root: it is taken alone, below (one scan of the three key columns)
     select root_line_id from {{ chained }}
-    where line_id in (select replaces_line_id from new_lines where replaces_line_id is not null)
+    where (
+        line_id in (select replaces_line_id from new_lines where replaces_line_id is not null)
+        or replaces_line_id in (select line_id from new_lines)
+    )
         and root_line_id is not null
+),
+
+touched as (
+    select line_id, month from {{ chained }} where root_line_id in (select root_line_id from touched_roots)
     union
-    -- the chains of the included lines that replace a new line
-    select root_line_id from {{ chained }}
-    where replaces_line_id in (select line_id from new_lines) and root_line_id is not null
+    select line_id, month from {{ chained }}
+    where line_id in (select replaces_line_id from new_lines where replaces_line_id is not null)
 ),
 
 walked_again as (
-    -- a union of the two filters, not an or: an or reads every column of every chained line
+    -- their columns, read in their months only (the table is stored in month order): a filter on the line alone
+    -- would read every column of every chained line
     select {{ columns }} from {{ chained }}
-    where root_line_id in (select root_line_id from touched_roots)
-    union
-    select {{ columns }} from {{ chained }}
-    where line_id in (select replaces_line_id from new_lines where replaces_line_id is not null)
+    where month in (select distinct month from touched) and line_id in (select line_id from touched)
 ),
 
 rechained as (
