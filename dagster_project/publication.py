@@ -94,7 +94,9 @@ def _copy_table(snap: duckdb.DuckDBPyConnection, table: published.PublishedTable
     snap.execute(f'INSERT INTO "{table.name}" SELECT {columns} FROM wh.{table.source}{where}{order}')
 
 
-def _reference_unchanged(snap: duckdb.DuckDBPyConnection, table: published.PublishedTable, base) -> bool:
+def _reference_unchanged(
+    snap: duckdb.DuckDBPyConnection, table: published.PublishedTable, base: snapshots.Snapshot
+) -> bool:
     """A reference table the warehouse holds exactly as the base snapshot does (same checksum, the one its
     manifest records): kept from the copy of the base rather than written again. The reference CSVs seldom
     change, and the repertory's ten million integrations took 6 s to copy at every refresh."""
