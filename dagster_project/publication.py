@@ -121,10 +121,8 @@ def _apply_delta(snap: duckdb.DuckDBPyConnection) -> None:
             role, person = FLAG_PERSON[table.name]
             # the people whose month moved in this build, from the month before it to the new one (either null)
             moved = (
-                "(SELECT ssin, previous_last_indemnified_month AS moved_from, last_indemnified_month AS moved_to"
-                " FROM wh.intermediate.int_last_indemnified_months_found"
-                f" WHERE person_role = '{role}' AND ssin IN (SELECT ssin FROM wh.intermediate.int_refresh_people)"
-                " AND previous_last_indemnified_month IS DISTINCT FROM last_indemnified_month)"
+                "(SELECT ssin, moved_from, moved_to FROM wh.intermediate.int_last_indemnified_moves"
+                f" WHERE person_role = '{role}')"
             )
             for month, flag in (("moved_from", "false"), ("moved_to", "true")):
                 snap.execute(

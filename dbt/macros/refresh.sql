@@ -271,17 +271,14 @@
 
 {#- Post-hook of the monthly marts: after an incremental build, the last-indemnified flag of a row outside the
     scope can be stale (the person's last indemnified month moved into the scope, or out of a month of it).
-    Two set-based updates over the people whose month moved in this build (int_last_indemnified_months_found keeps
-    the month before it), each in one month per person: the scans skip the other months. role: BENEFICIARY or
-    PARTNER; person_column: the mart's column holding that person. -#}
+    Two set-based updates over the people whose month moved in this build (int_last_indemnified_moves; publication
+    repairs its copy the same way), each in one month per person: the scans skip the other months. role:
+    BENEFICIARY or PARTNER; person_column: the mart's column holding that person. -#}
 {% macro repair_last_indemnified_flags(role, person_column) -%}
     {%- if in_incremental_scope() -%}
         {%- set moved -%}
-            (select ssin, previous_last_indemnified_month as moved_from, last_indemnified_month as moved_to
-             from {{ ref('int_last_indemnified_months_found') }}
-             where person_role = '{{ role }}'
-                and {{ refresh_scope_filter('person', person='ssin') }}
-                and previous_last_indemnified_month is distinct from last_indemnified_month)
+            (select ssin, moved_from, moved_to from {{ ref('int_last_indemnified_moves') }}
+             where person_role = '{{ role }}')
         {%- endset -%}
         update {{ this }} as flagged set is_last_indemnified_month = false
         where flagged.is_last_indemnified_month

@@ -42,7 +42,7 @@ touched as (
 ),
 
 walked_again as (
-    -- their columns, read in their months only (the table is stored in month order): a filter on the line alone
+    -- their columns, read in their months only (the table is stored month by month): a filter on the line alone
     -- would read every column of every chained line
     select {{ columns }} from {{ chained }}
     where month in (select distinct month from touched) and line_id in (select line_id from touched)

@@ -5,7 +5,7 @@
 -- build, which recomputes everyone): the beneficiaries and the partners named by any included line of the
 -- person-months whose lines changed. A line is never removed (raw tables only grow), so the partners of the rows
 -- these months held before the build are among them too. The lines are read from int_payment_lines_chained (every
--- included line, once this build walked its chains), stored in month order: the scan reads the scope's months only.
+-- included line, once this build walked its chains), stored month by month: the scan reads the scope's months.
 {% set plan = refresh_plan() %}
 {% if plan.full %}
 select cast(null as {{ dbt.type_string() }}) as ssin where 1 = 0

@@ -1,6 +1,7 @@
 {{ refresh_scoped("{{ clear_refresh_scope('month') }}", post_hook="{{ repair_last_indemnified_flags('BENEFICIARY', 'beneficiary_ssin') }}", on_schema_change='fail') }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- depends_on: {{ ref('int_refresh_people') }}
+-- depends_on: {{ ref('int_last_indemnified_moves') }}
 -- One row per beneficiary, month, CPAS, allowance type, household category and partner (none included):
 -- the monthly amounts as the consultation service answers them (see the YAML for the binding definitions).
 -- Incremental: the person-months of int_refresh_scope; the post-hook then moves the last-indemnified flag of the
