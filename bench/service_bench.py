@@ -271,10 +271,20 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _family(pid: int) -> list[int]:
+    """``pid`` and its descendants: the server, its workers and their audit syncers."""
+    found, todo = [], [pid]
+    while todo:
+        proc = todo.pop()
+        found.append(proc)
+        todo.extend(_children(proc))
+    return found
+
+
 def cpu_seconds(pid: int) -> dict[int, float]:
-    """User + system CPU seconds of the server and of each of its worker processes, by pid."""
+    """User + system CPU seconds of the server and of each of its processes (workers, syncers), by pid."""
     found = {}
-    for proc in [pid, *_children(pid)]:
+    for proc in _family(pid):
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
             found[proc] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -282,30 +292,34 @@ def cpu_seconds(pid: int) -> dict[int, float]:
 
 
 def measured(server: subprocess.Popen, run) -> dict:
-    """``run()`` (one wrk run), with the server's CPU per request and each worker's share of that CPU: the
-    CPU per request does not depend on what else the machine runs the way throughput does, and the shares show
-    how the connections fell on the workers (one worker holding most of them leaves a core idle)."""
+    """``run()`` (one wrk run), with the server's CPU per request (its audit syncers' included), each worker's
+    share of that CPU and the syncers' share: the CPU per request does not depend on what else the machine runs
+    the way throughput does, and the shares show how the connections fell on the workers (one worker holding
+    most of them leaves a core idle)."""
     before = cpu_seconds(server.pid)
     found = run()
     after = cpu_seconds(server.pid)
     used = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
     total = sum(used.values())
     found["server_cpu_ms_per_request"] = round(total / max(found["requests"], 1) * 1000, 3)
-    found["worker_cpu_shares"] = sorted((round(v / total, 2) for p, v in used.items() if p != server.pid), reverse=True)
+    workers = set(_children(server.pid))
+    found["worker_cpu_shares"] = sorted((round(v / total, 2) for p, v in used.items() if p in workers), reverse=True)
+    found["syncers_cpu_share"] = round(sum(v for p, v in used.items() if p not in workers | {server.pid}) / total, 3)
     return found
 
 
 def memory_mb(pid: int) -> dict:
-    """RSS and PSS (shared pages divided among the processes mapping them) of the server and its workers."""
+    """RSS and PSS (shared pages divided among the processes mapping them) of the server and its processes."""
     rss = pss = 0.0
-    for proc in [pid, *_children(pid)]:
+    family = _family(pid)
+    for proc in family:
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{proc}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Rss:"):
                     rss += int(line.split()[1]) / 1024
                 elif line.startswith("Pss:"):
                     pss += int(line.split()[1]) / 1024
-    return {"rss_mb": round(rss), "pss_mb": round(pss), "processes": 1 + len(_children(pid))}
+    return {"rss_mb": round(rss), "pss_mb": round(pss), "processes": len(family)}
 
 
 def serving(base: str, refresh_id: str, workers: int) -> bool:

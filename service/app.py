@@ -2,9 +2,9 @@
 
 A consultation is CPU work (parse, validate, look up, render: under a millisecond) and then a wait for its
 audit record's group commit. The event loop runs the CPU work itself when it cannot block (snapshot open,
-credentials in the verification cache), then the answers of one turn of the loop share one flush of the audit
-log, which the loop runs after them (``service.audit``); a request that may hash a password or open a snapshot
-is computed in a worker thread instead. Measured: the thread hop, and the GIL handed back and forth between
+credentials in the verification cache), then the answer waits for the audit log's syncer process, whose next
+flush covers every answer written meanwhile (``service.audit``); a request that may hash a password or open a
+snapshot is computed in a worker thread instead. Measured: the thread hop, and the GIL handed back and forth between
 threads doing Python, cost more CPU than the answer itself (``bench/README.md``).
 """
 
@@ -89,7 +89,11 @@ def create_app(settings: Settings, *, service: ConsultationService | None = None
         # otherwise walk it while requests wait
         gc.collect()
         gc.freeze()
-        yield
+        service.audit.start_syncer()  # the loop's answers are made durable by another process, meanwhile
+        try:
+            yield
+        finally:
+            service.audit.stop_syncer()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -6,29 +6,53 @@ and rotated (a new file) when they pass a size or when the UTC day changes; the 
 
 Durability is a group commit: :meth:`AuditLog.append` numbers each record as it writes it, and one
 ``fdatasync`` makes durable every record written before it started, so the requests in flight share a flush.
-On the event loop (:meth:`AuditLog.durable`), the answers computed in one turn of the loop wait together and one
-flush, run by the loop itself after them, releases them all. It blocks the loop for the flush (0.2 ms on this
-machine's disk when quiet), on purpose: a flusher thread, measured, cost about 1 ms of CPU per request in GIL
-hand-overs with the loop (1,719 against 823 requests/s on 2 workers, ``bench/README.md``), and every answer
-waits for a flush anyway. Threads (:meth:`AuditLog.wait_durable`) flush for themselves, one at a time.
+On the service's event loop (:meth:`AuditLog.durable`, after :meth:`AuditLog.start_syncer`), the flushes are
+made by a syncer process (``service.audit_sync``), one at a time: the answers written while one flush runs wait
+together for the next, and the loop goes on answering meanwhile. Measured (``bench/README.md``): the loop
+running the flush itself blocked on the disk once per turn; a flusher thread cost more CPU than the flush, in
+GIL hand-overs with the loop. If the syncer is lost, the loop flushes for itself again (the same group commit,
+one flush per turn of the loop, blocking it). Threads (:meth:`AuditLog.wait_durable`) flush for themselves, one
+at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
+import logging
 import os
+import socket
+import subprocess
+import sys
 import threading
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kernel.audit import FIELDS
+from service.audit_sync import ANSWER, REQUEST
+
+log = logging.getLogger(__name__)
 
 
 class AuditUnavailable(OSError):
     """The record was written but could not be made durable: the answer it describes must not be given."""
+
+
+@dataclass
+class _Syncer:
+    """The syncer process serving one event loop, and what the loop knows of it (touched by that loop only)."""
+
+    loop: asyncio.AbstractEventLoop
+    channel: socket.socket
+    process: subprocess.Popen
+    generation: int = 0  # the audit file it holds (``AuditLog._generation``)
+    in_flight: tuple[int, int] | None = None  # (last record, generation) of the flush it is making
+    asked: bool = False  # a request is scheduled on the loop
+    waiting: list[tuple[int, asyncio.Future]] = field(default_factory=list)
 
 
 class AuditLog:
@@ -46,6 +70,7 @@ class AuditLog:
         self._synced = 0  # records known durable
         self._failed: tuple[int, OSError] | None = None  # (last record of a failed flush, its error)
         self._waiting: dict[asyncio.AbstractEventLoop, list[tuple[int, asyncio.Future]]] = {}
+        self._syncer: _Syncer | None = None
         self.syncs = 0
 
     def _open(self, now: dt.datetime) -> None:
@@ -126,17 +151,25 @@ class AuditLog:
             self._flush()
 
     async def durable(self, sequence: int) -> None:
-        """Wait until record ``sequence`` is durable, with the other answers of this turn of the event loop: the
-        first of them schedules one flush after the handlers already queued (see the module's docstring)."""
+        """Wait until record ``sequence`` is durable, with the other answers written meanwhile: by the syncer's
+        next flush on its loop; elsewhere by one flush that the first of them schedules after the handlers
+        already queued (see the module's docstring)."""
         if self._synced >= sequence:
             return
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        waiting = self._waiting.get(loop)
-        if waiting is None:
-            waiting = self._waiting[loop] = []
-            loop.call_soon(self._flush_for, loop)
-        waiting.append((sequence, future))
+        syncer = self._syncer
+        if syncer is not None and syncer.loop is loop:
+            syncer.waiting.append((sequence, future))
+            if syncer.in_flight is None and not syncer.asked:
+                syncer.asked = True
+                loop.call_soon(self._ask_syncer, syncer)
+        else:
+            waiting = self._waiting.get(loop)
+            if waiting is None:
+                waiting = self._waiting[loop] = []
+                loop.call_soon(self._flush_for, loop)
+            waiting.append((sequence, future))
         await future
 
     def _flush_for(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -148,14 +181,108 @@ class AuditLog:
                 if not future.done():
                     future.set_exception(AuditUnavailable(f"the audit log could not be flushed: {unexpected}"))
             return
+        for sequence, future in self._release(waiting):
+            future.set_exception(self._error_for(sequence) or AuditUnavailable("the audit record was not made durable"))
+
+    def _release(self, waiting: list[tuple[int, asyncio.Future]]) -> list[tuple[int, asyncio.Future]]:
+        """Settle the waiters whose record is durable or whose flush failed; those still waiting."""
+        left = []
         for sequence, future in waiting:
             if future.done():  # its request was cancelled (client gone)
                 continue
-            error = self._error_for(sequence) if self._synced < sequence else None
             if self._synced >= sequence:
                 future.set_result(None)
+            elif (error := self._error_for(sequence)) is not None:
+                future.set_exception(error)
             else:
-                future.set_exception(error or AuditUnavailable("the audit record was not made durable"))
+                left.append((sequence, future))
+        return left
+
+    # -- the syncer process (one event loop) ----------------------------------------------------------------
+    def start_syncer(self) -> None:
+        """From now on, the flushes awaited on the running event loop are made by a syncer process."""
+        if self._syncer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            script = Path(__file__).with_name("audit_sync.py")
+            process = subprocess.Popen(
+                [sys.executable, "-I", str(script), str(theirs.fileno())], pass_fds=(theirs.fileno(),)
+            )
+        ours.setblocking(False)
+        self._syncer = syncer = _Syncer(loop, ours, process)
+        loop.add_reader(ours.fileno(), self._on_synced, syncer)
+
+    def stop_syncer(self) -> None:
+        """Stop the syncer (it exits when its channel closes); whoever still waits is flushed for by the loop."""
+        syncer, self._syncer = self._syncer, None
+        if syncer is None:
+            return
+        syncer.loop.remove_reader(syncer.channel.fileno())
+        syncer.channel.close()
+        try:
+            syncer.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            syncer.process.kill()
+            syncer.process.wait()
+        if syncer.waiting:
+            self._waiting.setdefault(syncer.loop, []).extend(syncer.waiting)
+            syncer.loop.call_soon(self._flush_for, syncer.loop)
+
+    def _ask_syncer(self, syncer: _Syncer) -> None:
+        """Ask for one flush covering every record written so far (one flush at a time)."""
+        syncer.asked = False
+        if syncer is not self._syncer or syncer.in_flight is not None:
+            return
+        syncer.waiting = self._release(syncer.waiting)
+        if not syncer.waiting:
+            return
+        try:
+            with self._lock:  # the file cannot be rotated (and its descriptor closed) while it is handed over
+                target, generation = self._written, self._generation
+                message = REQUEST.pack(target)
+                if generation != syncer.generation:
+                    socket.send_fds(syncer.channel, [message], [self._fd])
+                    syncer.generation = generation
+                else:
+                    syncer.channel.send(message)
+        except OSError as failed:
+            self._syncer_lost(syncer, f"cannot reach the audit syncer: {failed}")
+            return
+        syncer.in_flight = (target, generation)
+
+    def _on_synced(self, syncer: _Syncer) -> None:
+        try:
+            answer = syncer.channel.recv(ANSWER.size)
+        except BlockingIOError:
+            return
+        except OSError:
+            answer = b""
+        if len(answer) != ANSWER.size or syncer.in_flight is None:
+            self._syncer_lost(syncer, f"the audit syncer (pid {syncer.process.pid}) stopped answering")
+            return
+        target, errno = ANSWER.unpack(answer)
+        generation = syncer.in_flight[1]
+        syncer.in_flight = None
+        with self._lock:
+            self.syncs += 1
+            if errno == 0 or generation != self._generation:  # a rotation fsync'd that file whole
+                self._synced = max(self._synced, target)
+            else:
+                self._failed = (target, OSError(errno, os.strerror(errno)))
+        syncer.waiting = self._release(syncer.waiting)
+        if syncer.waiting and not syncer.asked:  # written during the flush: the next one, after this turn
+            syncer.asked = True
+            syncer.loop.call_soon(self._ask_syncer, syncer)
+
+    def _syncer_lost(self, syncer: _Syncer, reason: str) -> None:
+        log.error("%s: the event loop flushes the audit log itself from now on", reason)
+        syncer.in_flight = None
+        if self._syncer is syncer:
+            with contextlib.suppress(OSError):
+                syncer.process.kill()
+            self.stop_syncer()
 
     def close(self) -> None:
         with self._sync_lock, self._lock:

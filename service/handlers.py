@@ -271,7 +271,7 @@ class ConsultationService:
         return self._settled(pending, error)
 
     async def settle_async(self, pending: Pending) -> Reply:
-        """:meth:`settle` on the event loop: the answers of one turn of the loop share one flush."""
+        """:meth:`settle` on the event loop: the answers written while a flush runs share the next one."""
         error = None
         if pending.sequence is not None:
             try:

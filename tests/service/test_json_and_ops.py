@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 
@@ -271,12 +273,95 @@ def test_audit_durable_from_an_event_loop_shares_flushes(tmp_path):
     assert sorted(r["ticket_cbss"] for r in lines) == sorted(f"t{i}" for i in range(200))
 
 
+def _loop_requests(log, count: int, start: int = 0):
+    """``count`` consultations' records awaited together on an event loop, as the service's loop does."""
+
+    async def request(i: int) -> None:
+        await log.durable(log.append({"channel": "SOAP", "ticket_cbss": f"t{i}", "http_status": 200}))
+
+    return asyncio.gather(*(request(i) for i in range(start, start + count)), return_exceptions=True)
+
+
+def test_audit_syncer_flushes_for_the_loop_in_another_process(tmp_path):
+    from service.audit import AuditLog
+
+    log = AuditLog(tmp_path)
+
+    async def run() -> tuple[list, int]:
+        log.start_syncer()
+        pid = log._syncer.process.pid
+        results = await _loop_requests(log, 300)
+        results += await _loop_requests(log, 1, 300)  # one alone: flushed too
+        log.stop_syncer()
+        return results, pid
+
+    results, pid = asyncio.run(run())
+    assert results == [None] * 301
+    assert log._synced == 301 and 1 <= log.syncs < 301  # flushes shared by the records written meanwhile
+    assert log._syncer is None and not Path(f"/proc/{pid}").exists()  # stopped with the loop's channel
+    log.close()
+    lines = next(tmp_path.glob("audit-*.jsonl")).read_text().splitlines()
+    assert sorted(json.loads(line)["ticket_cbss"] for line in lines) == sorted(f"t{i}" for i in range(301))
+
+
+def test_audit_syncer_failure_withholds_only_what_it_covered(tmp_path):
+    """A flush that fails in the syncer (here a real ``fdatasync`` refused by the kernel: the file handed over
+    is a pipe) fails the records it covered; the loop's next records go to a good file again."""
+    from service.audit import AuditLog, AuditUnavailable
+
+    log = AuditLog(tmp_path)
+
+    async def run() -> tuple[list, list]:
+        log.start_syncer()
+        assert await _loop_requests(log, 3) == [None] * 3
+        read_end, write_end = os.pipe()
+        good_fd, log._fd = log._fd, write_end  # as if the file were swapped under the log: unsyncable
+        log._generation += 1
+        failed = await _loop_requests(log, 4, 3)
+        log._fd = good_fd
+        log._generation += 1
+        after = await _loop_requests(log, 2, 7)
+        log.stop_syncer()
+        os.close(read_end)
+        os.close(write_end)
+        return failed, after
+
+    failed, after = asyncio.run(run())
+    assert all(isinstance(result, AuditUnavailable) for result in failed) and len(failed) == 4
+    assert "Invalid argument" in str(failed[0])
+    assert after == [None, None]
+    log.close()
+
+
+def test_a_lost_audit_syncer_leaves_the_loop_flushing_for_itself(tmp_path, caplog):
+    from service.audit import AuditLog
+
+    log = AuditLog(tmp_path)
+
+    async def run() -> list:
+        log.start_syncer()
+        assert await _loop_requests(log, 5) == [None] * 5
+        log._syncer.process.kill()
+        log._syncer.process.wait()
+        return await _loop_requests(log, 20, 5)  # waiting when the loss is noticed: flushed by the loop
+
+    assert asyncio.run(run()) == [None] * 20
+    assert log._syncer is None and log._synced == 25
+    assert "the event loop flushes the audit log itself" in caplog.text
+    log.close()
+
+
 def test_an_audit_record_that_cannot_be_made_durable_withholds_the_answer(tmp_path, fixture_published, monkeypatch):
     import service.audit
 
     home = home_with_fixture(tmp_path / "home", fixture_published)
     with RunningService(home) as running:
         assert post(running, envelope()).status_code == 200  # credentials now cached: answered on the loop
+        syncer = running.service.audit._syncer
+        assert syncer is not None and syncer.process.poll() is None  # the loop's flushes are the syncer's
+        syncer.process.kill()  # lost: the loop notices and flushes for itself (tested apart as well)
+        assert post(running, envelope()).status_code == 200  # nothing lost: flushed by the loop
+        assert running.service.audit._syncer is None
 
         def failing(fd: int) -> None:
             raise OSError(5, "Input/output error")
