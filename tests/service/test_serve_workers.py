@@ -209,5 +209,24 @@ def test_an_idle_connection_is_kept_longer_than_the_clients_own_expiry(two_worke
         for pause in (0, 6):
             time.sleep(pause)
             sock.sendall(request)
-            answer = sock.recv(65536)
+            answer = _one_response(sock)
             assert answer.startswith(b"HTTP/1.1 200"), (pause, answer[:200])
+
+
+def _one_response(sock: socket.socket) -> bytes:
+    """One whole HTTP response (head, then Content-Length bytes of body): the head and the body may arrive in
+    separate segments, and a leftover body must not be read as the next request's answer."""
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        chunk = sock.recv(65536)
+        assert chunk, ("the server closed the connection", answer[:200])
+        answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, ("the server closed the connection", answer[:200])
+        body += chunk
+    return head + b"\r\n\r\n" + body
