@@ -3,7 +3,12 @@
 Hashing is deliberately slow, so three things keep it from becoming the bottleneck or an attack surface:
 - a short cache of successful verifications, keyed by (username, stored hash): a password changed at the next
   snapshot has another hash, so the old entry simply stops matching; the cached value is a keyed digest of
-  the password (never the password), compared in constant time;
+  the password (never the password), compared in constant time. An entry is forgotten once unused for its TTL:
+  each use renews it, since hashing the same password against the same hash again could only give the same
+  answer, and a fixed expiry made every request of a busy client in flight at that moment hash at once (64
+  connections stalled for about a second, every minute, in ``bench/service_bench.py``);
+- one verification at a time per stored hash: requests arriving together with credentials not yet cached wait
+  for the first one's hash and then find it cached, instead of each paying for the same hash;
 - throttling of repeated failures per (username, client address) and per client address: past the limit,
   requests are refused without hashing, so a login flood cannot burn the CPU;
 - unknown usernames cost the same hash as known ones (against a dummy hash), so timing does not reveal them.
@@ -107,6 +112,7 @@ class Authenticator:
         self._per_user = _FailureWindow(max_failures_per_user, window_s)
         self._per_ip = _FailureWindow(max_failures_per_ip, window_s)
         self._lock = threading.Lock()
+        self._verifying: dict[str, threading.Lock] = {}  # by stored hash (bounded by the credentials, + the dummy)
         self._dummy: str | None = None  # made at the first unknown username (hashing costs at start-up)
 
     def _dummy_hash(self) -> str:
@@ -118,10 +124,17 @@ class Authenticator:
         return hmac.new(self._key, password.encode("utf-8"), hashlib.sha256).digest()
 
     def _verified_recently(self, username: str, stored_hash: str, digest: bytes, now: float) -> bool:
-        """Whether this password (as ``digest``) was verified against ``stored_hash`` within the cache's TTL."""
+        """Whether this password (as ``digest``) was verified against ``stored_hash`` and the entry used within
+        the cache's TTL."""
         with self._lock:
             cached = self._cache.get((username, stored_hash))
         return bool(cached and cached[1] > now and hmac.compare_digest(cached[0], digest))
+
+    def _remember(self, username: str, stored_hash: str, digest: bytes, now: float) -> None:
+        with self._lock:
+            self._cache[(username, stored_hash)] = (digest, now + self.cache_ttl_s)
+            if len(self._cache) > 10_000:
+                self._cache = {k: v for k, v in self._cache.items() if v[1] > now}
 
     def is_cached(self, header: str | None, credentials: dict[str, tuple[str, str]]) -> bool:
         """Whether :meth:`authenticate` would accept these credentials from its cache, without hashing (the
@@ -146,14 +159,21 @@ class Authenticator:
         stored_hash = known[1] if known else self._dummy_hash()
         digest = self._digest(password)
         if known and self._verified_recently(username, stored_hash, digest, now):
+            self._remember(username, stored_hash, digest, now)  # renewed by its use
             return Caller(username, known[0])
 
-        ok = self._verify(stored_hash, password) and known is not None
+        with self._lock:
+            verifying = self._verifying.setdefault(stored_hash, threading.Lock())
+        with verifying:  # another request may be hashing the same credentials: its answer is ours
+            now = self._clock()
+            if known and self._verified_recently(username, stored_hash, digest, now):
+                self._remember(username, stored_hash, digest, now)
+                return Caller(username, known[0])
+            ok = self._verify(stored_hash, password) and known is not None
+            if ok:
+                self._remember(username, stored_hash, digest, now)
         with self._lock:
             if ok:
-                self._cache[(username, stored_hash)] = (digest, now + self.cache_ttl_s)
-                if len(self._cache) > 10_000:
-                    self._cache = {k: v for k, v in self._cache.items() if v[1] > now}
                 self._per_user.clear(user_key)
             else:
                 self._per_user.add(user_key, now)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -71,6 +74,56 @@ def test_is_cached_tells_which_requests_can_skip_hashing():
     assert not auth.is_cached(header, {"u": ("0212345668", hasher.hash("pw"))})  # another hash (next snapshot)
     now[0] = 61.0
     assert not auth.is_cached(header, credentials)  # expired
+
+
+class _CountingAuthenticator(Authenticator):
+    """Counts the hashes (and makes each take a while, so that requests arriving together overlap)."""
+
+    hashes = 0
+
+    def _verify(self, stored_hash: str, password: str) -> bool:
+        type(self).hashes += 1
+        time.sleep(0.2)
+        return Authenticator._verify(stored_hash, password)
+
+
+def test_a_cache_entry_in_use_does_not_expire_and_an_idle_one_does(monkeypatch):
+    hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    now = [0.0]
+    monkeypatch.setattr(_CountingAuthenticator, "hashes", 0)
+    auth = _CountingAuthenticator(cache_ttl_s=60, clock=lambda: now[0])
+    header = "Basic " + __import__("base64").b64encode(b"u:pw").decode()
+    credentials = {"u": ("0212345668", hasher.hash("pw"))}
+    for now[0] in (0.0, 50.0, 100.0, 150.0):  # a busy client: never a hash after the first
+        assert auth.authenticate(header, "1.2.3.4", credentials).username == "u"
+    assert auth.hashes == 1 and auth.is_cached(header, credentials)
+    now[0] = 211.0  # unused for more than the TTL: forgotten, hashed again
+    assert not auth.is_cached(header, credentials)
+    assert auth.authenticate(header, "1.2.3.4", credentials).username == "u" and auth.hashes == 2
+
+
+def test_requests_arriving_together_hash_their_credentials_once(monkeypatch):
+    hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    monkeypatch.setattr(_CountingAuthenticator, "hashes", 0)
+    auth = _CountingAuthenticator(cache_ttl_s=60)
+    b64 = __import__("base64").b64encode
+    header, wrong = "Basic " + b64(b"u:pw").decode(), "Basic " + b64(b"u:nope").decode()
+    credentials = {"u": ("0212345668", hasher.hash("pw"))}
+    start = threading.Barrier(8)
+
+    def login(header: str) -> str:
+        start.wait()
+        try:
+            return auth.authenticate(header, "1.2.3.4", credentials).username
+        except AuthRefused as refused:
+            return str(refused.http_status)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(login, [header] * 8)) == ["u"] * 8
+    assert auth.hashes == 1
+    with ThreadPoolExecutor(8) as pool:  # a wrong password is never taken from another request's success
+        answers = list(pool.map(login, [wrong] * 4 + [header] * 4))
+    assert answers[4:] == ["u"] * 4 and set(answers[:4]) <= {"401", "429"} and auth.hashes == 1 + 4
 
 
 def test_hostile_xml_is_refused():
