@@ -130,6 +130,16 @@ class Authenticator:
             cached = self._cache.get((username, stored_hash))
         return bool(cached and cached[1] > now and hmac.compare_digest(cached[0], digest))
 
+    def _use_cached(self, username: str, stored_hash: str, digest: bytes, now: float) -> bool:
+        """:meth:`_verified_recently`, and if so the entry renewed by this use (one look-up, under the lock)."""
+        key = (username, stored_hash)
+        with self._lock:
+            cached = self._cache.get(key)
+            if not (cached and cached[1] > now and hmac.compare_digest(cached[0], digest)):
+                return False
+            self._cache[key] = (digest, now + self.cache_ttl_s)
+            return True
+
     def _remember(self, username: str, stored_hash: str, digest: bytes, now: float) -> None:
         with self._lock:
             self._cache[(username, stored_hash)] = (digest, now + self.cache_ttl_s)
@@ -158,16 +168,14 @@ class Authenticator:
         known = credentials.get(username)
         stored_hash = known[1] if known else self._dummy_hash()
         digest = self._digest(password)
-        if known and self._verified_recently(username, stored_hash, digest, now):
-            self._remember(username, stored_hash, digest, now)  # renewed by its use
+        if known and self._use_cached(username, stored_hash, digest, now):
             return Caller(username, known[0])
 
         with self._lock:
             verifying = self._verifying.setdefault(stored_hash, threading.Lock())
         with verifying:  # another request may be hashing the same credentials: its answer is ours
             now = self._clock()
-            if known and self._verified_recently(username, stored_hash, digest, now):
-                self._remember(username, stored_hash, digest, now)
+            if known and self._use_cached(username, stored_hash, digest, now):
                 return Caller(username, known[0])
             ok = self._verify(stored_hash, password) and known is not None
             if ok:
