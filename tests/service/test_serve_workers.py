@@ -65,17 +65,28 @@ def _records(home: Path) -> dict[int, list[dict]]:
     return found
 
 
+def _server_log_path(home: Path) -> Path:
+    return home.parent / "serve.log"
+
+
+def _server_log(home: Path) -> str:
+    """The end of the server's log: what a failed request's traceback says."""
+    return _server_log_path(home).read_text(errors="replace")[-6000:]
+
+
 @pytest.fixture
 def two_workers(tmp_path, fixture_published):
     home = home_with_fixture(tmp_path / "home", fixture_published)
     port = _free_port()
     lww = Path(sys.executable).with_name("lww")
-    process = subprocess.Popen(
-        [str(lww), "--home", str(home), "serve", "--port", str(port), "--workers", "2", "--log-level", "warning"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "LWW_HOME": str(home)},
-    )
+    # the server's log in a file (a pipe nobody reads could fill and block it), quoted by failing assertions
+    with _server_log_path(home).open("wb") as output:
+        process = subprocess.Popen(
+            [str(lww), "--home", str(home), "serve", "--port", str(port), "--workers", "2", "--log-level", "warning"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "LWW_HOME": str(home)},
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -87,7 +98,7 @@ def two_workers(tmp_path, fixture_published):
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError(f"lww serve --workers 2 did not start: {process.stdout.read().decode()}")
+                raise RuntimeError(f"lww serve --workers 2 did not start: {_server_log(home)}")
             time.sleep(0.2)
         yield home, url
     finally:
@@ -171,7 +182,7 @@ def test_connections_opened_together_are_handed_to_the_workers_in_turn_and_a_dea
                     auth=(USER_A, PASSWORD_A),
                     headers={"Content-Type": "text/xml; charset=utf-8"},
                 )
-                assert response.status_code == 200, response.text
+                assert response.status_code == 200, (response.text, _server_log(home))
                 found.append(etree.fromstring(response.content).findtext(".//informationCBSS/ticketCBSS"))
             return found
 
