@@ -1,0 +1,124 @@
+"""Where the data path's cost goes: the service measured with parts of a consultation taken away, one at a time.
+
+    .venv/bin/python bench/service_ladder.py [--home DIR] [--seconds 10] [--rounds 2] [--clients 8] [--workers 2]
+
+Each step is the committed code (``HEAD``, in a temporary git worktree) with ``bench/service_ladder.patch``
+applied, which reads ``LWW_BENCH_LADDER`` (a knob that exists only in that worktree, never in the service):
+
+- ``full``: the service as it is (the patch changes nothing without the knob), and its floor endpoint;
+- ``no-fsync``: the audit record written to its file, but the answer not held for its ``fdatasync``;
+- ``no-audit``: no audit record at all;
+- ``fixed-answer``: no audit record, and the floor's fixed answer sent instead of the rendered rows (the
+  credentials, the parse and validation, the consultation's checks and look-ups are still done).
+
+Same load as ``bench/service_bench.py`` (wrk, closed loop, random beneficiaries of the snapshot built by that bench
+under ``$BENCH_HOME``), the steps run in turn, ``--rounds`` times. Besides throughput and latency, the machine's
+CPU per request (every process, the kernel's threads and wrk included, from ``/proc/stat``): the cores are
+saturated in every step, so throughput follows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parent)]
+import service_bench as sb  # noqa: E402
+
+from service.app import FLOOR_PATH  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+STEPS = ("full", "no-fsync", "no-audit", "fixed-answer")
+DATA_PATH = "/soap/LivingWagesWithAmountService/v1"
+
+
+def _busy_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)
+
+
+def _run(server: subprocess.Popen, url: str, bodies: Path, clients: int, seconds: int) -> dict:
+    before = _busy_jiffies()
+    found = sb.measured(server, lambda: sb.wrk(url, bodies, clients, seconds))
+    after = _busy_jiffies()
+    busy = after[0] - before[0]
+    found["machine_busy"] = round(busy / max(after[1] - before[1], 1), 3)
+    found["machine_cpu_ms_per_request"] = round(busy / os.sysconf("SC_CLK_TCK") / found["requests"] * 1000, 3)
+    return found
+
+
+def _step(args, tree: Path, home: Path, step: str, bodies: Path, floor_rows: int) -> list[dict]:
+    os.environ["PYTHONPATH"] = str(tree)  # the patched tree's packages before the installed project's
+    os.environ["LWW_BENCH_LADDER"] = "" if step == "full" else step
+    server = sb.start_server(home, args.port, args.workers, floor_rows)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        sb.wait_healthy(base, server)
+        sb.wrk(base + DATA_PATH, bodies, args.clients, 2)  # warm-up: credentials cached, pages mapped
+        found = []
+        endpoints = [(step, DATA_PATH)] + ([("floor", FLOOR_PATH)] if step == "full" else [])
+        for name, path in endpoints:
+            result = _run(server, base + path, bodies, args.clients, args.seconds)
+            result["step"] = name
+            found.append(result)
+            print(
+                f"{name:>12}: {result['rps']:>9,.1f} req/s  p99 {result['p99_ms']:6.2f} ms  machine "
+                f"{result['machine_cpu_ms_per_request']:.3f} ms/request (busy {result['machine_busy']:.0%})  "
+                f"server {result['server_cpu_ms_per_request']:.3f}  failures {result['failures']}",
+                flush=True,
+            )
+        return found
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", default=None, help="the service bench's home (default $BENCH_HOME/b170000-y15)")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=18085)
+    parser.add_argument("--output", default=str(Path(__file__).with_name("service_ladder_results.json")))
+    args = parser.parse_args()
+    home = Path(args.home or Path(os.environ.get("BENCH_HOME", "/tmp/lww-service-bench")) / "b170000-y15")
+    bodies = home / "bench-bodies.txt"
+    if not bodies.is_file():
+        print(f"service_ladder: no {bodies}: run bench/service_bench.py first (it builds the snapshot)")
+        return 2
+    ssins = [line.split("<ssin>", 1)[1].split("<", 1)[0] for line in bodies.read_text().splitlines() if line]
+    floor_rows = round(sb.mean_rows(home, ssins))
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    results = {"commit": head.stdout.strip(), "clients": args.clients, "workers": args.workers, "rounds": []}
+    results["load_average_before"] = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="lww-ladder-") as scratch:
+        tree = Path(scratch) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), "HEAD"], cwd=ROOT, check=True)
+        try:
+            patch = Path(__file__).with_name("service_ladder.patch")
+            subprocess.run(["git", "apply", str(patch)], cwd=tree, check=True)
+            for number in range(args.rounds):
+                print(f"round {number + 1} ({time.strftime('%H:%M:%S')})", flush=True)
+                found = []
+                for step in STEPS:
+                    found += _step(args, tree, home, step, bodies, floor_rows)
+                results["rounds"].append(found)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    results["load_average_after"] = os.getloadavg()
+    Path(args.output).write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"results in {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
