@@ -50,6 +50,7 @@ from lxml import etree
 
 from ingest.parser import SOURCE_LINE, UpstreamFile, build_batch
 from ingest.schemas import KINDS, Kind
+from kernel.xsd import COMPILING
 
 CHUNK_BYTES = 1 << 20  # what the gate is fed at a time
 FIRST_CHUNK_BYTES = 4096  # at least, for the first: an XML declaration longer than that is abandoned
@@ -109,7 +110,8 @@ class _Libxml2:
         parser = self.lib.xmlSchemaNewMemParserCtxt(xsd, len(xsd))
         self.lib.xmlSchemaSetParserStructuredErrors(parser, _IGNORE_ERROR, None)
         try:
-            schema = self.lib.xmlSchemaParse(parser)
+            with COMPILING:  # libxml2's first compilation in a process must not run beside another
+                schema = self.lib.xmlSchemaParse(parser)
         finally:
             self.lib.xmlSchemaFreeParserCtxt(parser)
         if not schema:

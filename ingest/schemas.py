@@ -45,6 +45,7 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from kernel.raw_tables import PAYMENT_LINES, RIGHT_EVENTS, Table
+from kernel.xsd import compile_schema
 
 XSD_DIR = Path(__file__).resolve().parent / "xsd"
 XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -166,12 +167,12 @@ class Kind:
     @cached_property
     def schema(self) -> etree.XMLSchema:
         """The full XSD (used whole on small documents and per element in the diagnostic pass)."""
-        return etree.XMLSchema(self.xsd)
+        return compile_schema(self.xsd)
 
     @cached_property
     def structural_schema(self) -> etree.XMLSchema:
         """The XSD with element value types relaxed to xs:string: structure only, for libxml2's streaming pass."""
-        return etree.XMLSchema(self.structural_xsd())
+        return compile_schema(self.structural_xsd())
 
     def structural_xsd(self, non_empty: bool = False) -> etree._ElementTree:
         """The structural XSD document: element value types relaxed to xs:string (attribute types kept).

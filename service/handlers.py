@@ -31,7 +31,7 @@ from service import consult, json_api, soap, xmlsafe
 from service.audit import AuditLog, AuditUnavailable
 from service.auth import Authenticator, AuthRefused, Caller
 from service.metrics import Metrics
-from service.schemas import LIVING_WAGES_WITH_AMOUNT, SERVICES, ServiceSpec
+from service.schemas import LIVING_WAGES_WITH_AMOUNT, SERVICES, ServiceSpec, validator
 from service.store import LoadedSnapshot, PersonIndex, SnapshotStore
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,8 @@ class ConsultationService:
         self.audit = AuditLog(settings.audit)
         self.metrics = Metrics(lambda: self.store.loaded)
         self.today = today
+        for spec in SERVICES.values():  # compiled now, in one thread, not by the first requests (``kernel.xsd``)
+            validator(spec)
 
     # -- SOAP ---------------------------------------------------------------------------------------------
     def answers_inline(self, authorization: str | None) -> bool:

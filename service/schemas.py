@@ -12,6 +12,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from kernel.xsd import compile_schema
+
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -83,8 +85,7 @@ def _local_parser() -> etree.XMLParser:
 @cache
 def validator(spec: ServiceSpec) -> etree.XMLSchema:
     """The compiled schema of an endpoint's interface (requests, responses, fault), built once per process."""
-    document = etree.parse(str(SCHEMA_DIR / spec.interface_xsd), _local_parser())
-    return etree.XMLSchema(document)
+    return compile_schema(etree.parse(str(SCHEMA_DIR / spec.interface_xsd), _local_parser()))
 
 
 @cache
