@@ -1,7 +1,6 @@
 """Python asset checks: each records its threshold and the observed value. The blocking one stops publication."""
 
 import datetime as dt
-import os
 
 import dagster as dg
 import duckdb
@@ -9,6 +8,7 @@ import duckdb
 from dagster_project.assets.ingest import PAYMENT_LINES
 from dagster_project.resources import Warehouse
 from kernel import snapshots
+from kernel.settings import env_number
 
 MONTHLY_AMOUNTS = dg.AssetKey(["marts", "fct_monthly_amounts"])
 OPEN_REJECTIONS = dg.AssetKey(["marts", "dq_open_rejections"])
@@ -16,7 +16,7 @@ OPEN_REJECTIONS = dg.AssetKey(["marts", "dq_open_rejections"])
 
 def max_final_move_pct() -> float:
     """How far (in %) the total of a month that was FINAL may move before publication is stopped."""
-    return float(os.environ.get("LWW_MAX_FINAL_MOVE_PCT", "1.0"))
+    return env_number("LWW_MAX_FINAL_MOVE_PCT", 1.0, minimum=0)
 
 
 def final_month_moves(

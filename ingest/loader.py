@@ -46,7 +46,7 @@ from ingest.security import Limits
 from ingest.violations import FileRejected, Violation
 from kernel.errors import LwwError
 from kernel.raw_tables import create_all
-from kernel.settings import Settings
+from kernel.settings import Settings, env_number
 
 Progress = Callable[[str, int], None]  # (file name, rows read so far in that file)
 
@@ -90,8 +90,7 @@ def ingest_workers() -> int:
 
     1 parses each file in the loading process when its turn comes (no pool).
     """
-    value = os.environ.get("LWW_INGEST_WORKERS")
-    return max(1, int(value) if value else (os.cpu_count() or 1))
+    return max(1, env_number("LWW_INGEST_WORKERS", os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ file or calling the network), an external DTD, a huge or absurdly nested documen
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 from lxml import etree
 
 from ingest.violations import FileRejected, Violation
+from kernel.settings import env_number
 
 PROLOG_SCAN_BYTES = 64 * 1024  # an honest prolog is an XML declaration and perhaps a comment
 
@@ -40,8 +40,8 @@ class Limits:
     def from_env(cls) -> Limits:
         """``LWW_INGEST_MAX_BYTES`` / ``LWW_INGEST_MAX_DEPTH`` override the defaults (operators, tests)."""
         return cls(
-            max_bytes=int(os.environ.get("LWW_INGEST_MAX_BYTES", cls.max_bytes)),
-            max_depth=int(os.environ.get("LWW_INGEST_MAX_DEPTH", cls.max_depth)),
+            max_bytes=env_number("LWW_INGEST_MAX_BYTES", cls.max_bytes, minimum=1),
+            max_depth=env_number("LWW_INGEST_MAX_DEPTH", cls.max_depth, minimum=1),
         )
 
 

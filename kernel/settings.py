@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kernel.errors import LwwError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 
@@ -113,6 +115,24 @@ def settings(home: str | os.PathLike[str] | None = None) -> Settings:
     return Settings(home=Path(chosen).expanduser().resolve())
 
 
+def env_number(name: str, default: int | float, *, minimum: int | float | None = None) -> int | float:
+    """The number in the environment variable ``name`` (``default`` when unset or empty), of ``default``'s type.
+
+    A value that is not such a number, or is below ``minimum``, is an :class:`LwwError` naming the variable: a
+    typo in a setting stops the command that reads it, with the reason, not deep inside a worker process."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    kind, expected = (int, "a whole number") if isinstance(default, int) else (float, "a number")
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise LwwError(f"{name}={raw!r}: expected {expected}") from None
+    if minimum is not None and value < minimum:
+        raise LwwError(f"{name}={raw!r}: expected {expected}, {minimum} or more")
+    return value
+
+
 def keep_snapshots() -> int:
     """How many published snapshots to keep (``LWW_KEEP_SNAPSHOTS``, default 6)."""
-    return int(os.environ.get("LWW_KEEP_SNAPSHOTS", "6"))
+    return env_number("LWW_KEEP_SNAPSHOTS", 6, minimum=0)

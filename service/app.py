@@ -22,10 +22,11 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
-from kernel.settings import Settings
+from kernel.settings import Settings, env_number
 from service import json_api, schemas
 from service.handlers import ConsultationService, Reply, handle_floor
 from service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from service.store import load_memory_limit
 
 FLOOR_PATH = "/bench/floor"
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _workers() -> int:
     Few on purpose: the work is mostly Python under the GIL, and measured with 64 clients, 40 runnable threads
     (the default pool) convoy on the GIL until latencies reach seconds; extra requests wait in the event loop.
     """
-    return max(1, int(os.environ.get("LWW_SERVICE_WORKERS", "6")))
+    return env_number("LWW_SERVICE_WORKERS", 6, minimum=1)
 
 
 async def read_body(request: Request, limit: int) -> bytes | None:
@@ -52,6 +53,19 @@ async def read_body(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _floor_rows() -> int:
+    """Amount rows of the benchmark floor's fixed answer (``LWW_SERVICE_FLOOR_ROWS``, default 0)."""
+    return env_number("LWW_SERVICE_FLOOR_ROWS", 0, minimum=0)
+
+
+def check_environment() -> None:
+    """Read the service's settings from the environment once: ``lww serve`` calls it before it starts its
+    worker processes, so a bad value stops it with the reason instead of failing every worker at its start."""
+    _workers()
+    _floor_rows()
+    load_memory_limit()
 
 
 def app_from_environment() -> FastAPI:
@@ -140,7 +154,7 @@ def create_app(settings: Settings, *, service: ConsultationService | None = None
         return Response(service.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     if floor:
-        floor_rows = int(os.environ.get("LWW_SERVICE_FLOOR_ROWS", "0"))
+        floor_rows = _floor_rows()
 
         @app.post(FLOOR_PATH, include_in_schema=False)
         async def floor_endpoint(request: Request) -> Response:  # run as the data path's cached requests are

@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kernel import snapshots
+from kernel.errors import LwwError
 
 log = logging.getLogger(__name__)
 
@@ -446,11 +447,11 @@ class LoadedSnapshot:
         return self.indexes["integrations"]
 
 
-def _load_memory() -> str:
+def load_memory_limit() -> str:
     """DuckDB's memory limit while loading (``LWW_SERVICE_LOAD_MEMORY``, default 4GB), checked: it goes into SQL."""
     value = os.environ.get("LWW_SERVICE_LOAD_MEMORY", "4GB").strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value):
-        raise ValueError(f"LWW_SERVICE_LOAD_MEMORY={value!r}: expected a size such as 4GB or 512MiB")
+        raise LwwError(f"LWW_SERVICE_LOAD_MEMORY={value!r}: expected a size such as 4GB or 512MiB")
     return value
 
 
@@ -513,7 +514,7 @@ class IndexCache:
         described = {}
         with snapshots.connect(snapshot) as connection:
             # the build sorts every table by person: bound DuckDB's share of a machine the service shares
-            connection.execute(f"SET memory_limit = '{_load_memory()}'")
+            connection.execute(f"SET memory_limit = '{load_memory_limit()}'")
             connection.execute("SET threads = 2")
             connection.execute("SET enable_progress_bar = false")
             for key, sql in INDEX_QUERIES.items():

@@ -6,7 +6,8 @@ load generator) can then all land on one worker while the others idle: measured 
 all 8 on one worker, half the throughput (``bench/README.md``). Here the parent process accepts, and hands each
 connection to the next worker in turn (its file descriptor passed over a Unix socket pair); each worker runs the
 application in uvicorn's server and adopts the connections it is handed. The parent restarts a worker that dies
-and, on SIGINT or SIGTERM, stops them all (each finishes the requests it holds).
+(after a delay doubling from 1 s to a minute while workers keep dying within 10 s of their start) and, on SIGINT
+or SIGTERM, stops them all (each finishes the requests it holds).
 """
 
 from __future__ import annotations
@@ -18,12 +19,25 @@ import multiprocessing
 import signal
 import socket
 import threading
+import time
 from typing import Any
 
 import uvicorn
 
 APP = "service.app:app_from_environment"
 log = logging.getLogger("uvicorn.error")
+# A worker that dies this soon after it started is failing at its start (a file it cannot read, a broken
+# installation): it is started again after a delay that doubles each time, not in a tight loop of spawns.
+YOUNG_S = 10.0
+FIRST_DELAY_S, MAX_DELAY_S = 1.0, 60.0
+
+
+def restart_delay(lived_s: float, previous_delay_s: float) -> float:
+    """Seconds to wait before starting again a worker that died after ``lived_s`` seconds, the previous delay
+    of its slot being ``previous_delay_s`` (0 after a worker that lived)."""
+    if lived_s >= YOUNG_S:
+        return 0.0
+    return min(MAX_DELAY_S, max(FIRST_DELAY_S, 2 * previous_delay_s))
 
 
 class _HandedServer(uvicorn.Server):
@@ -74,12 +88,16 @@ def serve(workers: int, host: str, port: int, options: dict[str, Any]) -> None:
     listener.settimeout(0.5)  # wakes to notice a stop or a dead worker
     context = multiprocessing.get_context("spawn")
     slots: list[tuple[multiprocessing.process.BaseProcess, socket.socket]] = []
+    started = [0.0] * workers  # when each slot's worker was started (monotonic)
+    delays = [0.0] * workers  # the delay before each slot's last restart
+    due: list[float | None] = [None] * workers  # when a dead worker's slot starts another
 
     def start(index: int) -> tuple[multiprocessing.process.BaseProcess, socket.socket]:
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)  # one message per connection
         process = context.Process(target=_worker, args=(child_end, options), name=f"lww-serve-{index}")
         process.start()
         child_end.close()
+        started[index] = time.monotonic()
         return process, parent_end
 
     stop = threading.Event()
@@ -91,9 +109,22 @@ def serve(workers: int, host: str, port: int, options: dict[str, Any]) -> None:
         turn = 0
         while not stop.is_set():
             for i, (process, channel) in enumerate(slots):
-                if not process.is_alive() and not stop.is_set():
-                    log.warning("worker %s exited (code %s): starting another", process.pid, process.exitcode)
+                if process.is_alive() or stop.is_set():
+                    continue
+                now = time.monotonic()
+                if due[i] is None:  # just found dead: its connections go to the others meanwhile
                     channel.close()
+                    delays[i] = restart_delay(now - started[i], delays[i])
+                    due[i] = now + delays[i]
+                    log.warning(
+                        "worker %s exited (code %s) after %.1f s: starting another in %.0f s",
+                        process.pid,
+                        process.exitcode,
+                        now - started[i],
+                        delays[i],
+                    )
+                if now >= due[i]:
+                    due[i] = None
                     slots[i] = start(i)
             try:
                 connection, _ = listener.accept()

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from kernel.errors import LwwError
+from kernel.settings import env_number
 
 
 def default_workers() -> int:
@@ -17,12 +18,7 @@ def default_workers() -> int:
     files shared through the page cache, so extra processes cost their Python heap (tens of MB), not a copy
     of the data.
     """
-    value = os.environ.get("LWW_SERVICE_PROCESSES")
-    if value:
-        if not value.isdigit() or int(value) < 1:
-            raise LwwError(f"LWW_SERVICE_PROCESSES={value!r}: expected a whole number of processes, 1 or more")
-        return int(value)
-    return max(1, min(8, os.cpu_count() or 1))
+    return env_number("LWW_SERVICE_PROCESSES", max(1, min(8, os.cpu_count() or 1)), minimum=1)
 
 
 # How long an idle kept-alive connection stays open. Longer than the clients' own idle expiry (5 s for httpx and
@@ -70,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from service.app import check_environment
+
+    check_environment()
     settings = args.settings.ensure()
     scheme = "https" if args.certfile else "http"
     print(

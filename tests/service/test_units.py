@@ -151,6 +151,33 @@ def test_serve_refuses_a_keep_alive_under_one_second(tmp_path, capsys):
     assert "--keep-alive 0: expected 1 second or more" in capsys.readouterr().err
 
 
+def test_serve_stops_at_a_bad_service_setting_before_starting_workers(tmp_path, capsys, monkeypatch):
+    from lww.cli import main
+
+    for name, value, expected in [
+        ("LWW_SERVICE_WORKERS", "six", "LWW_SERVICE_WORKERS='six': expected a whole number"),
+        ("LWW_SERVICE_WORKERS", "0", "LWW_SERVICE_WORKERS='0': expected a whole number, 1 or more"),
+        ("LWW_SERVICE_LOAD_MEMORY", "lots", "LWW_SERVICE_LOAD_MEMORY='lots': expected a size such as 4GB"),
+        ("LWW_SERVICE_PROCESSES", "2.5", "LWW_SERVICE_PROCESSES='2.5': expected a whole number"),
+    ]:
+        with monkeypatch.context() as env:
+            env.setenv(name, value)
+            assert main(["--home", str(tmp_path), "serve", "--port", "1"]) == 2  # before any socket or process
+        assert expected in capsys.readouterr().err
+
+
+def test_a_worker_dying_at_its_start_is_restarted_after_a_doubling_delay():
+    from service.workers import MAX_DELAY_S, YOUNG_S, restart_delay
+
+    delays, delay = [], 0.0
+    for _ in range(9):
+        delay = restart_delay(0.5, delay)
+        delays.append(delay)
+    assert delays == [1, 2, 4, 8, 16, 32, 60, 60, 60] and MAX_DELAY_S == 60
+    assert restart_delay(YOUNG_S + 1, 32.0) == 0  # one that served a while is replaced at once
+    assert restart_delay(0.5, restart_delay(YOUNG_S + 1, 32.0)) == 1  # and the doubling starts again
+
+
 def test_person_index_is_the_same_whatever_the_batch_boundaries():
     import pyarrow as pa
 
