@@ -77,7 +77,7 @@ class ConsultationService:
         self.audit = AuditLog(settings.audit)
         self.metrics = Metrics(lambda: self.store.loaded)
         self.today = today
-        for spec in SERVICES.values():  # compiled now, in one thread, not by the first requests (``kernel.xsd``)
+        for spec in SERVICES.values():  # this thread's (the event loop's) compiled now, not by its first request
             validator(spec)
 
     # -- SOAP ---------------------------------------------------------------------------------------------

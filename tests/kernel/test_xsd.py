@@ -1,15 +1,20 @@
-"""XSD compilation in a process with threads (``kernel.xsd``)."""
+"""XSD compilation and validation in a process with threads (``kernel.xsd``, ``service.schemas.validator``)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+from lxml import etree
+
 from kernel.settings import settings as make_settings
+from service import schemas
 from service.handlers import ConsultationService
-from service.schemas import validator
+from tests.service.conftest import X
+from tests.service.test_soap_refusals import envelope
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,6 +57,36 @@ def test_first_compilations_in_threads_at_once_all_succeed_and_leave_libxml2_usa
 
 
 def test_the_service_compiles_its_schemas_before_its_first_request(tmp_path):
-    validator.cache_clear()
-    ConsultationService(make_settings(tmp_path / "home"))
-    assert validator.cache_info().currsize == 2  # both endpoints', in the thread that built the service
+    compiled = {}
+
+    def build_a_service():  # in a thread of its own: validators are per thread
+        ConsultationService(make_settings(tmp_path / "home"))
+        compiled.update(getattr(schemas._per_thread, "validators", {}))
+
+    thread = threading.Thread(target=build_a_service)
+    thread.start()
+    thread.join()
+    assert set(compiled) == set(schemas.SERVICES)
+
+
+def test_requests_validated_in_several_threads_at_once_get_their_own_verdict_and_error():
+    spec = schemas.LIVING_WAGES_WITH_AMOUNT
+    body = envelope(spec, ssin=X)
+    wrong: list[str] = []
+
+    def validate(valid: bool) -> None:
+        for _ in range(1500):  # each request its own document, as in the service
+            payload = etree.fromstring(body)[0][0]
+            if not valid:
+                etree.SubElement(payload, "unexpected")
+            schema = schemas.validator(spec)
+            verdict = schema.validate(payload)
+            if verdict != valid or (not valid and schema.error_log.last_error is None):
+                wrong.append(f"valid={valid}: verdict {verdict}, error {schema.error_log.last_error}")
+
+    threads = [threading.Thread(target=validate, args=(valid,)) for valid in (False, True, True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
