@@ -32,10 +32,11 @@ sys.path[:0] = [str(Path(__file__).resolve().parent)]
 import service_bench as sb  # noqa: E402
 
 from service.app import FLOOR_PATH  # noqa: E402
+from service.schemas import LIVING_WAGES_WITH_AMOUNT  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ("full", "no-fsync", "no-audit", "fixed-answer")
-DATA_PATH = "/soap/LivingWagesWithAmountService/v1"
+DATA_PATH = LIVING_WAGES_WITH_AMOUNT.path
 
 
 def _busy_jiffies() -> tuple[int, int]:
@@ -98,8 +99,7 @@ def main() -> int:
     if not bodies.is_file():
         print(f"service_ladder: no {bodies}: run bench/service_bench.py first (it builds the snapshot)")
         return 2
-    ssins = [line.split("<ssin>", 1)[1].split("<", 1)[0] for line in bodies.read_text().splitlines() if line]
-    floor_rows = round(sb.mean_rows(home, ssins))
+    floor_rows = round(sb.mean_rows(home, sb.sample_ssins(home, 2000)))  # the people the bodies ask for
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
     results = {"commit": head.stdout.strip(), "clients": args.clients, "workers": args.workers, "rounds": []}
     results["load_average_before"] = os.getloadavg()
