@@ -33,9 +33,23 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def amounts_date(reference_date: dt.date) -> dt.date:
+    """A(R): the latest first Saturday of a month on or before R (R itself when R is a first Saturday).
+
+    Amounts move at first weekends only (DOMAIN.md): every amount rule (included lines, ages, finality, last
+    indemnified month, the open end of an amounts request, the amounts' ``referenceDate``) reads A(R) where it says
+    R; rights use R itself.
+    """
+    saturday = first_saturday(reference_date.year, reference_date.month)
+    if saturday <= reference_date:
+        return saturday
+    before = add_months(reference_date, -1)
+    return first_saturday(before.year, before.month)
+
+
 def cutoff(reference_date: dt.date) -> dt.date:
-    """The last day of the month before R's month: what a refresh at R includes."""
-    return month_start(reference_date) - dt.timedelta(days=1)
+    """cutoff(R): the last day of the month before A(R)'s month, what a refresh at R includes of the amounts."""
+    return month_start(amounts_date(reference_date)) - dt.timedelta(days=1)
 
 
 def month_age(month: dt.date, reference_date: dt.date) -> int:

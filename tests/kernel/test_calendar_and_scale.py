@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from kernel.calendar import add_months, cutoff, first_saturday, month_age, parse_month, today_brussels
+from kernel.calendar import add_months, amounts_date, cutoff, first_saturday, month_age, parse_month, today_brussels
 from kernel.scale import monthly_amount, pro_rata
 
 
@@ -18,6 +18,23 @@ def test_cutoff_is_the_last_day_of_the_previous_month():
     assert cutoff(dt.date(2026, 7, 4)) == dt.date(2026, 6, 30)
     assert cutoff(dt.date(2024, 3, 2)) == dt.date(2024, 2, 29)
     assert cutoff(dt.date(2026, 1, 3)) == dt.date(2025, 12, 31)
+
+
+def test_amounts_move_at_first_weekends_only():
+    # R on a 1st that is not a first Saturday: A(R) is the previous month's first Saturday.
+    assert amounts_date(dt.date(2026, 7, 1)) == dt.date(2026, 6, 6)
+    assert cutoff(dt.date(2026, 7, 1)) == dt.date(2026, 5, 31)
+    # R the day before the first Saturday, then on it, then the Sunday after.
+    assert amounts_date(dt.date(2026, 7, 3)) == dt.date(2026, 6, 6)
+    assert amounts_date(dt.date(2026, 7, 4)) == dt.date(2026, 7, 4)
+    assert cutoff(dt.date(2026, 7, 4)) == dt.date(2026, 6, 30)
+    assert amounts_date(dt.date(2026, 7, 5)) == dt.date(2026, 7, 4)
+    assert cutoff(dt.date(2026, 7, 5)) == dt.date(2026, 6, 30)
+    # A 1st that is a first Saturday; and across a year.
+    assert amounts_date(dt.date(2026, 8, 1)) == dt.date(2026, 8, 1)
+    assert amounts_date(dt.date(2027, 1, 1)) == dt.date(2026, 12, 5)
+    assert cutoff(dt.date(2027, 1, 1)) == dt.date(2026, 11, 30)
+    assert amounts_date(dt.date(2026, 7, 31)) == dt.date(2026, 7, 4)
 
 
 def test_first_saturday_and_add_months():
