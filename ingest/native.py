@@ -37,6 +37,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import re
 import select
 import tempfile
 import threading
@@ -142,6 +143,7 @@ class _Gate:
         if libxml2 is None:  # pragma: no cover
             raise Abandoned("lxml's libxml2 is not reachable")
         self.lib = libxml2.lib
+        self.root = kind.root
         self.valid = self.lib.xmlSchemaNewValidCtxt(_gate_schema(kind.name))
         self.lib.xmlSchemaSetValidStructuredErrors(self.valid, _IGNORE_ERROR, None)
         self.sax = ctypes.create_string_buffer(_SAX_HANDLER_BYTES)  # every callback NULL: no tree, no copy
@@ -215,12 +217,14 @@ class _GatedPipe:
             with self.path.open("rb") as file:
                 first = True
                 previous_last = b""
+                tail = b""  # the file's last bytes: its last tag must end the root element
                 held = b""  # the end of the last chunk after its last '>': a token libxml2 may not have judged yet
                 # the first chunk holds the whole XML declaration (the scan allows '<?' only there)
                 while data := file.read(max(CHUNK_BYTES, FIRST_CHUNK_BYTES) if first else CHUNK_BYTES):
                     _scan(data, first, previous_last)
                     first, previous_last = False, data[-1:]
                     self.sha.update(data)
+                    tail = (tail + data[-TAIL_BYTES:])[-TAIL_BYTES:]
                     self.gate.feed(data)
                     cut = data.rfind(b">") + 1
                     if cut:
@@ -229,6 +233,7 @@ class _GatedPipe:
                     else:
                         held += data
                 self.gate.feed(b"", last=True)
+                _check_complete(tail, self.gate.root)
                 self._write(memoryview(held))
                 self.finished = True
         except BaseException as error:  # reported by outcome(), in the reading thread
@@ -257,6 +262,22 @@ class _GatedPipe:
             raise Abandoned(f"gate: {self.error}") from None
         if not self.finished:  # pragma: no cover - the thread ends only by finishing or by an error
             raise Abandoned("gate did not finish")
+
+
+TAIL_BYTES = 4096  # a last tag longer than that (a self-closing root with huge attributes) is abandoned
+
+
+def _check_complete(tail: bytes, root: str) -> None:
+    """Abandon unless the file's last tag ends its root element: ``</root>`` (prefixed or not), or the root's
+    own start tag closed by ``/>`` (an empty file), followed by nothing but whitespace. What may follow the root
+    in XML besides whitespace (comments, processing instructions) never passes the scan. The gate refuses a
+    document that stops early by itself; this check does not depend on it (a truncated file must never load)."""
+    name = re.escape(root.encode())
+    last = tail.rfind(b"<")
+    if last < 0 or not re.fullmatch(
+        rb"<(?:/(?:[\w.-]+:)?%s\s*|(?:[\w.-]+:)?%s(?:\s[^<]*)?/)>\s*" % (name, name), tail[last:]
+    ):
+        raise Abandoned(f"the file does not end with the end of its root element {root}")
 
 
 def _scan(data: bytes, first: bool, previous_last: bytes) -> None:

@@ -165,8 +165,18 @@ class UpstreamFile:
         values: list[str | None] = []  # the batch's values, row after row (one flat list: see _batch)
         lines: list[int] = []
         item_tag = kind.qname(kind.item)
+        root_tag = kind.qname(kind.root)
+        # The root's end event is asked for too: a file is complete only once the parser has seen the end of its
+        # root element. With a schema attached, libxml2 (through lxml) reports no error for a document that
+        # simply stops (a truncated file), so without this check a file cut before its first </line> read as a
+        # valid empty file, and one cut later as its first lines.
+        root_closed = False
         context = etree.iterparse(
-            str(self.path), events=("end",), tag=item_tag, schema=kind.structural_schema, **parser_options()
+            str(self.path),
+            events=("end",),
+            tag=(item_tag, root_tag),
+            schema=kind.structural_schema,
+            **parser_options(),
         )
         # The loop allocates millions of small acyclic objects (proxies, strings, tuples): the cyclic garbage
         # collector would scan them again and again for nothing (about 12 % of the parse). Paused while
@@ -175,6 +185,9 @@ class UpstreamFile:
         gc.disable()
         try:
             for _event, element in context:
+                if element.tag == root_tag and element.getparent() is None:
+                    root_closed = True
+                    continue
                 nodes = list(element.iter())
                 probe = probes.get(len(nodes))
                 layout = None if probe is None else probe[1].get(tuple([nodes[i].tag for i in probe[0]]))
@@ -208,8 +221,8 @@ class UpstreamFile:
             del context
             if collecting:
                 gc.enable()
-        if structure_broken:
-            raise self._diagnose()
+        if structure_broken or not root_closed:
+            raise self._diagnose(truncated=not structure_broken)
         if lines or self.rows == 0:
             batch, found = self._batch(values, lines)
             total += len(found)
@@ -254,9 +267,12 @@ class UpstreamFile:
             return None, found
         return build_batch(kind, self.schema, self.header.file_id, first, texts, pa.array(lines, pa.int32())), []
 
-    def _diagnose(self) -> FileRejected:
+    def _diagnose(self, truncated: bool = False) -> FileRejected:
         """Second pass, only for a structurally invalid file: validate each element against the full XSD to
-        name the XML line and element (libxml2's streaming validation reports no line numbers)."""
+        name the XML line and element (libxml2's streaming validation reports no line numbers).
+
+        ``truncated``: the first pass ended without seeing the end of the root element (a file cut short); the
+        reason says so, whatever libxml2 calls the point where the bytes stop."""
         kind = self.kind
         item_tag = kind.qname(kind.item)
         violations: list[Violation] = []
@@ -305,10 +321,26 @@ class UpstreamFile:
                     del parent[0]
         except etree.XMLSyntaxError as error:
             rejected = parse_error(self.path, error, self.limits)
+            if truncated and rejected.category == "malformed":
+                rejected = FileRejected("malformed", [self._truncation(str(error.msg or error), error.lineno)])
             return FileRejected(rejected.category, rejected.violations + violations[: MAX_VIOLATIONS - 1])
+        if truncated:  # pragma: no cover - libxml2 without a schema always refuses a document that stops early
+            return FileRejected("malformed", [self._truncation("no end tag", None), *violations][:MAX_VIOLATIONS])
         if not violations:
             add(_structure("the file does not follow the XSD (no line could be named)", None, None, kind))
         return FileRejected("schema", violations, total)
+
+    def _truncation(self, detail: str, line: int | None) -> Violation:
+        root = self.kind.root
+        return Violation(
+            rule="well-formed",
+            message=f"not well-formed XML: the file ends before the end tag </{root}> of its root element, it "
+            f"was cut short ({detail})",
+            field=root,
+            source_line=line or None,
+            hint="have SPP IS send the complete file again (its fileId was not consumed), or complete it here and "
+            "replay it",
+        )
 
 
 _ROOT_ATTRIBUTES = {"fileId", "createdAt"}
