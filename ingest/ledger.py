@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,11 @@ from kernel.raw_tables import LOADED_FILES, QUARANTINED_FILES
 
 
 def sha256_of(path: Path) -> str:
+    """The sha-256 of a file's bytes; of a symbolic link, the hash of the link itself (it is never followed)."""
     digest = hashlib.sha256()
+    if path.is_symlink():
+        digest.update(b"symbolic link to " + os.fsencode(os.readlink(path)))
+        return digest.hexdigest()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)

@@ -178,7 +178,10 @@ def pending_files(settings: Settings, kind: str | None = None, limits: Limits | 
     for name, folder in _inboxes(settings).items():
         if kind not in (None, name) or not folder.is_dir():
             continue
-        found.extend(describe(path, name, limits) for path in sorted(folder.glob("*.xml")) if path.is_file())
+        # a symbolic link is taken too, to be quarantined with its reason (never followed, never left behind)
+        found.extend(
+            describe(path, name, limits) for path in sorted(folder.glob("*.xml")) if path.is_symlink() or path.is_file()
+        )
     return sorted(found, key=lambda f: f.order)
 
 
@@ -497,17 +500,21 @@ def _apply(connection, pending: PendingFile, spooled: Spooled) -> int:
 def _free_name(folder: Path, name: str, sha: str) -> Path:
     """``folder/name``, or a name suffixed with the content hash when another file already has it."""
     target = folder / name
-    if not target.exists() or ledger.sha256_of(target) == sha:
+    if not (target.exists() or target.is_symlink()) or ledger.sha256_of(target) == sha:
         return target
     stem, dot, suffix = name.rpartition(".")
     return folder / (f"{stem}.{sha[:12]}.{suffix}" if dot else f"{name}.{sha[:12]}")
 
 
 def _move(source: Path, target: Path) -> Path:
+    """Move ``source`` (a file, or a symbolic link itself: never what it points to) to ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if source.resolve() == target.resolve():
+    if source.parent.resolve() / source.name == target.parent.resolve() / target.name:
         return target
-    os.replace(source, target) if source.stat().st_dev == target.parent.stat().st_dev else shutil.move(source, target)
+    if source.lstat().st_dev == target.parent.stat().st_dev:
+        os.replace(source, target)
+    else:
+        shutil.move(source, target)
     return target
 
 
@@ -563,6 +570,20 @@ def quarantine(connection, settings: Settings, pending: PendingFile, sha: str, r
     return target
 
 
+def _quarantined_name(settings: Settings, name: str) -> str:
+    """The name of a file directly inside ``settings.quarantine``: ``name`` itself, or the last part of a path
+    that leads there. Anything else is refused: replay loads files from the quarantine folder only."""
+    given = Path(name)
+    if given.name == name and name not in ("", ".", ".."):
+        return name
+    if given.name not in ("", ".", "..") and given.parent.resolve() == settings.quarantine.resolve():
+        return given.name
+    raise LwwError(
+        f"{name!r} is not a file of {settings.quarantine}: replay takes the name of a quarantined file "
+        "(as listed there) and loads files from that folder only"
+    )
+
+
 def replay(connection, settings: Settings, name: str, progress: Progress | None = None, limits=None) -> FileOutcome:
     """Re-validate and load a quarantined file once fixed (in place, in ``settings.quarantine``).
 
@@ -570,7 +591,13 @@ def replay(connection, settings: Settings, name: str, progress: Progress | None 
     ``released_at``. Still wrong: it stays in quarantine with a fresh reason file and a new quarantine row.
     """
     limits = limits or Limits.from_env()
+    name = _quarantined_name(settings, name)
     path = settings.quarantine / name
+    if path.is_symlink():
+        raise LwwError(
+            f"{name!r} in {settings.quarantine} is a symbolic link, which is never followed: put the file itself "
+            "in its place, then replay it"
+        )
     if not path.is_file() or name.endswith(".reason.txt"):
         raise LwwError(f"no quarantined file {name!r} in {settings.quarantine}: give the name of a file listed there")
     create_all(connection)

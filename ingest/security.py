@@ -17,6 +17,7 @@ file or calling the network), an external DTD, a huge or absurdly nested documen
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +56,15 @@ def _hostile(message: str, hint: str, rule: str = "security") -> FileRejected:
 
 
 def precheck(path: Path, limits: Limits) -> None:
-    """Refuse oversized files, DTDs and non-UTF-8 encodings from the first bytes, before any parsing."""
+    """Refuse symbolic links, oversized files, DTDs and non-UTF-8 encodings from the first bytes, before any
+    parsing."""
+    if path.is_symlink():  # never followed: it could name any file the pipeline can read
+        raise _hostile(
+            f"{path.name} is a symbolic link (to {os.readlink(path)}); upstream files are regular files and a "
+            "link is never followed",
+            "put the file itself in the inbox (or in quarantine/ in place of the link), not a link to it",
+            rule="symlink",
+        )
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise _hostile(

@@ -7,7 +7,10 @@ from kernel.errors import LwwError
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("replay", help="re-validate and load a quarantined file once fixed (in quarantine/)")
-    parser.add_argument("name", help="the file's name in $LWW_HOME/quarantine/, e.g. PAY-2026-03-001.xml")
+    parser.add_argument(
+        "name",
+        help="the file's name in $LWW_HOME/quarantine/ (only files there are replayed), e.g. PAY-2026-03-001.xml",
+    )
     parser.set_defaults(handler=run)
 
 
