@@ -6,6 +6,26 @@
     cast('{{ refresh_var("reference_date") }}' as date)
 {%- endmacro %}
 
+{#- A(R) as 'YYYY-MM-DD': the latest first Saturday of a month on or before the date r ('YYYY-MM-DD'), r itself
+    when r is a first Saturday. Amounts move at first weekends only (DOMAIN.md): every amount rule (included lines,
+    ages, finality, last indemnified month) reads A(R) where it says R; rights use R. Computed here, in Jinja, so the
+    models see a constant, as they do R (kernel.calendar.amounts_date is the same rule for the Python side). -#}
+{% macro amounts_date_of(r) -%}
+    {%- set day = modules.datetime.date.fromisoformat(r | string) -%}
+    {%- set first = day.replace(day=1) -%}
+    {%- set saturday = first + modules.datetime.timedelta(days=(5 - first.weekday()) % 7) -%}
+    {%- if saturday > day -%}
+        {%- set previous = (first - modules.datetime.timedelta(days=1)).replace(day=1) -%}
+        {%- set saturday = previous + modules.datetime.timedelta(days=(5 - previous.weekday()) % 7) -%}
+    {%- endif -%}
+    {{- return(saturday.isoformat()) -}}
+{%- endmacro %}
+
+{#- A(R) of the refresh, as a date. -#}
+{% macro amounts_date() -%}
+    cast('{{ amounts_date_of(refresh_var("reference_date")) }}' as date)
+{%- endmacro %}
+
 {#- A var the pipeline passes in the environment (LWW_DBT_<NAME>), read only when executing: passed with --vars,
     a value that changes at every refresh, as R does, made dbt parse the whole project again (8 s at each build,
     where a partial parse reads what it saved). A plain `dbt build` uses var as usual (dbt_project.yml, --vars). -#}
@@ -29,13 +49,14 @@
     cast({{ dbt.dateadd('day', -1, add_months(date_expr, 1)) }} as date)
 {%- endmacro %}
 
-{#- cutoff(R): the last day of the month before R's month; a refresh at R includes what was accepted up to it. -#}
+{#- cutoff(R): the last day of the month before A(R)'s month; a refresh at R includes the lines accepted up to it.
+    Given a date expression, the last day of the month before that date's month. -#}
 {% macro cutoff(date_expr=none) -%}
-    {%- set r = date_expr if date_expr is not none else reference_date() -%}
+    {%- set r = date_expr if date_expr is not none else amounts_date() -%}
     cast({{ dbt.dateadd('day', -1, month_of(r)) }} as date)
 {%- endmacro %}
 
-{#- Age of month m at date d: whole months from the first day of m+1 to d (2026-03 at 2026-07-04 -> 3).
+{#- Age of month m at date d (by default A(R)): whole months from the first day of m+1 to d (2026-03 at 2026-07-04 -> 3).
     m+1 starts on a 1st, so whole months reduce to the difference of month indexes, minus one; negative for a
     month after d's (a month paid in advance). -#}
 {% macro month_index(date_expr) -%}
@@ -43,7 +64,7 @@
 {%- endmacro %}
 
 {% macro month_age(month_expr, at_expr=none) -%}
-    {%- set d = at_expr if at_expr is not none else reference_date() -%}
+    {%- set d = at_expr if at_expr is not none else amounts_date() -%}
     cast({{ month_index(d) }} - {{ month_index(month_expr) }} - 1 as {{ dbt.type_int() }})
 {%- endmacro %}
 

@@ -14,8 +14,17 @@ from typing import Any
 RANK = {"PROVISIONAL": 1, "CONSOLIDATING": 2, "FINAL": 3}
 
 
+def amounts_date(r: dt.date) -> dt.date:
+    """A(R): walk back from R to the first day that is a Saturday among the first seven of its month."""
+    day = r
+    while not (day.weekday() == 5 and day.day <= 7):
+        day -= dt.timedelta(days=1)
+    return day
+
+
 def cutoff(r: dt.date) -> dt.date:
-    return r.replace(day=1) - dt.timedelta(days=1)
+    """The last day of the month before A(R)'s month."""
+    return amounts_date(r).replace(day=1) - dt.timedelta(days=1)
 
 
 def age(month: dt.date, r: dt.date) -> int:
@@ -70,7 +79,7 @@ def compute(lines: list[dict[str, Any]], r: dt.date) -> Amounts:
     for line in current:
         cell_lines[(line["ssin"], month_of(line), line["pcsa_cbe_number"], line["allowance_type"])].append(line)
     cell_status = {
-        cell: status(age(cell[1], r), any(x["decision"] == "REJECTED" for x in group))
+        cell: status(age(cell[1], amounts_date(r)), any(x["decision"] == "REJECTED" for x in group))
         for cell, group in cell_lines.items()
     }
     rejection_only = {cell for cell, group in cell_lines.items() if all(x["decision"] == "REJECTED" for x in group)}

@@ -32,12 +32,12 @@ reasons as (
     union all
     select beneficiary_ssin, month, 'AGE_WINDOW' as reason, false as lines_changed
     from {{ lines }}
-    -- the months whose age crossed 3 or 6 between the previous R and R (their finality can move without a new
-    -- line), told by the lines' first day (a line lies inside its month) so the scan skips the other months
+    -- the months whose age crossed 3 or 6 between the previous A(R) and A(R) (their finality can move without a
+    -- new line), told by the lines' first day (a line lies inside its month) so the scan skips the other months
     where {% for boundary in (3, 6) -%}
         {% if not loop.first %}or {% endif -%}
-        (begin_date >= {{ add_months("cast('" ~ plan.previous_reference_date ~ "' as date)", -boundary) }}
-            and begin_date < {{ add_months(reference_date(), -boundary) }})
+        (begin_date >= {{ add_months("cast('" ~ amounts_date_of(plan.previous_reference_date) ~ "' as date)", -boundary) }}
+            and begin_date < {{ add_months(amounts_date(), -boundary) }})
     {% endfor %}
 ),
 {% endif %}

@@ -10,7 +10,8 @@
 -- published, kept across refreshes (see the YAML for the design).
 with totals as (
     select
-        {{ reference_date() }} as reference_date,
+        -- amounts move at first weekends only: a refresh between two of them publishes the totals of A(R) again
+        {{ amounts_date() }} as reference_date,
         month,
         pcsa_cbe_number,
         allowance_type,
