@@ -212,6 +212,7 @@ def publish(
     allow_earlier: bool = False,
     keep: int = 6,
     now: dt.datetime | None = None,
+    record: dict[str, Any] | None = None,
 ) -> Publication:
     """Copy the published tables out of the warehouse into a new snapshot, verify, commit, switch CURRENT.
 
@@ -243,6 +244,7 @@ def publish(
             # the warehouse build this snapshot holds; the next publication can be a delta from it
             "warehouse_build": build,
             "delta_from": base.refresh_id if base is not None else None,
+            **(record or {}),  # what the run adds to the manifest (an operator's recorded override)
         }
     )
     snapshot = snapshots.commit(home.published, refresh_id, manifest)
