@@ -40,6 +40,14 @@ from simulator.spells import Population
 
 NOTIFICATION_PORT = 18090
 CPAS_QUALITY_CODE = "100"
+# A person may be in an institution's repertory twice, in two capacities (quality codes): a few open-ended
+# integrations get a second, bounded one beginning later, with the institution's second code.
+SECOND_QUALITY_SHARE = 0.02
+SECOND_QUALITY_OFFSET = 500
+
+
+def second_quality_code(quality_code: str) -> str:
+    return f"{int(quality_code) + SECOND_QUALITY_OFFSET:03d}"
 
 
 def password_for(seed: int, username: str) -> str:
@@ -162,6 +170,7 @@ def build_reference(population: Population, pcsa: list[Pcsa], seed: int, first_m
     people = _people_of_window(population, pcsa)
     window_begin = month_first_day(first_month - 1)
     rng = stream(seed, "integrations")
+    second_rng = stream(seed, "integrations-second-quality")  # its own stream: the first rows stay as they were
     integ: dict[str, list[np.ndarray]] = {"cbe": [], "person": [], "quality": [], "begin": [], "end": []}
     demo_cbe = ""
     demo_person = _demo_person(population, window_begin)
@@ -196,6 +205,17 @@ def build_reference(population: Population, pcsa: list[Pcsa], seed: int, first_m
         integ["quality"].append(np.full(index.size, quality, dtype=object))
         integ["begin"].append(begin)
         integ["end"].append(end)
+        if inst is not None:  # a second capacity for a few people (the demo person too): the open row sorts first
+            second = (end < 0) & (second_rng.random(index.size) < SECOND_QUALITY_SHARE)
+            if inst.key == DEMO_INSTITUTION and index.size and people["person"][index[-1]] == demo_person:
+                second[-1] = True
+            twice = np.flatnonzero(second)
+            second_begin = begin[twice] + second_rng.integers(30, 400, twice.size)
+            integ["cbe"].append(np.full(twice.size, position))
+            integ["person"].append(people["person"][index[twice]])
+            integ["quality"].append(np.full(twice.size, second_quality_code(quality), dtype=object))
+            integ["begin"].append(second_begin)
+            integ["end"].append(second_begin + second_rng.integers(30, 365, twice.size))
     cbes = pa.array([c for c, _, _ in consumers])
     person = np.concatenate(integ["person"])
     end = np.concatenate(integ["end"])

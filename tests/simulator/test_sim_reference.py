@@ -143,3 +143,20 @@ def test_the_printed_demo_person_is_integrated_for_the_demo_institution(small_ru
     operations = {a["operation"] for a in authorizations if a["cbe_number"] == cbe and a["legal_context"] == context}
     assert {"LivingWages:*", "LivingWagesWithAmount:*"} <= operations
     assert any(line["ssin"] == ssin for line in small_run.lines)
+
+
+def test_some_people_are_integrated_twice_by_one_institution_the_open_row_first(small_run) -> None:
+    """Several rows of one institution for one person are legal (other quality codes); the service once crashed
+    when an open-ended one sorted first, so the simulated repertories hold such people, the demo person too."""
+    by_key: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for row in _rows(small_run, "integrations.csv"):
+        by_key.setdefault((row["cbe_number"], row["ssin"]), []).append(row)
+    twice = [sorted(rows, key=lambda r: r["begin_date"]) for rows in by_key.values() if len(rows) > 1]
+    assert len({cbe for (cbe, _), rows in by_key.items() if len(rows) > 1}) >= 3  # several institutions
+    assert 5 <= len(twice) < 0.05 * len(by_key)  # a few people
+    for first, second in (rows[:2] for rows in twice):
+        assert first["quality_code"] != second["quality_code"]
+        assert not first["end_date"] and second["end_date"] and first["begin_date"] < second["begin_date"]
+    demo = small_run.summary.credentials[-1]
+    cbe, ssin = re.search(r"\(cbeNumber (\d{10})\).*for SSIN (\d{11})", demo).groups()
+    assert len(by_key[cbe, ssin]) == 2
