@@ -1,10 +1,12 @@
 """The business checks and answers of a consultation, the same for SOAP and JSON (CONTRACT section 4.3).
 
 Called once the caller is authenticated and the request is well-formed and schema-valid; runs, in order:
-``cbeNumber`` is the caller's -> authorisation (operation or ``Service:*``, legal context, valid today in
-Brussels, inclusive) -> SSIN -> criteria -> integration of the person in the caller's repertory -> data. The
-first failing check answers. Rights follow DOMAIN "Rights: binding details"; amounts are read from the marts,
-which already hold the binding definitions (finality, coverage, last indemnified month).
+``cbeNumber`` is the caller's (``MSG00014``) -> authorisation (operation or ``Service:*``, legal context, valid
+today in Brussels, inclusive; ``MSG00013``) -> SSIN -> criteria -> integration of the person in the caller's
+repertory -> data. The first failing check answers. Rights follow DOMAIN "Rights: binding details" and end an
+open request at R; amounts are read from the marts, which already hold the binding definitions (finality,
+coverage, last indemnified month), and answer as of A(R), the latest first Saturday on or before R (DOMAIN
+"Binding definitions": amounts move at first weekends only), which is also their open end.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ DESCRIPTIONS = {
     "MSG00011": "Invalid SSIN",
     "MSG00012": "The person is not integrated in the dossier repertory of the customer for this period",
     "MSG00013": "Operation not allowed with this legal context and these credentials",
+    "MSG00014": "The customer identification does not match the credentials of the caller",
 }
 
 
@@ -42,11 +45,14 @@ class Consultation:
     cbe_number: str | None  # None when the customer identified itself by sector/institution
     legal_context: str
     ssin: str
-    begin: dt.date
-    end: dt.date | None
+    begin: dt.date | None  # None only with ``date_error``
+    end: dt.date | None  # None: open-ended (or, with ``date_error`` naming it, not a date the service can use)
     person_role: str = "BENEFICIARY"
     grouping: str | None = None
     ticket: str | None = None
+    # (element, value as sent) of a date the schema accepts but the service cannot answer for: xs:date allows
+    # years of five digits and more, and negative years; refused at the criteria check (``MSG00008``)
+    date_error: tuple[str, str] | None = None
 
 
 @dataclass
@@ -162,40 +168,46 @@ def integration_windows(snapshot: LoadedSnapshot, cbe: str, ssin: str, begin: dt
     cbes, begins, ends = index.stored(*found)  # the caller's rows by dictionary code: nothing else decoded
     day = index.day
     spans = [(day(b), day(e) or dt.date.max) for who, b, e in zip(cbes, begins, ends, strict=True) if who == code]
+    # several rows of one institution for one person are legal (other quality codes), open-ended ones too
     return P.clip(P.merge(spans), [(begin, end)])
 
 
 def answer(request: Consultation, caller_cbe: str, snapshot: LoadedSnapshot, today: dt.date) -> Answer:
     """Run the checks in contract order and build the answer."""
     if request.cbe_number is None or request.cbe_number != caller_cbe:
-        return Answer(status(codes.NOT_AUTHORIZED, ("cbeNumber", request.cbe_number)))
+        return Answer(status(codes.CBE_MISMATCH, ("cbeNumber", request.cbe_number)))
     if not authorised(snapshot, caller_cbe, request.service, request.operation, request.legal_context, today):
         return Answer(status(codes.NOT_AUTHORIZED, ("legalContext", request.legal_context)))
     # a person of the repertory (integrations) had their SSIN checked when the reference data was loaded
     if snapshot.integrations.range_of(request.ssin) is None and identifiers.ssin_error(request.ssin) is not None:
         return Answer(status(codes.INVALID_SSIN, ("ssin", request.ssin)))
 
-    reference_date = snapshot.reference_date
-    amounts = request.service == "LivingWagesWithAmount"
-    if request.end is not None and request.end < request.begin:
+    # criteria
+    if request.date_error is not None or request.begin is None:
+        name, value = request.date_error or ("beginDate", None)
+        return Answer(status(codes.INVALID_REQUEST, (name, value)))
+    begin = request.begin
+    if request.end is not None and request.end < begin:
         return Answer(status(codes.INVALID_REQUEST, ("endDate", request.end.isoformat())))
+    amounts = request.service == "LivingWagesWithAmount"
     if amounts:
-        end = request.end if request.end is not None else reference_date
-        if end >= P.add_years(request.begin, MAX_YEARS):
+        end = request.end if request.end is not None else snapshot.amounts_date
+        limit = P.add_years(begin, MAX_YEARS)  # None: after 9999-12-31, beyond any end
+        if limit is not None and end >= limit:
             return Answer(status(codes.INVALID_REQUEST, ("period", f"at most {MAX_YEARS} years")))
     else:
         end = request.end if request.end is not None else dt.date.max
 
-    windows = []
-    if end >= request.begin:
-        windows = integration_windows(snapshot, caller_cbe, request.ssin, request.begin, end)
-    if not windows and not (amounts and end < request.begin):
+    # integration: over the requested period; an open amounts request beginning after A(R) asks for nothing yet,
+    # and is checked as the caller wrote it, from its begin on (as an open rights request is)
+    windows = integration_windows(snapshot, caller_cbe, request.ssin, begin, end if end >= begin else dt.date.max)
+    if not windows:
         return Answer(status(codes.NOT_INTEGRATED, ("ssin", request.ssin), ("cbeNumber", caller_cbe)))
 
     if amounts:
-        result = _amounts(request, snapshot, windows)
+        result = _amounts(request, snapshot, windows if end >= begin else [])  # already within [begin, end]
     else:
-        open_end = request.end if request.end is not None else reference_date
+        open_end = request.end if request.end is not None else snapshot.reference_date
         result = _rights(request, snapshot, windows, open_end)
     found = bool(result.periods or result.groups or result.amounts)
     result.status = status(codes.DATA_FOUND if found else codes.NO_DATA_FOUND)
@@ -230,7 +242,7 @@ def _rights(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Per
 
 def _amounts(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Period]) -> Answer:
     """The person's rows (already in contract order) whose month or year overlaps the integrated windows."""
-    result = Answer(status(codes.NO_DATA_FOUND), reference_date=snapshot.reference_date)
+    result = Answer(status(codes.NO_DATA_FOUND), reference_date=snapshot.amounts_date)  # A(R)
     if not windows:
         return result
     yearly = request.grouping == "YEAR"

@@ -244,7 +244,8 @@ class ConsultationService:
             legal_context=consultation.legal_context,
             ssin=consultation.ssin,
             ticket=consultation.ticket,
-            period_begin=consultation.begin.isoformat(),
+            # a date outside 1..9999 (refused as MSG00008) is not recorded: the audit's dates are DATE columns
+            period_begin=consultation.begin.isoformat() if consultation.begin else None,
             period_end=consultation.end.isoformat() if consultation.end else None,
         )
 

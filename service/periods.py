@@ -10,14 +10,15 @@ import datetime as dt
 from collections.abc import Iterable
 
 Period = tuple[dt.date, dt.date]
-ONE_DAY = dt.timedelta(days=1)
 
 
 def merge(periods: Iterable[Period]) -> list[Period]:
     """Sorted, with overlapping or adjacent periods (one ends the day before the other begins) merged."""
     merged: list[Period] = []
     for begin, end in sorted(periods):
-        if merged and begin <= merged[-1][1] + ONE_DAY:
+        # compared by the days between (a difference of dates never overflows): an open end is ``date.max``,
+        # and ``date.max + 1 day`` does not exist
+        if merged and (begin - merged[-1][1]).days <= 1:
             if end > merged[-1][1]:
                 merged[-1] = (merged[-1][0], end)
         else:
@@ -40,7 +41,10 @@ def overlaps(begin: dt.date, end: dt.date, windows: list[Period]) -> bool:
     return any(begin <= w_end and w_begin <= end for w_begin, w_end in windows)
 
 
-def add_years(day: dt.date, years: int) -> dt.date:
+def add_years(day: dt.date, years: int) -> dt.date | None:
+    """``day`` ``years`` later (29 February -> 28 February), or None when that is after 9999-12-31."""
+    if day.year + years > dt.MAXYEAR:
+        return None
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a non-leap year

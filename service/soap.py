@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -81,16 +82,43 @@ def read_request(spec: ServiceSpec, root: etree._Element, soap_action: str | Non
     return SoapRequest(operation, payload, consultation(spec, operation, payload))
 
 
+_XS_DATE = re.compile(r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})")
+
+
+def xs_date(text: str) -> dt.date | None:
+    """The date of a schema-valid ``xs:date`` (its time zone, if any, ignored), or None when its year is outside
+    1..9999: ``xs:date`` allows years of five digits and more and negative years, which no answer can hold."""
+    match = _XS_DATE.match(text)
+    if match is None:
+        return None
+    year = int(match[1])
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        return None
+    try:
+        return dt.date(year, int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
 def consultation(spec: ServiceSpec, operation: str, payload: etree._Element) -> Consultation:
-    end = _text(payload, "criteria/period/endDate")
+    begin_text = _text(payload, "criteria/period/beginDate") or ""
+    end_text = _text(payload, "criteria/period/endDate")
+    begin = xs_date(begin_text)
+    end = xs_date(end_text) if end_text else None
+    date_error = None
+    if begin is None:
+        date_error = ("beginDate", begin_text)
+    elif end_text and end is None:
+        date_error = ("endDate", end_text)
     return Consultation(
         service=spec.name,
         operation=operation,
         cbe_number=_text(payload, "informationCustomer/customerIdentification/cbeNumber"),
         legal_context=_text(payload, "legalContext") or "",
         ssin=_text(payload, "criteria/ssin") or "",
-        begin=dt.date.fromisoformat(_text(payload, "criteria/period/beginDate")[:10]),
-        end=dt.date.fromisoformat(end[:10]) if end else None,
+        begin=begin,
+        end=end,
+        date_error=date_error,
         person_role=_text(payload, "criteria/personRole") or "BENEFICIARY",
         grouping=_text(payload, "criteria/grouping"),
         ticket=_text(payload, "informationCustomer/ticket"),

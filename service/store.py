@@ -41,7 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kernel import snapshots
+from kernel import calendar, snapshots
 from kernel.errors import LwwError
 
 log = logging.getLogger(__name__)
@@ -434,6 +434,11 @@ class LoadedSnapshot:
     @property
     def reference_date(self) -> dt.date:
         return self.snapshot.reference_date
+
+    @functools.cached_property
+    def amounts_date(self) -> dt.date:
+        """A(R): what the amounts are as of (their ``referenceDate``, the open end of an amounts request)."""
+        return calendar.amounts_date(self.reference_date)
 
     def amounts(self, grouping: str, role: str) -> PersonIndex:
         return self.indexes[(grouping, role)]

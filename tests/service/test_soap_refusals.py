@@ -119,10 +119,12 @@ def test_repeated_failures_are_throttled_without_hashing(service):
     assert len(service.audit_records()) == 8
 
 
-def test_cbe_mismatch_is_msg00013_with_cbe_information(service):
+def test_cbe_mismatch_is_msg00014_with_cbe_information_before_authorisation(service):
     value, code, info = status_of(post(service, envelope(cbe=CBE_B)))
-    assert (value, code, info) == ("NO_RESULT", "MSG00013", [("cbeNumber", CBE_B)])
-    assert_audited(service, (200, "MSG00013"))
+    assert (value, code, info) == ("NO_RESULT", "MSG00014", [("cbeNumber", CBE_B)])
+    # the cbeNumber is checked before the authorisation: with a legal context A may not use either
+    assert status_of(post(service, envelope(cbe=CBE_B, legal_context="not-granted")))[:2] == ("NO_RESULT", "MSG00014")
+    assert_audited(service, (200, "MSG00014"), (200, "MSG00014"))
 
 
 def test_expired_authorisation_is_msg00013(service):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,8 @@ from decimal import Decimal
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service import periods as P
 from service.auth import Authenticator, AuthRefused, parse_basic
@@ -38,6 +41,34 @@ def test_clip_to_windows():
     ]
     assert P.clip([(D("2024-02-01"), D("2024-02-29"))], windows) == []
     assert P.add_years(D("2024-02-29"), 10) == D("2034-02-28")
+
+
+PERIOD_DAYS = st.integers(dt.date(2020, 1, 1).toordinal(), dt.date(2020, 12, 31).toordinal())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(PERIOD_DAYS, PERIOD_DAYS, st.booleans()), max_size=8))
+def test_merge_with_open_ends_is_the_union_of_the_days(drawn):
+    """An open end is ``date.max`` (several integrations of one person, one open-ended, once crashed the merge
+    when the open one sorted first): the union of the days, whole periods at most, never an overflow."""
+    periods = [
+        (dt.date.fromordinal(min(a, b)), dt.date.max if open_ else dt.date.fromordinal(max(a, b)))
+        for a, b, open_ in drawn
+    ]
+    merged = P.merge(periods)
+
+    def days(spans):  # every day, with the open end cut at the last day drawn + 2
+        last = dt.date(2021, 1, 2)
+        return {day for begin, end in spans for day in range(begin.toordinal(), min(end, last).toordinal() + 1)}
+
+    assert days(merged) == days(periods)
+    assert all(begin <= end for begin, end in merged)
+    assert all((later[0] - earlier[1]).days > 1 for earlier, later in itertools.pairwise(merged))  # apart
+    assert sum(end == dt.date.max for _, end in merged) == (1 if any(o for *_, o in drawn) else 0)
+
+
+def test_add_years_beyond_9999_is_none():
+    assert P.add_years(D("9989-12-31"), 10) == D("9999-12-31") and P.add_years(D("9990-01-01"), 10) is None
 
 
 def test_parse_basic():
