@@ -34,7 +34,7 @@ STAGE = "ingest_stage"  # the staged file: a temporary view created and dropped 
 # 37 million lines for its own keys cost 5 s a file at 15 years) and kept in a temporary table for the file's rules.
 LOADED = "ingest_loaded"
 _PAYMENT_COLUMNS = "line_id, replaces_line_id, ssin, pcsa_cbe_number, acceptance_date"
-_EVENT_COLUMNS = "event_id, right_id, sequence, event_type, ssin, pcsa_cbe_number"
+_EVENT_COLUMNS = "event_id, right_id, sequence, event_type, ssin, pcsa_cbe_number, file_id"
 LOADED_ROWS = {  # payments: a union of semi-joins; an OR of the two read every column of 37 M lines (3.4 s, not 1.2)
     "payments": (
         f"SELECT {_PAYMENT_COLUMNS} FROM raw.payment_lines "
@@ -109,19 +109,29 @@ def _remember_sorted() -> None:
         _valid_sorted = np.insert(_valid_sorted, np.searchsorted(_valid_sorted, new), new)
 
 
-_FIRST_EVENTS = """
+# The events of the staged file's rights: its own (line_no set) and those already loaded (line_no NULL, file_id
+# set). Events of one right may arrive in any order of files (a MODIFY or CANCEL before its CREATE waits for it,
+# DOMAIN "Rights: binding details"), so every rule below compares a staged event with all the others of its right.
+_RIGHT_EVENTS = """
     WITH events AS (
-        SELECT right_id, sequence, event_type, ssin, pcsa_cbe_number, line_no FROM ingest_stage
+        SELECT right_id, sequence, event_type, ssin, pcsa_cbe_number, line_no, NULL AS file_id FROM ingest_stage
         UNION ALL
-        SELECT r.right_id, r.sequence, r.event_type, r.ssin, r.pcsa_cbe_number, NULL AS line_no
+        SELECT r.right_id, r.sequence, r.event_type, r.ssin, r.pcsa_cbe_number, NULL AS line_no, r.file_id
         FROM ingest_loaded r WHERE r.right_id IN (SELECT right_id FROM ingest_stage)
-    ),
-    firsts AS (
-        SELECT right_id, arg_min(event_type, sequence) AS event_type, arg_min(ssin, sequence) AS ssin,
-               arg_min(pcsa_cbe_number, sequence) AS pcsa_cbe_number, min(sequence) AS sequence
-        FROM events GROUP BY right_id
     )
 """
+
+
+def _keeps(column: str) -> str:
+    """A staged event whose ``column`` differs from a loaded event of its right, or from one earlier in sequence
+    in the file: the value it was, then the value it becomes."""
+    return (
+        _RIGHT_EVENTS + f"SELECT s.line_no, s.source_line, arg_min(e.{column}, e.sequence) || ' -> ' || s.{column} "
+        "FROM ingest_stage s JOIN events e ON e.right_id = s.right_id "
+        f"AND (e.line_no IS NULL OR e.sequence < s.sequence) AND e.{column} <> s.{column} "
+        f"GROUP BY s.line_no, s.source_line, s.{column}"
+    )
+
 
 _TARGETS = """
     WITH targets AS (
@@ -328,30 +338,49 @@ RIGHT_RULES = (
         "SELECT s.line_no, s.source_line, s.right_id || '#' || s.sequence FROM ingest_stage s "
         "WHERE EXISTS (SELECT 1 FROM loaded l WHERE l.right_id = s.right_id AND l.sequence = s.sequence)",
     ),
+    # A MODIFY or CANCEL without its CREATE is loaded and waits for it (the folding shows no right without a
+    # visible CREATE); a second CREATE, or an event placed before the CREATE in sequence order, is a data error.
     Rule(
-        "first-event-not-create",
+        "second-create",
         "eventType",
-        "the first event of a right must be a CREATE",
+        "a second CREATE of a right (a right is created once; a change is a MODIFY)",
         _FIX,
-        _FIRST_EVENTS + "SELECT s.line_no, s.source_line, s.right_id || ': ' || f.event_type FROM ingest_stage s "
-        "JOIN firsts f ON f.right_id = s.right_id AND f.sequence = s.sequence WHERE f.event_type <> 'CREATE'",
+        _RIGHT_EVENTS + "SELECT s.line_no, s.source_line, 'right ' || s.right_id || ', already created by ' || "
+        "arg_min(coalesce('an event loaded from file ' || e.file_id, 'element #' || e.line_no || ' of this file'), "
+        "coalesce(e.line_no, 0)) "
+        "FROM ingest_stage s JOIN events e ON e.right_id = s.right_id AND e.event_type = 'CREATE' "
+        "AND (e.line_no IS NULL OR e.line_no < s.line_no) "
+        "WHERE s.event_type = 'CREATE' GROUP BY s.line_no, s.source_line, s.right_id",
+    ),
+    Rule(
+        "event-before-create",
+        "sequence",
+        "an event of a right comes before its CREATE in sequence order (the CREATE is a right's first event)",
+        _FIX,
+        _RIGHT_EVENTS + ", creates AS (SELECT right_id, min(sequence) AS sequence FROM events "
+        "                 WHERE event_type = 'CREATE' GROUP BY right_id), "
+        "firsts AS (SELECT right_id, min(sequence) AS sequence FROM events GROUP BY right_id) "
+        "SELECT s.line_no, s.source_line, 'right ' || s.right_id || ': ' || s.event_type || ' #' || s.sequence "
+        "|| ', CREATE #' || c.sequence FROM ingest_stage s JOIN creates c ON c.right_id = s.right_id "
+        "JOIN firsts f ON f.right_id = s.right_id "
+        "WHERE s.sequence < c.sequence OR (s.event_type = 'CREATE' AND s.sequence = c.sequence "
+        "                                  AND f.sequence < c.sequence "
+        "                                  AND NOT EXISTS (SELECT 1 FROM ingest_stage o WHERE o.right_id = s.right_id "
+        "                                                  AND o.sequence = f.sequence))",
     ),
     Rule(
         "event-changes-person",
         "ssin",
-        "a MODIFY or CANCEL must keep the person of the right",
+        "the events of one right must keep its person (a MODIFY or CANCEL never changes it)",
         _FIX,
-        _FIRST_EVENTS + "SELECT s.line_no, s.source_line, f.ssin || ' -> ' || s.ssin FROM ingest_stage s "
-        "JOIN firsts f ON f.right_id = s.right_id WHERE s.sequence > f.sequence AND s.ssin <> f.ssin",
+        _keeps("ssin"),
     ),
     Rule(
         "event-changes-pcsa",
         "pcsaCbeNumber",
-        "a MODIFY or CANCEL must keep the CPAS of the right",
+        "the events of one right must keep its CPAS (a MODIFY or CANCEL never changes it)",
         _FIX,
-        _FIRST_EVENTS + "SELECT s.line_no, s.source_line, f.pcsa_cbe_number || ' -> ' || s.pcsa_cbe_number "
-        "FROM ingest_stage s JOIN firsts f ON f.right_id = s.right_id "
-        "WHERE s.sequence > f.sequence AND s.pcsa_cbe_number <> f.pcsa_cbe_number",
+        _keeps("pcsa_cbe_number"),
     ),
     Rule(
         "unknown-pcsa",

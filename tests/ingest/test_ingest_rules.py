@@ -168,7 +168,7 @@ RIGHT_CASES = {
         "event-changes-pcsa",
         "pcsaCbeNumber",
     ),
-    "first-not-create": (dict(rightId="R2", eventType="MODIFY"), "first-event-not-create", "eventType"),
+    "second-create": (dict(sequence="2"), "second-create", "eventType"),
     "unknown-pcsa": (dict(rightId="R2", pcsaCbeNumber=UNKNOWN_CPAS), "unknown-pcsa", "pcsaCbeNumber"),
     "bad-ssin": (dict(rightId="R2", ssin="85073003329"), "invalid-ssin", "ssin"),
 }
@@ -195,3 +195,76 @@ def test_right_events_are_checked_against_loaded_events(home, warehouse):
     person = rights_xml([event("E7", rightId="R8"), event("E6", sequence="3", eventType="MODIFY", ssin=ssin(9))], "R-5")
     report = load(home, warehouse, "rights", person, "h.xml")
     assert_quarantined(home, warehouse, report, "event-changes-person", "ssin", 2, "h.xml")
+
+
+def _right_events(warehouse) -> list[tuple]:
+    return warehouse.execute("SELECT right_id, sequence, event_type FROM raw.right_events ORDER BY 1, 2").fetchall()
+
+
+def test_a_modify_or_cancel_before_its_create_is_loaded_and_waits(home, warehouse):
+    """DOMAIN "Rights: binding details": an event arriving before its right's CREATE, in an earlier file or
+    earlier in the same file, is loaded (the right does not exist until its CREATE is visible)."""
+    early = rights_xml([event("E2", sequence="2", eventType="MODIFY", endDate=None)], "R-1")
+    assert [o.status for o in load(home, warehouse, "rights", early, "a.xml").outcomes] == ["loaded"]
+    same_file = rights_xml(
+        [
+            event("E5", rightId="R2", sequence="3", eventType="CANCEL"),
+            event("E4", rightId="R2", sequence="2", eventType="MODIFY"),
+            event("E3", rightId="R2"),
+        ],
+        "R-2",
+    )
+    assert [o.status for o in load(home, warehouse, "rights", same_file, "b.xml").outcomes] == ["loaded"]
+    create = rights_xml([event("E1")], "R-3")
+    assert [o.status for o in load(home, warehouse, "rights", create, "c.xml").outcomes] == ["loaded"]
+    assert _right_events(warehouse) == [
+        ("R1", 1, "CREATE"),
+        ("R1", 2, "MODIFY"),
+        ("R2", 1, "CREATE"),
+        ("R2", 2, "MODIFY"),
+        ("R2", 3, "CANCEL"),
+    ]
+
+
+def test_a_second_create_of_a_right_is_refused_in_the_file_and_against_loaded_events(home, warehouse):
+    load(home, warehouse, "rights", rights_xml([event("E1")], "R-1"), "a.xml")
+    again = rights_xml([event("E8", rightId="R8"), event("E2", sequence="2")], "R-2")
+    report = load(home, warehouse, "rights", again, "b.xml")
+    assert_quarantined(home, warehouse, report, "second-create", "eventType", 2, "b.xml")
+    [violation] = [v for v in report.quarantined[0].violations if v.rule == "second-create"]
+    assert violation.value == "right R1, already created by an event loaded from file R-1"
+    twice = rights_xml([event("E3", rightId="R3"), event("E4", rightId="R3", sequence="2")], "R-3")
+    report = load(home, warehouse, "rights", twice, "c.xml")
+    assert_quarantined(home, warehouse, report, "second-create", "eventType", 2, "c.xml")
+    [violation] = [v for v in report.quarantined[0].violations if v.rule == "second-create"]
+    assert violation.value == "right R3, already created by element #1 of this file"
+    assert _right_events(warehouse) == [("R1", 1, "CREATE")]
+
+
+def test_a_create_arriving_after_its_events_must_keep_their_person_and_come_first(home, warehouse):
+    early = rights_xml([event("E2", sequence="2", eventType="MODIFY", ssin=ssin(2))], "R-1")
+    assert load(home, warehouse, "rights", early, "a.xml").loaded
+    report = load(home, warehouse, "rights", rights_xml([event("E0", rightId="R0"), event("E1")], "R-2"), "b.xml")
+    assert_quarantined(home, warehouse, report, "event-changes-person", "ssin", 2, "b.xml")
+    [violation] = [v for v in report.quarantined[0].violations if v.rule == "event-changes-person"]
+    assert violation.value == f"{ssin(2)} -> {ssin(1)}"
+    late = rights_xml([event("E0", rightId="R0"), event("E3", sequence="3", ssin=ssin(2))], "R-3")
+    report = load(home, warehouse, "rights", late, "c.xml")
+    assert_quarantined(home, warehouse, report, "event-before-create", "sequence", 2, "c.xml")
+    assert _right_events(warehouse) == [("R1", 2, "MODIFY")]
+    in_file = rights_xml(
+        [event("E6", rightId="R6", sequence="1", eventType="MODIFY"), event("E7", rightId="R6", sequence="2")], "R-4"
+    )
+    report = load(home, warehouse, "rights", in_file, "d.xml")
+    assert_quarantined(home, warehouse, report, "event-before-create", "sequence", 1, "d.xml")
+
+
+def test_a_replacement_accepted_before_the_loaded_line_it_replaces_is_refused(home, warehouse):
+    """DOMAIN "Current line": a replacing line accepted before the line it replaces is a data error, whether
+    that line is earlier in the file (PAYMENT_CASES "accepted-before") or loaded from an earlier file."""
+    load(home, warehouse, "payments", payments_xml([payment("L1", acceptanceDate="2026-03-20")], "P1"), "a.xml")
+    early = payments_xml([payment("L8", ssin=ssin(8)), payment("L2", replacesLineId="L1", acceptanceDate="2026-03-19")])
+    report = load(home, warehouse, "payments", early)
+    assert_quarantined(home, warehouse, report, "replacement-accepted-before", "acceptanceDate", 2)
+    [violation] = [v for v in report.quarantined[0].violations if v.rule == "replacement-accepted-before"]
+    assert violation.value == "2026-03-20 -> 2026-03-19"
