@@ -12,6 +12,15 @@ ref, selection, user = context.snapshot, context.filters, context.user
 st.title("Data quality")
 st.caption(sidebar.describe(selection, ref))
 
+accepted = quality.final_moves_accepted(ref)
+if accepted:  # this snapshot was published over the blocking check, on an operator's recorded decision
+    moved = ", ".join(f"{m['month'][:7]} ({m['move_pct']:.2f} %)" for m in accepted["months"])
+    st.warning(
+        f"Published although months that were FINAL moved beyond {accepted['threshold_pct']} % of their national "
+        f"total: {moved}. Accepted by {accepted['by']} on {accepted['decided_at']}: {accepted['reason']}",
+        icon="⚠️",
+    )
+
 rejections, open_tab, rights, outside, quarantine = st.tabs(
     ["Rejections", "Open rejections", "Late rights", "Payments outside rights", "Quarantined files"]
 )

@@ -149,3 +149,17 @@ def quarantined_files(ref: SnapshotRef) -> pd.DataFrame:
         FROM quarantined_files ORDER BY quarantined_at DESC, file_name
         """,
     )
+
+
+def final_moves_accepted(ref: SnapshotRef) -> dict | None:
+    """The operator's decision recorded in the snapshot's manifest when it was published although months that
+    were FINAL moved beyond the threshold (``lww refresh --accept-final-moves``): who, when, why, which months;
+    None for a snapshot published without one."""
+    from kernel import snapshots
+    from kernel.settings import settings
+
+    try:
+        manifest = snapshots.load(settings().published, ref.refresh_id).manifest
+    except snapshots.SnapshotError:
+        return None
+    return manifest.get("final_moves_accepted")
