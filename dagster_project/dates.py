@@ -9,6 +9,7 @@ from kernel.calendar import first_saturday, parse_date, today_brussels
 
 REFERENCE_DATE_TAG = "lww/reference_date"
 ALLOW_EARLIER_TAG = "lww/allow_earlier_reference_date"
+FULL_REFRESH_TAG = "lww/full_refresh"  # "true": dbt rebuilds every model (dbt build --full-refresh)
 
 # Cron cannot say "first Saturday": a day-of-month field and a day-of-week field together mean *either*. So the
 # schedule ticks every Saturday and keeps only those in the first seven days of the month.
@@ -30,10 +31,12 @@ def reference_date_from_tags(tags: Mapping[str, str], now: dt.datetime | None = 
     return parse_date(text) if text else today_brussels(now)
 
 
-def run_tags(reference_date: dt.date, *, allow_earlier: bool = False) -> dict[str, str]:
+def run_tags(reference_date: dt.date, *, allow_earlier: bool = False, full_refresh: bool = False) -> dict[str, str]:
     tags = {REFERENCE_DATE_TAG: reference_date.isoformat()}
     if allow_earlier:
         tags[ALLOW_EARLIER_TAG] = "true"
+    if full_refresh:
+        tags[FULL_REFRESH_TAG] = "true"
     return tags
 
 

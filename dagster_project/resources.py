@@ -6,19 +6,22 @@ from contextlib import contextmanager
 import dagster as dg
 import duckdb
 
+from dagster_project.failures import duckdb_busy
 from dagster_project.lock import exclusive
 from kernel import raw_tables
 from kernel.errors import LwwError
 from kernel.settings import Settings, settings
 
 
-@contextmanager
-def no_retry_on_bad_input() -> Iterator[None]:
-    """A user-facing error (bad input, refused operation) will fail again: fail the step now, with its message."""
+def connect_warehouse(home: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The warehouse, or a one-line error naming who holds it when another process has it open."""
     try:
-        yield
-    except LwwError as error:
-        raise dg.Failure(description=str(error), allow_retries=False) from error
+        return duckdb.connect(str(home.warehouse), read_only=read_only)
+    except duckdb.IOException as error:
+        busy = duckdb_busy(error)
+        if busy:
+            raise LwwError(busy) from None
+        raise
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -35,7 +38,7 @@ class Warehouse(dg.ConfigurableResource):
         """An exclusive read-write connection, with the raw tables created."""
         home = self.settings
         with exclusive(home.warehouse_lock):
-            connection = duckdb.connect(str(home.warehouse))
+            connection = connect_warehouse(home)
             try:
                 raw_tables.create_all(connection)
                 yield connection

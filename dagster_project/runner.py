@@ -10,9 +10,14 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from dagster_project.checks import FinalMovesAccepted
 from dagster_project.dates import partition_range_tags, run_tags
+from dagster_project.failures import StepFailure, cause_from_event, one_line, step_of
+from dagster_project.lock import busy
 from dagster_project.publication import check_reference_date
+from dagster_project.resources import connect_warehouse
 from kernel import snapshots
+from kernel.errors import LwwError
 from kernel.processes import pid_alive
 from kernel.settings import Settings
 
@@ -60,15 +65,32 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
+def check_not_busy(home: Settings) -> None:
+    """Refuse at once, naming the holder, when the warehouse is being written (by a run, a child process of an
+    earlier run still dying, or another program that has the DuckDB file open)."""
+    holder = busy(home.warehouse_lock)
+    if holder:
+        raise LwwError(f"the warehouse is busy: {holder} holds {home.warehouse_lock}; wait for it, or stop it")
+    if home.warehouse.exists():
+        connect_warehouse(home).close()  # DuckDB's own lock: a one-line error naming the process
+
+
 @dataclass(frozen=True)
 class RefreshOutcome:
     success: bool
     run_id: str
     reference_date: dt.date
     published: snapshots.Snapshot | None  # the snapshot this run published, None when it published nothing
-    failures: list[str]
+    failures: list[str]  # one line each: "refresh failed at <step>: <cause>"
     materialized: int
     seconds: float
+
+    @property
+    def reason(self) -> str | None:
+        """Why the refresh failed, in one line (the first failed step and its cause); None when it succeeded."""
+        if self.success:
+            return None
+        return self.failures[0] if self.failures else "refresh failed (see the run's log in the Dagster UI)"
 
 
 def run_refresh(
@@ -76,18 +98,23 @@ def run_refresh(
     reference_date: dt.date,
     *,
     allow_earlier: bool = False,
+    full_refresh: bool = False,
+    accept_final_moves: FinalMovesAccepted | None = None,
     instance: dg.DagsterInstance | None = None,
     log_level: str = "WARNING",
 ) -> RefreshOutcome:
     """Ingest → dbt build → checks → publish, once, in this process.
 
-    Raises LwwError at once when R is earlier than the R served (unless ``allow_earlier``); otherwise never
-    raises for a failed step: the outcome says what failed."""
+    Raises LwwError at once when R is earlier than the R served (unless ``allow_earlier``) or when the warehouse
+    is busy; otherwise never raises for a failed step: the outcome says what failed, and why.
+    ``full_refresh`` rebuilds every model; ``accept_final_moves`` publishes even if FINAL months moved beyond
+    the threshold, and records the decision."""
     from dagster_project.definitions import build_definitions
     from dagster_project.sensors import pending_months
 
     home.ensure()
     check_reference_date(home, reference_date, allow_earlier)  # refuse before building anything
+    check_not_busy(home)
     prepare_dagster_home(home)
     started = dt.datetime.now(dt.UTC)
     before = snapshots.current_id(home.published)
@@ -98,7 +125,8 @@ def run_refresh(
     result = job.execute_in_process(
         instance=instance,
         tags={
-            **run_tags(reference_date, allow_earlier=allow_earlier),
+            **run_tags(reference_date, allow_earlier=allow_earlier, full_refresh=full_refresh),
+            **(accept_final_moves.tags() if accept_final_moves else {}),
             **partition_range_tags(months),
             PID_TAG: str(os.getpid()),
             HOST_TAG: socket.gethostname(),
@@ -106,21 +134,7 @@ def run_refresh(
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
-    failures = []
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            data = event.step_failure_data
-            if data and data.user_failure_data and data.user_failure_data.description:
-                reason = data.user_failure_data.description
-            elif data and data.error:
-                reason = data.error.message.strip()
-            else:
-                reason = event.message or "failed"
-            failures.append(f"{event.step_key}: {reason}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-                failures.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed")
+    failures = failures_of(result.all_events)
     after = snapshots.current_id(home.published)
     materialized = sum(1 for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION")
     return RefreshOutcome(
@@ -132,3 +146,27 @@ def run_refresh(
         materialized=materialized,
         seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
     )
+
+
+def failures_of(events: list[dg.DagsterEvent]) -> list[str]:
+    """Each failed step, and each failed blocking check, with its cause: for a step that was retried, the
+    error of its tries (Dagster's own failure then says only "Exceeded max_retries")."""
+    failures: list[StepFailure] = []
+    retried = {}
+    for event in events:
+        if event.event_type_value == "STEP_UP_FOR_RETRY":
+            retried[event.step_key] = event.event_specific_data.error
+        elif event.event_type_value == "STEP_FAILURE":
+            data = event.step_failure_data
+            description = data.user_failure_data.description if data and data.user_failure_data else None
+            error = data.error if data else None
+            if error is not None and error.cls_name == "DagsterMaxRetriesExceededError" and event.step_key in retried:
+                error = retried[event.step_key] if not (error.cause or error.context) else error
+            failures.append(StepFailure(step_of(event.step_key), cause_from_event(error, description)))
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                what = f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed"
+                cause = f"{what}: {evaluation.description}" if evaluation.description else what
+                failures.append(StepFailure("checks", one_line(cause)))
+    return [str(f) for f in failures]

@@ -15,11 +15,14 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from packaging import version
 
+from dagster_project import children
 from dagster_project.assets.ingest import AUDIT_LOG, INGEST_LEDGER, PAYMENT_LINES, POOL, REFERENCE, RIGHT_EVENTS
-from dagster_project.dates import reference_date_from_tags
-from dagster_project.lock import exclusive
+from dagster_project.dates import FULL_REFRESH_TAG, reference_date_from_tags
+from dagster_project.failures import one_line, step_errors
+from dagster_project.lock import children_lock, exclusive
 from dagster_project.resources import Warehouse
 from kernel.settings import DBT_PROJECT_DIR, Settings
 
@@ -73,7 +76,7 @@ def dbt_project() -> DbtProject:
                 done = subprocess.run(
                     [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
                      "--profiles-dir", str(DBT_PROJECT_DIR)],
-                    capture_output=True, text=True, env=env, check=False,
+                    capture_output=True, text=True, env=env, check=False, preexec_fn=children.die_with_parent,
                 )  # fmt: skip
                 if done.returncode != 0:
                     raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
@@ -84,7 +87,10 @@ class WarehouseDbt(DbtCliResource):
     """dagster-dbt's resource without its two probes of the dbt installation, about 8 s of every refresh:
     the version is the installed dbt-core's (the executable is this venv's own), where dagster-dbt runs
     `dbt --version` (5 s: dbt's imports); and no adapter is opened in process (3 s): it serves only column
-    metadata and row counts, which the pipeline does not fetch. tests/dagster_project pins both names."""
+    metadata and row counts, which the pipeline does not fetch. tests/dagster_project pins both names.
+
+    dbt is started through ``dagster_project.children`` (dagster-dbt's Popen takes no ``preexec_fn``): it dies
+    with the run's process, and holds the warehouse until it is gone."""
 
     @cached_property
     def _cli_version(self) -> version.Version:
@@ -95,7 +101,13 @@ class WarehouseDbt(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return WarehouseDbt(project_dir=dbt_project(), dbt_executable=dbt_executable())
+    # [python, -m, dagster_project.children, --, dbt, <dbt's arguments>]: dagster-dbt puts the global flags
+    # right after the executable
+    return WarehouseDbt(
+        project_dir=dbt_project(),
+        dbt_executable=sys.executable,
+        global_config_flags=["-m", children.__name__, "--", dbt_executable()],
+    )
 
 
 @cache
@@ -108,16 +120,17 @@ def macros_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def build_command(reference_date: str) -> tuple[list[str], dict[str, str]]:
+def build_command(reference_date: str, *, full_refresh: bool = False) -> tuple[list[str], dict[str, str]]:
     """The dbt command of a refresh and the environment it adds: every model and data test, for reference date R.
     The models recompute only what can have changed since the last completed build (macros/refresh.sql), or
-    everything when needed.
+    everything when needed, or when asked (``full_refresh``: ``lww refresh --full-refresh``).
 
     R and the macros' version go in the environment, where the models read them when they execute
     (macros/dates.sql, refresh_var): as --vars, a new R at every refresh made dbt parse the whole project again.
     Unit tests check the code, not the data: they run in the test suite (and CI), not in every refresh."""
     variables = {"LWW_DBT_REFERENCE_DATE": reference_date, "LWW_DBT_MACROS_VERSION": macros_version()}
-    return ["build", "--exclude-resource-type", "unit_test"], variables
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    return [*args, "--full-refresh"] if full_refresh else args, variables
 
 
 @contextmanager
@@ -160,10 +173,43 @@ def make_dbt_assets() -> dg.AssetsDefinition:
     )
     def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         reference_date = reference_date_from_tags(context.run.tags)
-        args, variables = build_command(reference_date.isoformat())
+        full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
+        args, variables = build_command(reference_date.isoformat(), full_refresh=full_refresh)
         home = warehouse.settings
+        child = {children.PARENT_ENV: str(os.getpid()), children.LOCK_ENV: str(children_lock(home.warehouse_lock))}
         # dbt's profile reads the warehouse path from LWW_WAREHOUSE
-        with warehouse.locked(), environment(LWW_WAREHOUSE=str(home.warehouse), **variables):
-            yield from dbt.cli(args, context=context, target_path=build_target(home)).stream()
+        with step_errors(), warehouse.locked(), environment(LWW_WAREHOUSE=str(home.warehouse), **variables, **child):
+            invocation = dbt.cli(args, context=context, target_path=build_target(home))
+            try:
+                yield from invocation.stream()
+            except DagsterDbtCliRuntimeError as error:
+                raise dg.Failure(description=f"dbt build failed: {dbt_errors(error)}", allow_retries=False) from None
+            finally:
+                stop(invocation.process)  # the lock is released only once dbt is gone
 
     return warehouse_models
+
+
+def dbt_errors(error: DagsterDbtCliRuntimeError) -> str:
+    """The errors dbt logged, on one line (dagster-dbt's message starts with advice about compute logs)."""
+    text = str(error)
+    marker = "Errors parsed from dbt logs:"
+    return one_line(text.split(marker, 1)[1] if marker in text else text)
+
+
+def stop(process: subprocess.Popen, grace_s: float = 10.0) -> None:
+    """Wait for dbt to end; one still running (the step was interrupted) is asked to stop, then killed."""
+    if process.poll() is not None:
+        return
+    try:
+        process.wait(timeout=1.0)  # it has closed its output: ending now
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    for ask in (process.terminate, process.kill):
+        ask()
+        try:
+            process.wait(timeout=grace_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue

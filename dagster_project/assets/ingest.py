@@ -10,8 +10,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.failures import step_errors
 from dagster_project.partitions import MONTHLY
-from dagster_project.resources import Warehouse, no_retry_on_bad_input
+from dagster_project.resources import Warehouse
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 POOL = "warehouse"
@@ -35,14 +36,15 @@ AUDIT_LOG = dg.AssetKey(["raw", "audit_log"])
 def reference_data(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     import ingest
 
-    home = warehouse.settings
-    fingerprint = reference_fingerprint(home.reference)
-    if fingerprint == _last_fingerprint(context) and _reference_loaded(warehouse):
-        # A million repertory rows validated and loaded again would cost most of a monthly refresh for nothing.
-        context.log.info("reference CSVs unchanged since their last load: kept as they are")
-        return dg.MaterializeResult(metadata={"sha256": fingerprint, "reloaded": False})
-    with warehouse.writer() as connection, no_retry_on_bad_input():
-        report = ingest.load_reference(connection, home)
+    with step_errors():
+        home = warehouse.settings
+        fingerprint = reference_fingerprint(home.reference)
+        if fingerprint == _last_fingerprint(context) and _reference_loaded(warehouse):
+            # A million repertory rows validated and loaded again would cost most of a monthly refresh for nothing.
+            context.log.info("reference CSVs unchanged since their last load: kept as they are")
+            return dg.MaterializeResult(metadata={"sha256": fingerprint, "reloaded": False})
+        with warehouse.writer() as connection:
+            report = ingest.load_reference(connection, home)
     context.log.info(f"reference data loaded: {report.loaded}; absent (kept as they were): {report.missing}")
     return dg.MaterializeResult(
         metadata={
@@ -122,12 +124,13 @@ def upstream_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Load the inbox files whose reporting month is in this run's partitions, each file all or nothing."""
     import ingest
 
-    home = warehouse.settings
-    months = _months_of(context)
-    # A file whose header cannot be read has no month: every run takes it, so it is quarantined at once.
-    files = [f for f in ingest.pending_files(home) if f.reporting_month in months or f.reporting_month is None]
-    with warehouse.writer() as connection:
-        report = ingest.ingest_files(connection, home, files)
+    with step_errors():
+        home = warehouse.settings
+        months = _months_of(context)
+        # A file whose header cannot be read has no month: every run takes it, so it is quarantined at once.
+        files = [f for f in ingest.pending_files(home) if f.reporting_month in months or f.reporting_month is None]
+        with warehouse.writer() as connection:
+            report = ingest.ingest_files(connection, home, files)
     quarantined = report.quarantined
     context.log.info(report.summary())
     common = {
@@ -164,7 +167,7 @@ def upstream_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
 def audit_log(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     import ingest
 
-    with warehouse.writer() as connection:
+    with step_errors(), warehouse.writer() as connection:
         report = ingest.load_audit(connection, warehouse.settings)
     return dg.MaterializeResult(
         metadata={"files": report.files, "records_read": report.read, "records_added": report.inserted}

@@ -123,7 +123,7 @@ def test_a_second_writer_waits_then_fails_clearly(home):
 
     with (
         exclusive(home.warehouse_lock),
-        pytest.raises(LwwError, match="being written by another run"),
+        pytest.raises(LwwError, match=rf"the warehouse is busy: another run \(pid {os.getpid()}\) has held"),
         exclusive(home.warehouse_lock, timeout_s=0.3),
     ):
         pass
