@@ -72,11 +72,12 @@ def dbt_project() -> DbtProject:
     if _stale(project.manifest_path):
         with exclusive(DBT_PROJECT_DIR / "target" / ".parse.lock", timeout_s=300):
             if _stale(project.manifest_path):
-                env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+                env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", children.PARENT_ENV: str(os.getpid())}
+                # through dagster_project.children, like the build: it dies with this process
                 done = subprocess.run(
-                    [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-                     "--profiles-dir", str(DBT_PROJECT_DIR)],
-                    capture_output=True, text=True, env=env, check=False, preexec_fn=children.die_with_parent,
+                    [sys.executable, "-m", children.__name__, "--", dbt_executable(), "parse", "--quiet",
+                     "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+                    capture_output=True, text=True, env=env, check=False,
                 )  # fmt: skip
                 if done.returncode != 0:
                     raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
