@@ -4,23 +4,55 @@
     build that completed (incremental). What the last completed build saw is kept in one small table,
     intermediate.refresh_state, written by the on-run-end hook only when every incremental model was built and
     every node succeeded; a failed or partial build leaves it alone, so the next build recomputes from the last
-    good state (recomputing a month is idempotent). -#}
+    good state (recomputing a month is idempotent). A build that did not complete may still have written some
+    tables: each refresh-scoped model notes it in intermediate.refresh_touches, in the transaction that writes its
+    table, and the next build recovers from it (compute_refresh_plan). -#}
 
 {#- The configuration every incremental model of the refresh shares: rows appended after a pre-hook that deletes
     what this build recomputes (clear_refresh_scope and its kin below), meta.refresh_scoped for
-    record_refresh_state; marts pass on_schema_change='fail' (their contracts cannot follow a column change). -#}
+    record_refresh_state; marts pass on_schema_change='fail' (their contracts cannot follow a column change).
+    The first pre-hook notes that this build writes the table (record_refresh_touch). -#}
 {% macro refresh_scoped(pre_hook, post_hook=none, on_schema_change='sync_all_columns') -%}
+    {%- set pre_hooks = ["{{ record_refresh_touch() }}", pre_hook] -%}
     {%- if post_hook -%}
         {{- config(materialized='incremental', incremental_strategy='append', on_schema_change=on_schema_change,
-                   meta={'refresh_scoped': true}, pre_hook=pre_hook, post_hook=post_hook) -}}
+                   meta={'refresh_scoped': true}, pre_hook=pre_hooks, post_hook=post_hook) -}}
     {%- else -%}
         {{- config(materialized='incremental', incremental_strategy='append', on_schema_change=on_schema_change,
-                   meta={'refresh_scoped': true}, pre_hook=pre_hook) -}}
+                   meta={'refresh_scoped': true}, pre_hook=pre_hooks) -}}
     {%- endif -%}
 {%- endmacro %}
 
 {% macro refresh_state_relation() -%}
     {{- return(api.Relation.create(database=target.database, schema='intermediate', identifier='refresh_state')) -}}
+{%- endmacro %}
+
+{#- intermediate.refresh_touches: one row per build that wrote a refresh-scoped table (its dbt invocation, R, full
+    or not, when), created by int_refresh_plan's post-hook. The rows after the last completed build's are the
+    builds that did not complete. -#}
+{% macro refresh_touches_relation() -%}
+    {{- return(api.Relation.create(database=target.database, schema='intermediate', identifier='refresh_touches')) -}}
+{%- endmacro %}
+
+{#- int_refresh_plan's post-hook. -#}
+{% macro create_refresh_touches() -%}
+    create table if not exists {{ refresh_touches_relation() }} (
+        invocation_id varchar, reference_date date, is_full boolean, touched_at timestamp
+    )
+{%- endmacro %}
+
+{#- The first pre-hook of every refresh-scoped model: this build writes a table the next one reads (inside the
+    model's transaction, so a table is never written without its note, whatever kills the build). -#}
+{% macro record_refresh_touch() -%}
+    {%- if execute -%}
+    {%- set touches = refresh_touches_relation() -%}
+    insert into {{ touches }}
+    select '{{ invocation_id }}', {{ reference_date() }}, {{ 'true' if refresh_plan().full else 'false' }},
+        current_timestamp
+    where not exists (select 1 from {{ touches }} where invocation_id = '{{ invocation_id }}')
+    {%- else -%}
+    select 1
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Everything that changes what a model computes for the same lines: the SQL of every model (dbt's checksums),
@@ -45,7 +77,8 @@
       previous_reference_date, previous_cutoff, previous_loaded_at: what the last completed build saw. -#}
 {% macro compute_refresh_plan() -%}
     {%- set plan = {'full': true, 'reason': 'no completed build recorded', 'previous_reference_date': none,
-                    'previous_cutoff': none, 'previous_loaded_at': none, 'previous_recorded_at': none} -%}
+                    'previous_cutoff': none, 'previous_loaded_at': none, 'previous_recorded_at': none,
+                    'recovering': false} -%}
     {%- if not execute -%}{{ return(plan) }}{%- endif -%}
     {%- if flags.FULL_REFRESH -%}
         {%- do plan.update({'reason': '--full-refresh'}) -%}{{ return(plan) }}
@@ -70,29 +103,60 @@
                                       ~ ' found)'}) -%}
     {%- else -%}
         {%- do plan.update({'full': false, 'reason': 'incremental since R ' ~ previous[0]}) -%}
+        {%- do plan.update(recovery_plan(previous[6], previous[0])) -%}
     {%- endif -%}
     {%- do plan.update({'previous_reference_date': previous[0], 'previous_cutoff': previous[1],
                         'previous_loaded_at': previous[2], 'previous_recorded_at': previous[6]}) -%}
     {{- return(plan) -}}
 {%- endmacro %}
 
+{#- After builds that did not complete (they wrote tables, refresh_touches says so, after the last completed build
+    recorded at recorded_at): the update of compute_refresh_plan's incremental plan. Such a build started from the
+    same completed state, so every table it wrote holds that state plus rows it recomputed for its R. When its R is
+    not after this R and it was incremental, what it recomputed is within this build's scope (lines included since
+    the last completed build's cutoff or loaded since it, rights registered since its R, months whose age crossed
+    3 or 6 since then: each only grows with R and the files) and this build recomputes it again: the build is
+    incremental and recovering (int_last_indemnified_months_found takes the months before those builds from the
+    rows they wrote, and the monthly marts repair flags wherever they may have left one). A full one, or one for a
+    later R, may have written rows outside this build's scope: the build is full. -#}
+{% macro recovery_plan(recorded_at, previous_reference_date) -%}
+    {%- set touches = adapter.get_relation(database=target.database, schema='intermediate',
+                                           identifier='refresh_touches') -%}
+    {%- if touches is none -%}{{ return({}) }}{%- endif -%}
+    {%- set row = run_query(
+        "select count(distinct invocation_id), coalesce(bool_or(is_full), false), cast(max(reference_date) as varchar) "
+        ~ "from " ~ touches ~ " where touched_at > cast('" ~ recorded_at ~ "' as timestamp)").rows[0] -%}
+    {%- if row[0] == 0 -%}{{ return({}) }}{%- endif -%}
+    {%- set builds = row[0] ~ ' build' ~ ('s' if row[0] > 1 else '') ~ ' that did not complete' -%}
+    {%- if row[1] -%}
+        {{- return({'full': true, 'reason': 'a full build since the last completed one did not complete (' ~ builds ~ ')'}) -}}
+    {%- elif row[2] > refresh_var('reference_date') | string -%}
+        {{- return({'full': true, 'reason': 'a build for R ' ~ row[2] ~ ', after this R, did not complete since the last '
+                                          ~ 'completed one'}) -}}
+    {%- endif -%}
+    {{- return({'recovering': true, 'reason': 'incremental since R ' ~ previous_reference_date ~ ', after ' ~ builds}) -}}
+{%- endmacro %}
+
 {#- The plan as int_refresh_plan recorded it for this build (one row, read by every refresh-scoped model). -#}
 {% macro refresh_plan() -%}
     {%- set plan = {'full': true, 'reason': 'not executing', 'previous_reference_date': none,
-                    'previous_cutoff': none, 'previous_loaded_at': none} -%}
+                    'previous_cutoff': none, 'previous_loaded_at': none, 'previous_recorded_at': none,
+                    'recovering': false} -%}
     {%- if not execute -%}{{ return(plan) }}{%- endif -%}
     {%- set relation = api.Relation.create(database=target.database, schema='intermediate',
                                            identifier='int_refresh_plan') -%}
     {%- set row = run_query(
         "select is_full, reason, cast(previous_reference_date as varchar), cast(previous_cutoff as varchar), "
-        ~ "cast(previous_loaded_at as varchar), cast(reference_date as varchar), fingerprint from " ~ relation).rows[0] -%}
+        ~ "cast(previous_loaded_at as varchar), cast(reference_date as varchar), fingerprint, "
+        ~ "cast(previous_recorded_at as varchar), is_recovering from " ~ relation).rows[0] -%}
     {%- if row[5] != refresh_var('reference_date') | string or row[6] != refresh_fingerprint() -%}
         {{ exceptions.raise_compiler_error(
             'int_refresh_plan was made for R ' ~ row[5] ~ ' or other code, not this build: select it too ('
             ~ 'dbt build --select +' ~ this.identifier ~ ')') }}
     {%- endif -%}
     {%- do plan.update({'full': row[0], 'reason': row[1], 'previous_reference_date': row[2],
-                        'previous_cutoff': row[3], 'previous_loaded_at': row[4]}) -%}
+                        'previous_cutoff': row[3], 'previous_loaded_at': row[4], 'previous_recorded_at': row[7],
+                        'recovering': row[8]}) -%}
     {{- return(plan) -}}
 {%- endmacro %}
 
@@ -254,6 +318,8 @@
             (select count(*) from {{ source('upstream', 'payment_lines') }}),
             (select count(*) from {{ source('upstream', 'right_events') }}),
             current_timestamp;
+        -- the builds that did not complete before this one: it recomputed what they wrote
+        delete from {{ refresh_touches_relation() }};
     {%- endset -%}
     {{- return(sql) -}}
 {%- endmacro %}
@@ -273,9 +339,27 @@
     scope can be stale (the person's last indemnified month moved into the scope, or out of a month of it).
     Two set-based updates over the people whose month moved in this build (int_last_indemnified_moves; publication
     repairs its copy the same way), each in one month per person: the scans skip the other months. role:
-    BENEFICIARY or PARTNER; person_column: the mart's column holding that person. -#}
+    BENEFICIARY or PARTNER; person_column: the mart's column holding that person.
+    A recovering build (after builds that did not complete) does not know which months their repairs flagged:
+    for every person whose month it recomputed, it clears the flag of any row but the one of the new month (one
+    scan of the flagged rows), then sets that one. -#}
 {% macro repair_last_indemnified_flags(role, person_column) -%}
-    {%- if in_incremental_scope() -%}
+    {%- if in_incremental_scope() and refresh_plan().recovering -%}
+        {%- set found -%}
+            (select ssin, last_indemnified_month from {{ ref('int_last_indemnified_months_found') }}
+             where person_role = '{{ role }}' and ssin in (select ssin from {{ ref('int_refresh_people') }}))
+        {%- endset -%}
+        update {{ this }} as flagged set is_last_indemnified_month = false
+        where flagged.is_last_indemnified_month
+            and flagged.{{ person_column }} in (select ssin from {{ ref('int_refresh_people') }})
+            and (flagged.{{ person_column }}, flagged.month) not in (
+                select ssin, last_indemnified_month from {{ found }} as found where last_indemnified_month is not null
+            );
+        update {{ this }} as flagged set is_last_indemnified_month = true
+        where not flagged.is_last_indemnified_month
+            and flagged.month in (select last_indemnified_month from {{ found }} as found)
+            and (flagged.{{ person_column }}, flagged.month) in (select ssin, last_indemnified_month from {{ found }} as found)
+    {%- elif in_incremental_scope() -%}
         {%- set moved -%}
             (select ssin, moved_from, moved_to from {{ ref('int_last_indemnified_moves') }}
              where person_role = '{{ role }}')
@@ -314,5 +398,19 @@
         delete from {{ this }}
         where {{ refresh_scope_filter('month', person='ssin') }}
             or ssin in (select ssin from {{ ref('int_refresh_rights_people') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- fct_amount_history's pre-hook: the rows of a reference date after the latest R a build completed for were
+    written by a build that did not complete (a completed build at R records R in refresh_state, and the history's
+    dates are first Saturdays on or before R): they leave the table, so the history never keeps totals no build
+    completed for, and a later R is not mistaken for the latest recorded one. -#}
+{% macro clear_history_of_incomplete_builds() -%}
+    {%- set state = adapter.get_relation(database=target.database, schema='intermediate', identifier='refresh_state')
+        if execute else none -%}
+    {%- if is_incremental() and state is not none -%}
+        delete from {{ this }} where reference_date > (select max(reference_date) from {{ state }})
+    {%- else -%}
+        select 1
     {%- endif -%}
 {%- endmacro %}

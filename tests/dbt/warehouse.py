@@ -81,15 +81,15 @@ def create_warehouse(path: Path, tables: dict[str, list[dict[str, Any]]]) -> Non
         connection.close()
 
 
-def run_dbt(warehouse: Path, work: Path, reference_date: str, command: str = "build", *select: str) -> str:
-    """Run the real dbt executable on the project against ``warehouse``; raise with dbt's output on failure."""
-    args = [
+def dbt_args(work: Path, reference_date: str, command: str = "build", project: Path = DBT_PROJECT_DIR) -> list[str]:
+    """The dbt command line the tests run (project, target and logs under ``work``, R as a var)."""
+    return [
         str(DBT),
         command,
         "--project-dir",
-        str(DBT_PROJECT_DIR),
+        str(project),
         "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        str(project),
         "--target-path",
         str(work / "target"),
         "--log-path",
@@ -97,10 +97,26 @@ def run_dbt(warehouse: Path, work: Path, reference_date: str, command: str = "bu
         "--vars",
         json.dumps({"reference_date": reference_date}),
     ]
+
+
+def dbt_env(warehouse: Path) -> dict[str, str]:
+    return {**os.environ, "LWW_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def run_dbt(
+    warehouse: Path,
+    work: Path,
+    reference_date: str,
+    command: str = "build",
+    *select: str,
+    project: Path = DBT_PROJECT_DIR,
+    extra: tuple[str, ...] = (),
+) -> str:
+    """Run the real dbt executable on the project against ``warehouse``; raise with dbt's output on failure."""
+    args = dbt_args(work, reference_date, command, project) + list(extra)
     if select:
         args += ["--select", *select]
-    env = {**os.environ, "LWW_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    done = subprocess.run(args, env=env, capture_output=True, text=True, cwd=work, check=False)
+    done = subprocess.run(args, env=dbt_env(warehouse), capture_output=True, text=True, cwd=work, check=False)
     if done.returncode != 0:
         raise AssertionError(f"dbt {command} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
     return done.stdout

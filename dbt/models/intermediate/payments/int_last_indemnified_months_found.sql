@@ -4,7 +4,7 @@
     unique_key=['ssin', 'person_role'],
     on_schema_change='sync_all_columns',
     meta={'refresh_scoped': true},
-    pre_hook="{{ clear_on_full_build() }}",
+    pre_hook=["{{ record_refresh_touch() }}", "{{ clear_on_full_build() }}"],
 ) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- depends_on: {{ ref('int_refresh_people') }}
@@ -19,15 +19,34 @@
 --   - the positive rows of the scope's person-months (the month's partition only: the scan skips the others);
 --   - for the few people whose previous month's row was recomputed from changed lines: every one of their rows.
 -- Each person of the scope gets a row, its month null when nothing is indemnified any more (fct_last_indemnified_
--- months leaves those out); previous_last_indemnified_month keeps the month before this build, so the monthly marts
--- and publication repair the flags of the people whose month moved, in those two months only.
+-- months leaves those out); previous_last_indemnified_month keeps the month the last completed build left, so the
+-- monthly marts and publication repair the flags of the people whose month moved, in those two months only.
+-- After builds that did not complete (a recovering plan), a row they rewrote (computed_at after the last completed
+-- build) is not the previous state: the month before them is its previous_last_indemnified_month, and its person's
+-- month is found again from every row (their row of the last completed build is not known any more). In any
+-- other build no row is that recent, so the same SQL holds.
 {%- set monthly = ref('int_monthly_amounts_grouped') %}
 {%- set roles = [('BENEFICIARY', 'beneficiary_ssin'), ('PARTNER', 'partner_ssin')] %}
 {%- if in_incremental_scope() %}
-with previous as (
-    select ssin, person_role, last_indemnified_month, last_beneficiary_ssin
+{%- set completed_at = "cast('" ~ refresh_plan().previous_recorded_at ~ "' as timestamp)" %}
+with stored as (
+    select
+        ssin, person_role, last_indemnified_month, last_beneficiary_ssin, previous_last_indemnified_month,
+        coalesce(computed_at > {{ completed_at }}, false) as is_rewritten
     from {{ this }}
     where ssin in (select ssin from {{ ref('int_refresh_people') }})
+),
+
+previous as (
+    -- the month as the last completed build left it
+    select
+        ssin,
+        person_role,
+        case when is_rewritten then previous_last_indemnified_month else last_indemnified_month end
+            as last_indemnified_month,
+        last_beneficiary_ssin,
+        is_rewritten
+    from stored
 ),
 
 recomputed_previous as (
@@ -38,7 +57,10 @@ recomputed_previous as (
         on previous.last_beneficiary_ssin = scope.beneficiary_ssin
         and previous.last_indemnified_month = scope.month
     -- a person-month in scope by age alone has the same rows: its positive rows are still there
-    where scope.lines_changed
+    where scope.lines_changed and not previous.is_rewritten
+    union all
+    -- rewritten by a build that did not complete: the row that made the month before it is not known
+    select ssin, person_role from previous where is_rewritten
 ),
 
 candidates as (
@@ -107,10 +129,12 @@ select
     found.last_indemnified_month,
     found.last_beneficiary_ssin,
     {%- if in_incremental_scope() %}
-    previous.last_indemnified_month as previous_last_indemnified_month
+    previous.last_indemnified_month as previous_last_indemnified_month,
     {%- else %}
-    cast(null as date) as previous_last_indemnified_month
+    cast(null as date) as previous_last_indemnified_month,
     {%- endif %}
+    -- when this build wrote the row (a build that does not complete leaves rows newer than the last completed one)
+    cast(current_timestamp as timestamp) as computed_at
 from people
 left join found on people.ssin = found.ssin and people.person_role = found.person_role
 {%- if in_incremental_scope() %}

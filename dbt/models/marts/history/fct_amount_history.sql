@@ -3,7 +3,8 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='reference_date',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        pre_hook="{{ clear_history_of_incomplete_builds() }}"
     )
 }}
 -- One row per reference date R, month, CPAS, allowance type and finality status: the totals each refresh
