@@ -3,7 +3,9 @@
 The snapshot is a fresh DuckDB file (one file, opened read-only by every reader, self-describing, and as fast to
 query as the warehouse; Parquet files would need a catalogue and a directory switch). It is written under a new
 name, verified against the contract of ``kernel.published`` (tables, columns, types), row counts compared with the
-warehouse, R and cutoff checked, then committed with its manifest and CURRENT is switched atomically.
+warehouse, R and cutoff checked, then committed with its manifest and CURRENT is switched atomically. A snapshot
+written as a delta of the current one is also compared with the warehouse by checksums: the rows the build
+recomputed, and each delta table whole; a difference stops publication (DeltaMismatch).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from kernel import published, snapshots
 from kernel.calendar import cutoff
 from kernel.errors import LwwError
 from kernel.settings import PROJECT_ROOT, Settings
+
+
+class DeltaMismatch(LwwError):
+    """A snapshot written as a delta does not hold what the warehouse holds: nothing is published."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,27 @@ def _apply_delta(snap: duckdb.DuckDBPyConnection) -> None:
                 )
 
 
+def delta_errors(snap: duckdb.DuckDBPyConnection) -> list[str]:
+    """Compare a snapshot written as a delta (the connection's database) with the warehouse attached as ``wh``,
+    for every table of DELTA_ROWS: the checksum of the rows this build recomputed (they were copied), then of the
+    whole table (the rows kept from the previous snapshot and the repaired flags). Returns what differs."""
+    tables = {table.name: table for table in published.TABLES}
+    errors = []
+    for name, recomputed in DELTA_ROWS.items():
+        table = tables[name]
+        columns = ", ".join(f'"{c}"' for c in table.column_names)
+        for what, where in (("the rows this build recomputed", f" WHERE {recomputed}"), ("the whole table", "")):
+            in_snapshot = _checksum(snap, f'SELECT {columns} FROM "{table.name}"{where}')
+            in_warehouse = _checksum(snap, f"SELECT {columns} FROM wh.{table.source}{where}")
+            if in_snapshot != in_warehouse:
+                errors.append(
+                    f"table {name}, {what}: checksum {in_snapshot} in the snapshot, {in_warehouse} in the warehouse"
+                    f" ({table.source})"
+                )
+                break  # the whole table differs too
+    return errors
+
+
 def _code_version() -> str:
     try:
         out = subprocess.run(
@@ -193,6 +220,14 @@ def _build(
             (expected[table.name],) = snap.execute(f"SELECT count(*) FROM wh.{table.source}").fetchone()
         if base is not None:
             _apply_delta(snap)
+            mismatches = delta_errors(snap)
+            if mismatches:
+                snap.close()
+                staged.unlink(missing_ok=True)
+                raise DeltaMismatch(
+                    f"the snapshot written as a delta of {base.refresh_id} does not hold what the warehouse holds, "
+                    "nothing published: " + "; ".join(mismatches)
+                )
         info = published.SNAPSHOT_INFO
         snap.execute(f'DROP TABLE IF EXISTS "{info.name}"')
         snap.execute(info.ddl())
@@ -230,6 +265,8 @@ def publish(
     try:
         expected = _build(home, staged, reference_date, refresh_id, started, base)
         manifest = verify(staged, reference_date, expected)
+    except DeltaMismatch:
+        raise  # the delta was written from the warehouse's own account of what changed: that account is wrong
     except LwwError:
         if base is None:
             raise

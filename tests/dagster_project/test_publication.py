@@ -1,0 +1,55 @@
+"""Publication as a delta of the current snapshot is verified by checksums against the warehouse: the rows the
+build recomputed, and every delta table whole. A snapshot that does not hold what the warehouse holds is never
+published."""
+
+import os
+import shutil
+
+import duckdb
+
+from dagster_project.publication import DELTA_ROWS, delta_errors
+from dagster_project.runner import run_refresh
+from kernel import snapshots
+from tests.dagster_project.conftest import R2
+
+
+def test_a_delta_over_a_corrupted_snapshot_stops_publication(refreshed):
+    before = snapshots.current(refreshed.published)
+    # a row of the oldest month (FINAL, outside what the next build recomputes) altered in the served snapshot
+    os.chmod(before.path, 0o644)
+    with duckdb.connect(str(before.path)) as snap:
+        snap.execute(
+            "UPDATE monthly_amounts SET amount = amount + 1 WHERE rowid = (SELECT min(rowid) FROM monthly_amounts"
+            " WHERE month = (SELECT min(month) FROM monthly_amounts))"
+        )
+    os.chmod(before.path, 0o444)
+    outcome = run_refresh(refreshed, R2)
+    assert not outcome.success
+    assert outcome.published is None
+    reason = " ".join(outcome.failures)
+    assert "does not hold what the warehouse holds" in reason, outcome.failures
+    assert "table monthly_amounts, the whole table" in reason, outcome.failures
+    assert snapshots.current_id(refreshed.published) == before.refresh_id
+    assert not list(refreshed.published.glob("*.tmp")), "the rejected snapshot was left behind"
+
+
+def test_the_delta_check_names_a_recomputed_row_that_differs(refreshed, tmp_path):
+    first = snapshots.current(refreshed.published)
+    outcome = run_refresh(refreshed, R2)
+    assert outcome.success, outcome.failures
+    assert outcome.published.manifest["delta_from"] == first.refresh_id
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(outcome.published.path, copy)
+    os.chmod(copy, 0o644)
+    with duckdb.connect(str(copy)) as snap:
+        snap.execute("ATTACH ? AS wh (READ_ONLY)", [str(refreshed.warehouse)])
+        assert delta_errors(snap) == []
+        recomputed = DELTA_ROWS["monthly_amounts"]
+        (rows,) = snap.execute(f"SELECT count(*) FROM monthly_amounts WHERE {recomputed}").fetchone()
+        assert rows > 0
+        snap.execute(
+            "UPDATE monthly_amounts SET covers_whole_period = NOT covers_whole_period"
+            f" WHERE rowid = (SELECT min(rowid) FROM monthly_amounts WHERE {recomputed})"
+        )
+        errors = delta_errors(snap)
+    assert len(errors) == 1 and errors[0].startswith("table monthly_amounts, the rows this build recomputed"), errors
