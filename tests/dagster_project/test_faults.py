@@ -268,3 +268,51 @@ def test_a_big_move_of_a_final_month_blocks_and_an_accepted_one_publishes_with_i
     metadata = published.asset_materialization.metadata
     assert metadata["final_moves_accepted_by"].value == "ops.an"
     assert metadata["final_moves_accepted_reason"].value == reason
+
+
+def test_a_child_holds_the_warehouse_until_it_is_gone_and_dies_with_its_parent(tmp_path):
+    from dagster_project import children
+    from dagster_project.lock import busy, children_lock
+    from kernel.errors import LwwError
+
+    lock = tmp_path / "warehouse.lock"
+    # a parent that starts a long child through the launcher, says the child's pid, then waits
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import os, subprocess, sys, time; "
+         "env = {**os.environ, sys.argv[1]: str(os.getpid()), sys.argv[2]: sys.argv[3]}; "
+         "child = subprocess.Popen([sys.executable, '-m', 'dagster_project.children', '--', 'sleep', '600'], env=env); "
+         "print(child.pid, flush=True); time.sleep(600)",
+         children.PARENT_ENV, children.LOCK_ENV, str(children_lock(lock))],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    child = int(parent.stdout.readline())
+    try:
+        deadline = time.monotonic() + 10
+        while busy(lock) is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert busy(lock) == f"a child process (dbt) of an earlier run (pid {child})"
+        held = rf"a child process \(dbt\) of an earlier run \(pid {child}\) still holds"
+        with pytest.raises(LwwError, match=held), exclusive(lock, timeout_s=0.3):
+            pass
+        parent.kill()  # SIGKILL: no chance to clean up; Linux kills the child with it
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _running(child), "the child outlived its parent"
+        with exclusive(lock, timeout_s=5):  # the warehouse is free again
+            pass
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        if _running(child):
+            os.kill(child, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a container's first process may not reap orphans)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
