@@ -44,8 +44,9 @@ if str(PROJECT) not in sys.path:
 import duckdb  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from ingest import native, rules  # noqa: E402
-from ingest.loader import ingest_files, pending_files  # noqa: E402
+from ingest import native  # noqa: E402
+from ingest.inbox import pending_files  # noqa: E402
+from ingest.loader import ingest_files  # noqa: E402
 from ingest.native import NativeRead  # noqa: E402
 from ingest.parser import BATCH_ROWS, UpstreamFile  # noqa: E402
 from ingest.reference import load_reference  # noqa: E402
@@ -367,7 +368,6 @@ def main() -> int:
                 preload(connection, args.preload)
             for path in files:
                 shutil.copy(path, run_home.payments_inbox / path.name)
-            rules.forget_valid_ssins()  # each run starts cold, like a new refresh process (and its pool)
             report, wall, used = timed(
                 lambda h=run_home, c=connection, w=workers: ingest_files(c, h, pending_files(h), workers=w)
             )

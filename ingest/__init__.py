@@ -1,5 +1,10 @@
-"""Ingest: the upstream XSDs, the streaming parsers (XML -> Arrow, pure: the fast path of :mod:`ingest.native`
-for good files, the detailed one of :mod:`ingest.parser` for the others) and the loaders into ``raw.*``.
+"""Ingest: the upstream XSDs, the streaming parsers (XML -> Arrow, pure) and the loaders into ``raw.*``.
+
+One file goes down these rooms once: :mod:`ingest.inbox` (what waits; archive, quarantine, replay), the
+:mod:`ingest.loader` (ledger check and the one transaction of a file), :mod:`ingest.spool` (reading files ahead in
+a pool of processes), :mod:`ingest.reader` (the one ``read``: the fast path of :mod:`ingest.native` for good files,
+the detailed parser of :mod:`ingest.parser` for the others, which names the XML lines), then :mod:`ingest.rules`
+(business rules in the file's transaction) and :mod:`ingest.ledger`.
 
 The Python API the pipeline calls (each takes a read-write DuckDB connection to ``settings.warehouse``):
 

@@ -21,15 +21,16 @@ in Python and no tree is built:
 
 Any doubt abandons the fast path (:class:`Abandoned`), never rejects a file: a structure or value error, a
 missing required value, a byte the scan refuses, an error of the extractor, a file changed since it was hashed,
-a libxml2 or an xml2arrow that cannot be found. The loader then reads that file with the detailed parser, whose
-verdict and messages (file, line number, field) are the ones of record. Bad files are rare, so they pay twice.
+a libxml2 or an xml2arrow that cannot be found. The reader (:mod:`ingest.reader`) then reads that file with the
+detailed parser, whose verdict and messages (file, line number, field) are the ones of record. Bad files are rare,
+so they pay twice.
 
 The gate's schema also requires every element value to be non-empty (``xml2arrow`` reads ``<x/>`` as absent):
 the upstream XSDs refuse empty values for every element (asserted at import below), so this refuses nothing the
 detailed parser would accept, and a null column value means an absent element.
 
 Line numbers of the XML are not computed here (``source_line`` is 0): a fast-path file that breaks a business
-rule is read again with the detailed parser by the loader before its reason is written.
+rule is read again with the detailed parser by the reader before its reason is written.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingest.rules import cached_ssin_error
+from ingest.rules import ValidSsins
 from kernel.codes import REGIONS
 from kernel.errors import LwwError
 from kernel.identifiers import cbe_error
@@ -49,11 +49,16 @@ def _cbe(value: str) -> str:
     return value
 
 
-def _ssin(value: str) -> str:
-    why = cached_ssin_error(value)
-    if why:
-        raise _Bad(why)
-    return value
+def _ssin(valid: ValidSsins) -> Check:
+    """The SSIN check of one file, with its own cache of valid values (a person recurs in the integrations)."""
+
+    def check(value: str) -> str:
+        why = valid.error(value)
+        if why:
+            raise _Bad(why)
+        return value
+
+    return check
 
 
 def _date(value: str) -> dt.date:
@@ -144,7 +149,7 @@ CHECKS: dict[str, dict[str, Check]] = {
     },
     "integrations.csv": {
         "cbe_number": _cbe,
-        "ssin": _ssin,
+        "ssin": _ssin,  # a factory: given the file's cache by read_reference_file
         "quality_code": _required,
         "begin_date": _date,
         "end_date": _optional(_date),
@@ -176,7 +181,8 @@ def _fail(path: Path, line: int, column: str | None, message: str) -> LwwError:
 
 def read_reference_file(path: Path, table: Table) -> pa.Table:
     """Read and validate one reference CSV into the table's Arrow schema; raises LwwError on the first error."""
-    checks = CHECKS[path.name]
+    valid = ValidSsins()
+    checks = {name: check(valid) if check is _ssin else check for name, check in CHECKS[path.name].items()}
     expected = table.column_names
     try:
         with path.open(newline="", encoding="utf-8") as handle:

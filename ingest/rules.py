@@ -4,9 +4,9 @@ The staged file is a temporary DuckDB view (``ingest_stage``) over the file's Pa
 plus ``source_line``): never copied, never committed. The loaded rows any rule of the kind may look at (same
 ids, replaced ids, same rights) are found by one scan per file into a temporary table (``ingest_loaded``). Every
 rule is one query returning the offending elements;
-identifiers (SSIN check digits) are checked with python-stdnum through :mod:`kernel.identifiers` on DISTINCT
-values only, fetched in chunks, and the valid ones are remembered across files of a run (a person recurs every
-month).
+identifiers (SSIN check digits) are checked with python-stdnum through :mod:`kernel.identifiers` while the file is
+read, on the distinct values of each batch, and the valid ones are remembered across the files of a run by the
+reader's :class:`ValidSsins` (a person recurs every month).
 
 Memory stays flat whatever the file size: the loader runs these queries under a small DuckDB ``memory_limit``
 (sorts, windows and hash tables spill to disk beyond it), and no query builds a hash table over a loaded table,
@@ -20,13 +20,15 @@ loops through a duplicated ``lineId`` are refused as duplicates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.violations import MAX_VIOLATIONS, Violation
+from ingest.violations import MAX_VIOLATIONS, FileRejected, Violation
 from kernel.identifiers import ssin_error
 
 STAGE = "ingest_stage"  # the staged file: a temporary view created and dropped inside the file's transaction
@@ -47,7 +49,6 @@ LOADED_ROWS = {  # payments: a union of semi-joins; an OR of the two read every 
         "WHERE event_id IN (SELECT event_id FROM ingest_stage) OR right_id IN (SELECT right_id FROM ingest_stage)"
     ),
 }
-SSIN_CHUNK = 50_000  # distinct values fetched at a time
 _VALID_SSINS_MAX = 2_000_000  # about 120 MB at most; cleared when full (only a cache)
 
 
@@ -60,53 +61,55 @@ class Rule:
     sql: str  # selects line_no, source_line, value from the offending staged elements
 
 
-_valid_ssins: set[int] = set()  # valid SSINs seen by this process, as integers (~60 bytes each, a third of a str key)
-_valid_sorted = np.empty(0, np.int64)  # the same, sorted, for a vectorised look-up of a batch's values (8 bytes each)
-_newly_valid: list[int] = []  # validated since the sorted copy was last brought up to date
+class ValidSsins:
+    """The valid SSINs one reader has seen, so that python-stdnum runs once per person, not once per line (a
+    person recurs every month). Owned by the :class:`ingest.reader.Reader` of a run (one in the writer, one in each
+    parse process), so it lives as long as the run and starts cold with the next; invalid values are rare and not
+    kept. Bounded: emptied when full (only a cache)."""
 
+    def __init__(self, most: int = _VALID_SSINS_MAX) -> None:
+        self.most = most
+        self.known: set[int] = set()  # as integers: ~60 bytes each, a third of a str key
+        self.sorted = np.empty(0, np.int64)  # the same, sorted, for a vectorised look-up of a batch (8 bytes each)
+        self.new: list[int] = []  # validated since ``sorted`` was last brought up to date
 
-def cached_ssin_error(value: str) -> str | None:
-    """:func:`kernel.identifiers.ssin_error`, remembering valid values (the invalid ones are rare and not kept)."""
-    ascii_digits = len(value) == 11 and value.isascii() and value.isdigit()
-    if ascii_digits and int(value) in _valid_ssins:
-        return None
-    why = ssin_error(value)
-    if why is None and ascii_digits:
-        if len(_valid_ssins) >= _VALID_SSINS_MAX:
-            forget_valid_ssins()
-        _valid_ssins.add(int(value))
-        _newly_valid.append(int(value))
-    return why
+    def error(self, value: str) -> str | None:
+        """:func:`kernel.identifiers.ssin_error`, remembering the valid values."""
+        ascii_digits = len(value) == 11 and value.isascii() and value.isdigit()
+        if ascii_digits and int(value) in self.known:
+            return None
+        why = ssin_error(value)
+        if why is None and ascii_digits:
+            if len(self.known) >= self.most:
+                self.forget()
+            self.known.add(int(value))
+            self.new.append(int(value))
+        return why
 
+    def forget(self) -> None:
+        self.known.clear()
+        self.new.clear()
+        self.sorted = np.empty(0, np.int64)
 
-def forget_valid_ssins() -> None:
-    """Empty the cache of valid SSINs (when full, and for benchmarks that start cold)."""
-    global _valid_sorted
-    _valid_ssins.clear()
-    _newly_valid.clear()
-    _valid_sorted = np.empty(0, np.int64)
+    def unseen(self, values: pa.Array) -> list[str]:
+        """The distinct values of a batch's column not known to be valid (a vectorised look-up in the sorted copy:
+        a batch of 50,000 lines holds some 40,000 people, nearly all known after the first month)."""
+        values = pc.unique(values.drop_null())
+        digits = pc.match_substring_regex(values, r"^[0-9]{11}$")
+        candidates = values.filter(digits)
+        numbers = pc.cast(candidates, pa.int64()).to_numpy()
+        known = self.sorted
+        at = np.minimum(np.searchsorted(known, numbers), max(len(known) - 1, 0))
+        found = (known[at] == numbers) if len(known) else np.zeros(len(numbers), bool)
+        return values.filter(pc.invert(digits)).to_pylist() + candidates.filter(pa.array(~found)).to_pylist()
 
-
-def _unseen(values: pa.Array) -> list[str]:
-    """The distinct values of a batch's column not known to be valid SSINs (found by a vectorised look-up in
-    the sorted cache: a batch of 50,000 lines holds some 40,000 people, nearly all known after the first month)."""
-    values = pc.unique(values.drop_null())
-    digits = pc.match_substring_regex(values, r"^[0-9]{11}$")
-    candidates = values.filter(digits)
-    numbers = pc.cast(candidates, pa.int64()).to_numpy()
-    at = np.minimum(np.searchsorted(_valid_sorted, numbers), max(len(_valid_sorted) - 1, 0))
-    known = (_valid_sorted[at] == numbers) if len(_valid_sorted) else np.zeros(len(numbers), bool)
-    return values.filter(pc.invert(digits)).to_pylist() + candidates.filter(pa.array(~known)).to_pylist()
-
-
-def _remember_sorted() -> None:
-    """Merge the SSINs validated since the last batch into the sorted cache (an insertion, not a new sort)."""
-    global _valid_sorted
-    if _newly_valid:
-        new = np.unique(np.array(_newly_valid, np.int64))
-        _newly_valid.clear()
-        new = new[~np.isin(new, _valid_sorted)]
-        _valid_sorted = np.insert(_valid_sorted, np.searchsorted(_valid_sorted, new), new)
+    def settle(self) -> None:
+        """Merge the values validated since the last batch into the sorted copy (an insertion, not a new sort)."""
+        if self.new:
+            new = np.unique(np.array(self.new, np.int64))
+            self.new.clear()
+            new = new[~np.isin(new, self.sorted)]
+            self.sorted = np.insert(self.sorted, np.searchsorted(self.sorted, new), new)
 
 
 # The events of the staged file's rights: its own (line_no set) and those already loaded (line_no NULL, file_id
@@ -145,13 +148,23 @@ _TARGETS = """
 
 _FIX = "correct the file at the producer and drop it again, or fix it in quarantine and replay it"
 
-# Both upstreams carry a period: one rule, shared (rights' endDate may be NULL: then the comparison is not true).
+# Both upstreams carry a period and a CPAS: one rule each, shared (rights' endDate may be NULL: then the comparison
+# is not true).
 _PERIOD_ORDER = Rule(
     "period-order",
     "period/endDate",
     "the period ends before it begins",
     _FIX,
     "SELECT line_no, source_line, begin_date || ' .. ' || end_date FROM ingest_stage WHERE end_date < begin_date",
+)
+
+_UNKNOWN_PCSA = Rule(
+    "unknown-pcsa",
+    "pcsaCbeNumber",
+    "no CPAS with this CBE number in reference/pcsa.csv",
+    "check the CBE number, or add the CPAS to reference/pcsa.csv first",
+    "SELECT line_no, source_line, pcsa_cbe_number FROM ingest_stage "
+    "WHERE pcsa_cbe_number NOT IN (SELECT cbe_number FROM raw.ref_pcsa)",
 )
 
 PAYMENT_RULES = (
@@ -180,14 +193,7 @@ PAYMENT_RULES = (
         "SELECT line_no, source_line, rejection_code FROM ingest_stage "
         "WHERE decision = 'ACCEPTED' AND rejection_code IS NOT NULL",
     ),
-    Rule(
-        "unknown-pcsa",
-        "pcsaCbeNumber",
-        "no CPAS with this CBE number in reference/pcsa.csv",
-        "check the CBE number, or add the CPAS to reference/pcsa.csv first",
-        "SELECT line_no, source_line, pcsa_cbe_number FROM ingest_stage "
-        "WHERE pcsa_cbe_number NOT IN (SELECT cbe_number FROM raw.ref_pcsa)",
-    ),
+    _UNKNOWN_PCSA,
     Rule(
         "amount-negative",
         "amount",
@@ -382,14 +388,7 @@ RIGHT_RULES = (
         _FIX,
         _keeps("pcsa_cbe_number"),
     ),
-    Rule(
-        "unknown-pcsa",
-        "pcsaCbeNumber",
-        "no CPAS with this CBE number in reference/pcsa.csv",
-        "check the CBE number, or add the CPAS to reference/pcsa.csv first",
-        "SELECT line_no, source_line, pcsa_cbe_number FROM ingest_stage "
-        "WHERE pcsa_cbe_number NOT IN (SELECT cbe_number FROM raw.ref_pcsa)",
-    ),
+    _UNKNOWN_PCSA,
 )
 
 RULES = {"payments": PAYMENT_RULES, "rights": RIGHT_RULES}
@@ -397,39 +396,56 @@ SSIN_FIELDS = {"payments": (("ssin", "ssin"), ("partner_ssin", "partnerSsin")), 
 
 
 class SsinScan:
-    """The invalid SSINs of a file, found while it is parsed: python-stdnum on each distinct value of a batch
-    (cached), so that a pool of parse processes shares the cost and the writer only joins the few bad ones."""
+    """The invalid SSINs of a file, found while it is read: python-stdnum on each distinct value of a batch not
+    known to ``valid``, so that a pool of parse processes shares the cost and the writer only joins the few bad
+    ones."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, valid: ValidSsins) -> None:
+        self.valid = valid
         self.columns = [column for column, _field in SSIN_FIELDS[kind]]
         self.bad: dict[str, dict[str, str]] = {column: {} for column in self.columns}
 
     def add(self, batch: pa.RecordBatch) -> None:
         for column in self.columns:
             bad = self.bad[column]
-            for value in _unseen(batch.column(column)):
-                if (why := cached_ssin_error(value)) is not None:
+            for value in self.valid.unseen(batch.column(column)):
+                if (why := self.valid.error(value)) is not None:
                     bad[value] = why
-        _remember_sorted()
+        self.valid.settle()
+
+    def __getstate__(self) -> dict:
+        """Sent back from a parse process without the cache (it stays with that process's reader)."""
+        return {"columns": self.columns, "bad": self.bad, "valid": None}
 
 
-def _bad_ssins(connection, column: str) -> dict[str, str]:
-    bad: dict[str, str] = {}
-    result = connection.execute(f"SELECT DISTINCT {column} FROM ingest_stage WHERE {column} IS NOT NULL")
-    while chunk := result.fetchmany(SSIN_CHUNK):
-        bad.update((value, why) for (value,) in chunk if (why := cached_ssin_error(value)) is not None)
-    return bad
+def stage(connection, spool: Path) -> None:
+    """The staged file: a temporary view over its Parquet spool (created in the file's transaction, never
+    committed; the loader drops it before COMMIT)."""
+    quoted = str(spool).replace("'", "''")  # a view's text cannot take a parameter
+    connection.execute(f"CREATE OR REPLACE TEMP VIEW {STAGE} AS SELECT * FROM read_parquet('{quoted}')")
 
 
-def check_staged(connection, kind: str, scanned: SsinScan | None = None) -> tuple[list[Violation], int]:
+def judge(connection, kind: str) -> Callable[[object], FileRejected | None]:
+    """The business rules of ``kind`` as the reader takes them (:data:`ingest.reader.Rules`): a reading's rows
+    staged beside what ``connection`` has loaded, and the refusal that names every violation, or None."""
+
+    def rules(reading) -> FileRejected | None:
+        stage(connection, reading.spool)
+        violations, total = check_staged(connection, kind, reading.ssins)
+        return FileRejected("business", violations, total) if violations else None
+
+    return rules
+
+
+def check_staged(connection, kind: str, scanned: SsinScan) -> tuple[list[Violation], int]:
     """Every business-rule violation of the staged file (capped at MAX_VIOLATIONS), and their total count.
 
-    ``scanned``: the SSINs already checked while parsing (else they are checked here, on DISTINCT values).
+    ``scanned``: the file's SSINs, checked while it was read.
     """
     violations: list[Violation] = []
     total = 0
     for column, field in SSIN_FIELDS[kind]:
-        bad = scanned.bad[column] if scanned is not None else _bad_ssins(connection, column)
+        bad = scanned.bad[column]
         if not bad:
             continue
         connection.register("bad_ssins", pa.table({"value": list(bad), "why": list(bad.values())}))

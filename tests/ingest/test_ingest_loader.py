@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-import ingest.loader
+import ingest.inbox
 from ingest import ingest_inbox, pending_files, replay
 from kernel.errors import LwwError
 from tests.ingest.ingest_builders import drop, event, payment, payments_xml, rights_xml, ssin
@@ -56,7 +56,7 @@ def test_a_crash_between_commit_and_move_is_harmless(home, warehouse, monkeypatc
     def crash(*args, **kwargs):
         raise SystemExit("power cut after COMMIT")
 
-    monkeypatch.setattr(ingest.loader, "_archive", crash)
+    monkeypatch.setattr(ingest.inbox, "archive", crash)
     with pytest.raises(SystemExit):
         ingest_inbox(warehouse, home)
     monkeypatch.undo()

@@ -15,8 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest import ingest_inbox, ledger, load_reference, native
-from ingest.loader import describe, spool_file
+from ingest.inbox import describe
 from ingest.native import Abandoned, _Gate, _GatedPipe
+from ingest.reader import spool_file
 from ingest.schemas import PAYMENTS
 from ingest.security import Limits
 from kernel.settings import settings as make_settings

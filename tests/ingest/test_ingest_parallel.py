@@ -11,7 +11,8 @@ import duckdb
 import pytest
 
 from ingest import ingest_inbox, load_reference
-from ingest.loader import SPOOL_PREFIX, ingest_memory_limit, ingest_workers
+from ingest.loader import ingest_memory_limit
+from ingest.spool import SPOOL_PREFIX, ingest_workers
 from kernel.settings import settings as make_settings
 from tests.ingest.ingest_builders import CPAS_B, drop, event, payment, payments_xml, rights_xml, ssin, write_pcsa
 

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest import ingest_inbox
-from ingest.loader import describe, spool_file
+from ingest.inbox import describe
 from ingest.native import Abandoned, NativeRead
 from ingest.parser import UpstreamFile
+from ingest.reader import spool_file
 from ingest.security import Limits
 from ingest.violations import FileRejected
 from tests.ingest.ingest_builders import drop, event, payment, payments_xml, rights_xml, ssin
