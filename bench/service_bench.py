@@ -3,12 +3,13 @@ snapshot, at 1, 8 and 64 concurrent clients from a separate process, against the
 server stack (parse + XSD validation + a fixed answer of the same size), and the cost of a snapshot switch under
 load; for each number of server worker processes asked.
 
-    .venv/bin/python bench/service_bench.py [--beneficiaries 170000] [--years 15] [--seconds 10] [--workers 1,2,4]
+    .venv/bin/python -m bench.service_bench [--beneficiaries 170000] [--years 15] [--seconds 10] [--workers 1,2,4]
 
 The load generator is ``wrk`` (C, one thread, closed loop, so it takes little of the cores the server needs),
 with ``bench/service_wrk.lua``: random beneficiaries from a list, HTTP Basic, answers checked, p50/p99 from
-wrk's latency record. Install it with ``apt-get install -y wrk`` (Debian). The server is ``lww serve --workers N``
-itself (audit with fsync, metrics, index files memory-mapped), with the floor endpoint added.
+wrk's latency record. Install it with ``apt-get install -y wrk`` (Debian). The server is the production
+application served as ``lww serve --workers N`` serves it (audit with fsync, metrics, index files memory-mapped),
+wrapped by ``bench.service_app``, which adds the floor endpoint.
 
 The snapshot is built with DuckDB SQL into ``$BENCH_HOME`` (default /tmp/lww-service-bench), reused when it
 exists with the same size parameters. Rows are written in no particular order (the service sorts them when it
@@ -35,8 +36,11 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from bench.service_app import FLOOR_PATH
 from kernel import published, snapshots
 from kernel.settings import settings as make_settings
+
+ROOT = Path(__file__).resolve().parent.parent
 
 R = dt.date(2026, 11, 7)
 CBE = "0200000097"  # the benchmark institution (2000000 + check digits)
@@ -331,11 +335,11 @@ def serving(base: str, refresh_id: str, workers: int) -> bool:
     return sum(f'refresh_id="{refresh_id}"' in x and x.endswith(" 1.0") for x in lines) >= workers
 
 
-def start_server(home: Path, port: int, workers: int, floor_rows: int) -> subprocess.Popen:
-    lww = Path(sys.executable).with_name("lww")
-    env = {**os.environ, "LWW_SERVICE_FLOOR": "1", "LWW_SERVICE_FLOOR_ROWS": str(floor_rows)}
-    command = [str(lww), "--home", str(home), "serve", "--port", str(port), "--workers", str(workers)]
-    return subprocess.Popen([*command, "--log-level", "warning"], env=env)
+def start_server(home: Path, port: int, workers: int, floor_rows: int, ladder: str = "full") -> subprocess.Popen:
+    """The bench's server (``bench.service_app``): the production app with the floor and a step of the ladder."""
+    command = [sys.executable, "-m", "bench.service_app", "--home", str(home), "--port", str(port)]
+    command += ["--workers", str(workers), "--floor-rows", str(floor_rows), "--ladder", ladder]
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def wait_healthy(base: str, server: subprocess.Popen, limit: float = 1800) -> float:
@@ -362,7 +366,7 @@ def measure(args, home: Path, workers: int, bodies: Path, floor_rows: int, other
             httpx.get(base + "/health", headers={"Connection": "close"}, timeout=600)
         url = base + "/soap/LivingWagesWithAmountService/v1"
         wrk(url, bodies, 2 * workers, 3)  # warm-up: credentials cached, pages mapped, every worker loaded
-        wrk(base + "/bench/floor", bodies, 2 * workers, 3)  # and the floor's fixed answer rendered in each
+        wrk(base + FLOOR_PATH, bodies, 2 * workers, 3)  # and the floor's fixed answer rendered in each
         result = {
             "workers": workers,
             "first_health_s": round(load_s, 1),
@@ -372,7 +376,7 @@ def measure(args, home: Path, workers: int, bodies: Path, floor_rows: int, other
         }
         print(json.dumps(result), flush=True)
         runs = result["runs"] = []
-        for endpoint, target in (("floor", base + "/bench/floor"), ("getLivingWagesWithAmount", url)):
+        for endpoint, target in (("floor", base + FLOOR_PATH), ("getLivingWagesWithAmount", url)):
             for clients in args.clients:
                 run = measured(server, functools.partial(wrk, target, bodies, clients, args.seconds))
                 run.update(endpoint=endpoint, workers=workers)
@@ -455,7 +459,7 @@ def main() -> int:
     bodies.write_text("".join(envelope(s).decode().replace("\n", "") + "\n" for s in ssins))
 
     # the index files of the current snapshot: built once here (what the first worker of a cold service does)
-    from service.store import IndexCache
+    from service.index import IndexCache
 
     cache = IndexCache(settings.service_cache / "indexes", published_dir)
     started = time.perf_counter()

@@ -1,11 +1,11 @@
 """Where the data path's cost goes: the service measured with parts of a consultation taken away, one at a time.
 
-    .venv/bin/python bench/service_ladder.py [--home DIR] [--seconds 10] [--rounds 2] [--clients 8] [--workers 2]
+    .venv/bin/python -m bench.service_ladder [--home DIR] [--seconds 10] [--rounds 2] [--clients 8] [--workers 2]
 
-Each step is the committed code (``HEAD``, in a temporary git worktree) with ``bench/service_ladder.patch``
-applied, which reads ``LWW_BENCH_LADDER`` (a knob that exists only in that worktree, never in the service):
+Each step is the bench's server (``bench.service_app``: the production application, wrapped) with one knob of
+its factory set (``--ladder``); the production code has no such knob:
 
-- ``full``: the service as it is (the patch changes nothing without the knob), and its floor endpoint;
+- ``full``: the service as it is, and its floor endpoint;
 - ``no-fsync``: the audit record written to its file, but the answer not held for its ``fdatasync``;
 - ``no-audit``: no audit record at all;
 - ``fixed-answer``: no audit record, and the floor's fixed answer sent instead of the rendered rows (the
@@ -24,18 +24,15 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parent)]
-import service_bench as sb  # noqa: E402
-
-from service.app import FLOOR_PATH  # noqa: E402
-from service.schemas import LIVING_WAGES_WITH_AMOUNT  # noqa: E402
+from bench import service_bench as sb
+from bench.service_app import FLOOR_PATH, LADDER
+from service.schemas import LIVING_WAGES_WITH_AMOUNT
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ("full", "no-fsync", "no-audit", "fixed-answer")
+STEPS = LADDER
 DATA_PATH = LIVING_WAGES_WITH_AMOUNT.path
 
 
@@ -55,10 +52,8 @@ def _run(server: subprocess.Popen, url: str, bodies: Path, clients: int, seconds
     return found
 
 
-def _step(args, tree: Path, home: Path, step: str, bodies: Path, floor_rows: int) -> list[dict]:
-    os.environ["PYTHONPATH"] = str(tree)  # the patched tree's packages before the installed project's
-    os.environ["LWW_BENCH_LADDER"] = "" if step == "full" else step
-    server = sb.start_server(home, args.port, args.workers, floor_rows)
+def _step(args, home: Path, step: str, bodies: Path, floor_rows: int) -> list[dict]:
+    server = sb.start_server(home, args.port, args.workers, floor_rows, ladder=step)
     base = f"http://127.0.0.1:{args.port}"
     try:
         sb.wait_healthy(base, server)
@@ -103,20 +98,12 @@ def main() -> int:
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
     results = {"commit": head.stdout.strip(), "clients": args.clients, "workers": args.workers, "rounds": []}
     results["load_average_before"] = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="lww-ladder-") as scratch:
-        tree = Path(scratch) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), "HEAD"], cwd=ROOT, check=True)
-        try:
-            patch = Path(__file__).with_name("service_ladder.patch")
-            subprocess.run(["git", "apply", str(patch)], cwd=tree, check=True)
-            for number in range(args.rounds):
-                print(f"round {number + 1} ({time.strftime('%H:%M:%S')})", flush=True)
-                found = []
-                for step in STEPS:
-                    found += _step(args, tree, home, step, bodies, floor_rows)
-                results["rounds"].append(found)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    for number in range(args.rounds):
+        print(f"round {number + 1} ({time.strftime('%H:%M:%S')})", flush=True)
+        found = []
+        for step in STEPS:
+            found += _step(args, home, step, bodies, floor_rows)
+        results["rounds"].append(found)
     results["load_average_after"] = os.getloadavg()
     Path(args.output).write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"results in {args.output}")

@@ -1,9 +1,9 @@
 """What one published snapshot costs the service: time to build its per-person index files (or open them), and
 memory.
 
-    nice -n 10 .venv/bin/python bench/service_load.py LWW_HOME
+    nice -n 10 .venv/bin/python -m bench.service_load LWW_HOME
 
-Runs the service's own loader (``service.store.open_snapshot``) on the current snapshot of LWW_HOME, read-only
+Runs the service's own loader (``service.snapshot_store.open_snapshot``) on the current snapshot of LWW_HOME, read-only
 (index files under ``$LWW_HOME/service-cache/indexes``, built if missing), and reports the wall time, the
 process's resident memory before and after (the files are memory-mapped: pages count once touched), the peak,
 and the rows of each index.
@@ -17,11 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from kernel import snapshots
 from kernel.settings import settings
-from service.store import IndexCache, open_snapshot
+from service.index import IndexCache
+from service.snapshot_store import open_snapshot
 
 
 def rss_mb() -> float:

@@ -2,7 +2,7 @@
 check, authentication (cached), safe parse + XSD validation, the answer from the in-memory index, the response
 text, the audit record (write + fdatasync).
 
-    nice -n 10 .venv/bin/python bench/service_profile.py /tmp/lww-service-bench/b170000-y15 [--requests 500]
+    nice -n 10 .venv/bin/python -m bench.service_profile /tmp/lww-service-bench/b170000-y15 [--requests 500]
 
 The folder is a ``LWW_HOME`` with a published snapshot made by ``bench/service_bench.py``.
 """
@@ -17,12 +17,12 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from bench.service_bench import PASSWORD, USER, envelope, sample_ssins
 from kernel.settings import settings
-from service import consult, soap, xmlsafe
+from service import consult
+from service.channels import SOAP_CHANNELS
 from service.handlers import ConsultationService
+from service.pipeline import Incoming
 from service.schemas import LIVING_WAGES_WITH_AMOUNT as SPEC
 
 STEPS = ("snapshot", "auth", "parse+validate", "answer", "render", "audit", "total")
@@ -38,6 +38,7 @@ def main() -> int:
     service.store.get()
     print(f"snapshot loaded in {time.perf_counter() - started:.1f} s")
     ssins = sample_ssins(Path(args.home), args.requests)
+    channel = SOAP_CHANNELS[SPEC.name]
     header = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     timings: dict[str, list[float]] = {step: [] for step in STEPS}
     rows = 0
@@ -48,11 +49,11 @@ def main() -> int:
         t1 = time.perf_counter()
         caller = service.auth.authenticate(header, "127.0.0.1", snapshot.credentials)
         t2 = time.perf_counter()
-        request = soap.read_request(SPEC, xmlsafe.parse(body), None)
+        request = channel.parse(Incoming(body))
         t3 = time.perf_counter()
         answer = consult.answer(request.consultation, caller.cbe_number, snapshot, dt.date(2026, 11, 20))
         t4 = time.perf_counter()
-        soap.response(SPEC, request, answer, "00000000-0000-0000-0000-000000000000", dt.datetime.now(dt.UTC))
+        channel.render(request, answer, "00000000-0000-0000-0000-000000000000", dt.datetime.now(dt.UTC))
         t5 = time.perf_counter()
         service.audit.write(
             {

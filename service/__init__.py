@@ -2,8 +2,10 @@
 
 It reads published snapshots only (``kernel.snapshots``), never the warehouse. Layers, bottom up:
 ``schemas`` (WSDL/XSD files and compiled validators), ``xmlsafe`` (hostile-XML refusal), ``periods``
-(merging and clipping), ``store`` (the current snapshot loaded into per-person in-memory indexes, swapped on a switch),
-``auth`` (HTTP Basic against argon2id hashes), ``consult`` (the checks of CONTRACT section 4.3 and the
-answers), ``soap`` and ``json_api`` (the two wire formats), ``audit`` and ``metrics``, ``handlers`` (the
-request pipeline of both channels) and ``app``, which wires them into one ASGI application.
+(merging and clipping), ``index`` (per-person indexes: their layout, codec and files) and ``snapshot_store``
+(the current snapshot with its indexes, swapped on a switch), ``auth`` (HTTP Basic against argon2id hashes),
+``consult`` (the business checks of CONTRACT section 4.3 and the answers), ``pipeline`` (one consultation
+whatever the channel: the checks in order and one audit record), ``channels`` (SOAP V2, SOAP WithAmount, JSON:
+parse, render, fault), ``audit`` and ``metrics``, ``handlers`` (the running service: answer, then wait for the
+audit record) and ``app``, which wires them into one ASGI application.
 """

@@ -15,7 +15,7 @@ import functools
 import gc
 import json
 import logging
-import os
+from collections.abc import Mapping
 
 import anyio
 from fastapi import FastAPI, Request
@@ -23,12 +23,13 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 
 from kernel.settings import Settings, env_number
-from service import json_api, schemas
-from service.handlers import ConsultationService, Reply, handle_floor
+from service import schemas
+from service.channels import SOAP_CHANNELS, JsonChannel, SoapChannel, json_mirror
+from service.handlers import ConsultationService
+from service.index import load_memory_limit
 from service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from service.store import load_memory_limit
+from service.pipeline import Channel, Incoming, Reply
 
-FLOOR_PATH = "/bench/floor"
 log = logging.getLogger(__name__)
 
 
@@ -55,16 +56,10 @@ async def read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _floor_rows() -> int:
-    """Amount rows of the benchmark floor's fixed answer (``LWW_SERVICE_FLOOR_ROWS``, default 0)."""
-    return env_number("LWW_SERVICE_FLOOR_ROWS", 0, minimum=0)
-
-
 def check_environment() -> None:
     """Read the service's settings from the environment once: ``lww serve`` calls it before it starts its
     worker processes, so a bad value stops it with the reason instead of failing every worker at its start."""
     _workers()
-    _floor_rows()
     load_memory_limit()
 
 
@@ -72,11 +67,11 @@ def app_from_environment() -> FastAPI:
     """The application over ``$LWW_HOME``: what each worker process of ``lww serve --workers N`` builds.
 
     uvicorn starts its worker processes afresh (spawn) and imports the app by name, so the settings travel in
-    the environment; ``LWW_SERVICE_FLOOR=1`` adds the benchmark's floor endpoint.
+    the environment.
     """
     from kernel.settings import settings
 
-    return create_app(settings().ensure(), floor=os.environ.get("LWW_SERVICE_FLOOR") == "1")
+    return create_app(settings().ensure())
 
 
 def _client_ip(request: Request) -> str:
@@ -87,9 +82,16 @@ def _response(reply: Reply) -> Response:
     return Response(reply.content, status_code=reply.http_status, media_type=reply.media_type, headers=reply.headers)
 
 
-def create_app(settings: Settings, *, service: ConsultationService | None = None, floor: bool = False) -> FastAPI:
-    """The application over ``settings.published``; ``floor`` adds the benchmark's floor endpoint."""
+def create_app(
+    settings: Settings,
+    *,
+    service: ConsultationService | None = None,
+    soap_channels: Mapping[str, SoapChannel] | None = None,
+) -> FastAPI:
+    """The application over ``settings.published``: each SOAP service on its channel (by service name, default
+    ``service.channels.SOAP_CHANNELS``), and its JSON mirror."""
     service = service or ConsultationService(settings)
+    soap_channels = soap_channels or SOAP_CHANNELS
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -128,7 +130,7 @@ def create_app(settings: Settings, *, service: ConsultationService | None = None
     app.state.in_worker = in_worker
 
     for spec in schemas.SERVICES.values():
-        _add_soap_routes(app, service, spec)
+        _add_soap_routes(app, service, spec, soap_channels[spec.name])
         for operation in spec.operations:
             _add_json_route(app, service, spec, operation)
 
@@ -153,33 +155,28 @@ def create_app(settings: Settings, *, service: ConsultationService | None = None
         service.store.get()  # the snapshot gauges describe what the next request would use
         return Response(service.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
-    if floor:
-        floor_rows = _floor_rows()
-
-        @app.post(FLOOR_PATH, include_in_schema=False)
-        async def floor_endpoint(request: Request) -> Response:  # run as the data path's cached requests are
-            body = await read_body(request, service.max_body)
-            return _response(handle_floor(body, floor_rows))
-
     app.openapi = lambda: _openapi(app)
     return app
 
 
-async def _answer(request: Request, service: ConsultationService, answer, *args) -> Reply:
-    """Run ``answer`` (``answer_soap``/``answer_json``) inline when it cannot block, else in a worker thread;
-    then wait for its audit record's flush with the other answers of this turn of the loop."""
-    if service.answers_inline(request.headers.get("authorization")):
-        pending = answer(*args)
+async def _answer(request: Request, service: ConsultationService, channel: Channel) -> Response:
+    """Answer on ``channel`` inline when it cannot block, else in a worker thread; then wait for its audit
+    record's flush with the other answers of this turn of the loop."""
+    headers = request.headers
+    authorization = headers.get("authorization")
+    incoming = Incoming(
+        await read_body(request, service.max_body), authorization, _client_ip(request), headers.get("soapaction")
+    )
+    if service.answers_inline(authorization):
+        pending = service.answer(channel, incoming)
     else:
-        pending = await request.app.state.in_worker(answer, *args)
-    return await service.settle_async(pending)
+        pending = await request.app.state.in_worker(service.answer, channel, incoming)
+    return _response(await service.settle_async(pending))
 
 
-def _add_soap_routes(app: FastAPI, service: ConsultationService, spec: schemas.ServiceSpec) -> None:
+def _add_soap_routes(app: FastAPI, service: ConsultationService, spec: schemas.ServiceSpec, channel: Channel) -> None:
     async def post(request: Request) -> Response:
-        body = await read_body(request, service.max_body)
-        reply = await _answer(request, service, service.answer_soap, spec, body, request.headers, _client_ip(request))
-        return _response(reply)
+        return await _answer(request, service, channel)
 
     async def get(request: Request) -> Response:
         if "wsdl" in request.query_params or "WSDL" in request.query_params:
@@ -194,14 +191,11 @@ def _add_soap_routes(app: FastAPI, service: ConsultationService, spec: schemas.S
 
 
 def _add_json_route(app: FastAPI, service: ConsultationService, spec: schemas.ServiceSpec, operation: str) -> None:
-    request_model = json_api.REQUEST_MODELS[spec.name]
+    request_model = json_mirror.REQUEST_MODELS[spec.name]
+    channel = JsonChannel(spec.name, operation)
 
     async def post(request: Request) -> Response:
-        body = await read_body(request, service.max_body)
-        reply = await _answer(
-            request, service, service.answer_json, spec.name, operation, body, request.headers, _client_ip(request)
-        )
-        return _response(reply)
+        return await _answer(request, service, channel)
 
     post.__name__ = operation
     app.add_api_route(
@@ -220,13 +214,13 @@ def _add_json_route(app: FastAPI, service: ConsultationService, spec: schemas.Se
             "security": [{"basic": []}],
         },
         responses={
-            200: {"model": json_api.RESPONSE_MODELS[operation], "description": "an answer (see status)"},
-            400: {"model": json_api.FaultResponse, "description": "malformed or invalid request"},
+            200: {"model": json_mirror.RESPONSE_MODELS[operation], "description": "an answer (see status)"},
+            400: {"model": json_mirror.FaultResponse, "description": "malformed or invalid request"},
             401: {"description": "missing or wrong credentials"},
             413: {"description": "body too large"},
             429: {"description": "too many failed logins"},
-            500: {"model": json_api.FaultResponse, "description": "internal error (MSG00003)"},
-            503: {"model": json_api.FaultResponse, "description": "no published data yet (MSG00001)"},
+            500: {"model": json_mirror.FaultResponse, "description": "internal error (MSG00003)"},
+            503: {"model": json_mirror.FaultResponse, "description": "no published data yet (MSG00001)"},
         },
     )
 
@@ -237,7 +231,7 @@ def _openapi(app: FastAPI) -> dict:
     document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     components = document.setdefault("components", {})
     found = components.setdefault("schemas", {})
-    for model in json_api.REQUEST_MODELS.values():
+    for model in json_mirror.REQUEST_MODELS.values():
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, definition in schema.pop("$defs", {}).items():
             found.setdefault(name, definition)

@@ -18,9 +18,9 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from kernel import codes, identifiers
-from kernel.calendar import month_start
 from service import periods as P
-from service.store import LoadedSnapshot, PersonIndex
+from service.index import AmountsIndex
+from service.snapshot_store import LoadedSnapshot
 
 MAX_YEARS = 10
 FLANDERS_OPERATIONS = frozenset({"getLivingWagePeriodsFlanders", "getLivingWagePeriodsPerPCSAFlanders"})
@@ -87,16 +87,12 @@ class AmountRow(NamedTuple):
 class AmountRows:
     """The amount rows of an answer: runs [start, stop) of rows of one amounts index (one person, role and
     grouping), in the contract's order, left as stored. Iterating decodes them into :class:`AmountRow` (the
-    JSON mirror); the SOAP renderer writes them straight from the stored values (``soap.amount_rows``), which
-    measured several times cheaper than decoding dozens of rows into Python objects and formatting them.
-
-    Columns of the index, in order (``service.store.INDEX_QUERIES``): month or year, CPAS, allowance type,
-    household category, the other person, grant periods, amount in cents, whole period, finality, is last.
+    JSON mirror); the SOAP renderer writes them straight from the stored values
+    (``service.channels.with_amount``), which measured cheaper than decoding dozens of rows into Python objects
+    and formatting them (``bench/README.md``).
     """
 
-    PERIOD, PCSA, ALLOWANCE, CATEGORY, OTHER, GRANTS, CENTS, WHOLE, FINALITY, IS_LAST = range(10)
-
-    def __init__(self, index: PersonIndex, spans: list[tuple[int, int]], *, yearly: bool, partner_role: bool):
+    def __init__(self, index: AmountsIndex, spans: list[tuple[int, int]], *, yearly: bool, partner_role: bool):
         self.index = index
         self.spans = spans
         self.yearly = yearly
@@ -108,29 +104,25 @@ class AmountRows:
     def __iter__(self) -> Iterator[AmountRow]:
         yearly, partner_role = self.yearly, self.partner_role
         for start, stop in self.spans:
-            for period, pcsa, allowance, category, other, grants, amount, whole, finality, _ in self.index.decode(
-                start, stop
-            ):
+            for row in self.index.decoded(start, stop):
                 yield AmountRow(
-                    None if yearly else period,
-                    period if yearly else None,
-                    pcsa,
-                    allowance,
-                    category,
-                    other if partner_role else None,
-                    None if partner_role else other,
-                    grants,
-                    amount,
-                    whole,
-                    finality,
+                    None if yearly else row.period,
+                    row.period if yearly else None,
+                    row.pcsa_cbe_number,
+                    row.allowance_type,
+                    row.household_category,
+                    row.other if partner_role else None,
+                    None if partner_role else row.other,
+                    row.grant_periods,
+                    row.amount_cents,  # decoded: a Decimal with two places
+                    row.covers_whole_period,
+                    row.finality_status,
                 )
 
     def last_is_last_indemnified(self) -> bool:
         """Whether the mart flags the last month returned as the person's last indemnified month (in this role);
         the rows of a month are adjacent, so they are at the end of the last run."""
-        start, stop = self.spans[-1]
-        months, flags = self.index.values(self.PERIOD, start, stop), self.index.values(self.IS_LAST, start, stop)
-        return any(flag for month, flag in zip(months, flags, strict=True) if month == months[-1])
+        return self.index.last_month_flagged(*self.spans[-1])
 
 
 @dataclass
@@ -160,16 +152,7 @@ def authorised(
 
 def integration_windows(snapshot: LoadedSnapshot, cbe: str, ssin: str, begin: dt.date, end: dt.date) -> list[P.Period]:
     """The parts of [begin, end] that the caller's integrations of the person cover (merged)."""
-    index = snapshot.integrations
-    found = index.range_of(ssin)
-    code = index.code(0, cbe)
-    if found is None or code is None:
-        return []
-    cbes, begins, ends = index.stored(*found)  # the caller's rows by dictionary code: nothing else decoded
-    day = index.day
-    spans = [(day(b), day(e) or dt.date.max) for who, b, e in zip(cbes, begins, ends, strict=True) if who == code]
-    # several rows of one institution for one person are legal (other quality codes), open-ended ones too
-    return P.clip(P.merge(spans), [(begin, end)])
+    return P.clip(P.merge(snapshot.integrations.integration_windows(ssin, cbe)), [(begin, end)])
 
 
 def answer(request: Consultation, caller_cbe: str, snapshot: LoadedSnapshot, today: dt.date) -> Answer:
@@ -179,7 +162,7 @@ def answer(request: Consultation, caller_cbe: str, snapshot: LoadedSnapshot, tod
     if not authorised(snapshot, caller_cbe, request.service, request.operation, request.legal_context, today):
         return Answer(status(codes.NOT_AUTHORIZED, ("legalContext", request.legal_context)))
     # a person of the repertory (integrations) had their SSIN checked when the reference data was loaded
-    if snapshot.integrations.range_of(request.ssin) is None and identifiers.ssin_error(request.ssin) is not None:
+    if not snapshot.integrations.knows(request.ssin) and identifiers.ssin_error(request.ssin) is not None:
         return Answer(status(codes.INVALID_SSIN, ("ssin", request.ssin)))
 
     # criteria
@@ -247,15 +230,9 @@ def _amounts(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Pe
         return result
     yearly = request.grouping == "YEAR"
     index = snapshot.amounts("YEAR" if yearly else "MONTH", request.person_role)
-    # a month (year) overlaps a window when it lies between the window's first and last month (year); rows are
-    # ordered by month (year) within the person, so each window is one run of rows, found by binary search
-    if yearly:
-        bounds = [(begin.year, end.year) for begin, end in windows]
-    else:
-        bounds = [(month_start(begin), month_start(end)) for begin, end in windows]
     spans: list[tuple[int, int]] = []
-    for low, high in bounds:
-        found = index.bounds(request.ssin, low, high)
+    for begin, end in windows:  # each window is one run of the person's rows
+        found = index.rows_between(request.ssin, begin, end)
         if found is None:
             continue
         if spans and found[0] <= spans[-1][1]:  # windows sharing a month (year): its rows once

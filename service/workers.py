@@ -75,14 +75,15 @@ class _HandedServer(uvicorn.Server):
             task.add_done_callback(self._adopting.discard)
 
 
-def _worker(channel: socket.socket, options: dict[str, Any]) -> None:
+def _worker(channel: socket.socket, options: dict[str, Any], app: str) -> None:
     """A worker process: the application served on the connections that come through ``channel``."""
     channel.setblocking(False)
-    _HandedServer(uvicorn.Config(APP, factory=True, **options), channel).run()
+    _HandedServer(uvicorn.Config(app, factory=True, **options), channel).run()
 
 
-def serve(workers: int, host: str, port: int, options: dict[str, Any]) -> None:
-    """Listen on ``host:port`` and serve with ``workers`` processes (``options``: those of ``uvicorn.Config``)."""
+def serve(workers: int, host: str, port: int, options: dict[str, Any], app: str = APP) -> None:
+    """Listen on ``host:port`` and serve with ``workers`` processes (``options``: those of ``uvicorn.Config``;
+    ``app``: the import path of the application's factory, which each worker calls)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=2048)
     listener.settimeout(0.5)  # wakes to notice a stop or a dead worker
@@ -94,7 +95,7 @@ def serve(workers: int, host: str, port: int, options: dict[str, Any]) -> None:
 
     def start(index: int) -> tuple[multiprocessing.process.BaseProcess, socket.socket]:
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)  # one message per connection
-        process = context.Process(target=_worker, args=(child_end, options), name=f"lww-serve-{index}")
+        process = context.Process(target=_worker, args=(child_end, options, app), name=f"lww-serve-{index}")
         process.start()
         child_end.close()
         started[index] = time.monotonic()

@@ -203,10 +203,10 @@ def publish(
 class RunningService:
     """uvicorn serving the app in a thread of the test process, on a free 127.0.0.1 port."""
 
-    def __init__(self, home: Path, **service_options) -> None:
+    def __init__(self, home: Path, app_factory=create_app, **service_options) -> None:
         self.settings = make_settings(home).ensure()
         self.service = ConsultationService(self.settings, today=lambda: TODAY, **service_options)
-        app = create_app(self.settings, service=self.service, floor=True)
+        app = app_factory(self.settings, service=self.service)
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -212,7 +212,7 @@ def test_a_worker_dying_at_its_start_is_restarted_after_a_doubling_delay():
 def test_person_index_is_the_same_whatever_the_batch_boundaries():
     import pyarrow as pa
 
-    from service.store import PersonIndex
+    from service.index import PersonIndex
 
     day = dt.date
     table = pa.table(
@@ -246,7 +246,7 @@ def test_index_files_memory_mapped_answer_as_the_built_index(tmp_path):
     import numpy as np
     import pyarrow as pa
 
-    from service.store import PersonIndex
+    from service.index import PersonIndex
 
     day = dt.date
     table = pa.table(

@@ -1,18 +1,24 @@
 """The JSON mirror of the SOAP operations (CONTRACT section 4.4): the same request and answer shapes, as JSON.
 
-Requests are validated with these pydantic models *after* authentication (the handler reads the raw body, so the
-order of checks is the SOAP one); the models also describe the API in the OpenAPI document. Amounts are strings
+Requests are validated with these pydantic models *after* authentication (the channel parses the raw body when
+the pipeline asks, so the order of checks is the SOAP one); the models also describe the API in the OpenAPI
+document. Amounts are strings
 with two decimals (never JSON floats), months ``YYYY-MM``, dates ISO.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from service import pipeline
+from service.channels.soap import timestamp
 from service.consult import Answer, Consultation
+from service.pipeline import Incoming, Invalid, Reply
 
 Ssin = Annotated[str, StringConstraints(pattern=r"^[0-9]{11}$")]
 Cbe = Annotated[str, StringConstraints(pattern=r"^[0-1][0-9]{9}$")]
@@ -229,3 +235,59 @@ def response(operation: str, request: BaseModel, answer: Answer, information_cbs
     else:
         out["livingWagePeriod"] = [_period(s) for s in answer.periods]
     return out
+
+
+JSON = "application/json"
+
+
+@dataclass(slots=True)
+class JsonRequest:
+    request: BaseModel
+    consultation: Consultation
+
+
+class JsonChannel:
+    """``POST /api/v1/{service}/{operation}``: one channel per operation (the route names it, not the body)."""
+
+    name = "JSON"
+    invalid_status = 400
+
+    def __init__(self, service: str, operation: str) -> None:
+        self.service = service
+        self._operation = operation
+        self._model = REQUEST_MODELS[service]
+
+    def operation(self, incoming: Incoming) -> str:
+        return self._operation
+
+    def parse(self, incoming: Incoming) -> JsonRequest:
+        try:
+            request = self._model.model_validate_json(incoming.body)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise Invalid(f"invalid request at {where}: {first['msg']}") from None
+        return JsonRequest(request, consultation(self.service, self._operation, request))
+
+    def render(self, parsed: JsonRequest, answer: Answer, ticket_cbss: str, received: dt.datetime) -> Reply:
+        payload = response(self._operation, parsed.request, answer, _information_cbss(ticket_cbss, received))
+        return Reply(200, json.dumps(payload).encode(), JSON)
+
+    def fault(
+        self, fault: pipeline.Fault, ticket_cbss: str, received: dt.datetime, parsed: JsonRequest | None
+    ) -> Reply:
+        content = {
+            "faultcode": "Server" if fault.server else "Client",
+            "reasonCode": fault.code,
+            "diagnostic": fault.diagnostic[:256],
+            "informationCBSS": _information_cbss(ticket_cbss, received),
+        }
+        return Reply(fault.http_status, json.dumps({"fault": content}).encode(), JSON)
+
+
+def _information_cbss(ticket_cbss: str, received: dt.datetime) -> dict:
+    return {
+        "ticketCBSS": ticket_cbss,
+        "timestampReceive": timestamp(received),
+        "timestampReply": timestamp(dt.datetime.now(dt.UTC)),
+    }

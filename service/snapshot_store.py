@@ -1,0 +1,172 @@
+"""The snapshot the service answers from, with its indexes (``service.index``), swapped when ``CURRENT`` switches.
+
+A DuckDB point query per request missed the latency target (``bench/README.md``), so each snapshot gets
+per-person indexes (``service.index``): the rows of each table sorted by person, in the answer's order, as compact
+numpy columns, built once per snapshot into files under ``$LWW_HOME/service-cache/indexes`` and memory-mapped, so
+several worker processes share one copy in the page cache. The small access tables (credentials,
+authorisations, Flemish CPAS) are plain dicts, read by each process.
+
+Hot reload: when ``CURRENT`` changes, the new snapshot is opened (its indexes built if no process has yet) in a
+background thread while requests keep being answered from the old one; the swap is one reference assignment,
+so a request keeps the snapshot it started with to the end and the next one gets the new snapshot. The very
+first load happens in the request (nothing else to answer from). The DuckDB file is closed once read, so
+pruning old snapshots never waits on the service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from kernel import calendar, snapshots
+from service.index import AmountsIndex, IndexCache, IntegrationsIndex, RightsIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Authorization:
+    operation: str
+    legal_context: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+
+@dataclass
+class LoadedSnapshot:
+    """One published snapshot, loaded: access data in dicts, the rest in per-person indexes."""
+
+    snapshot: snapshots.Snapshot
+    credentials: dict[str, tuple[str, str]]  # username -> (cbe_number, password_hash)
+    authorizations: dict[str, list[Authorization]]  # cbe_number -> its authorisations
+    flemish_pcsa: frozenset[str]
+    published_at: dt.datetime | None
+    indexes: dict
+
+    @property
+    def refresh_id(self) -> str:
+        return self.snapshot.refresh_id
+
+    @property
+    def reference_date(self) -> dt.date:
+        return self.snapshot.reference_date
+
+    @functools.cached_property
+    def amounts_date(self) -> dt.date:
+        """A(R): what the amounts are as of (their ``referenceDate``, the open end of an amounts request)."""
+        return calendar.amounts_date(self.reference_date)
+
+    def amounts(self, grouping: str, role: str) -> AmountsIndex:
+        return self.indexes[(grouping, role)]
+
+    @property
+    def rights(self) -> RightsIndex:
+        return self.indexes["rights"]
+
+    @property
+    def integrations(self) -> IntegrationsIndex:
+        return self.indexes["integrations"]
+
+
+def open_snapshot(snapshot: snapshots.Snapshot, cache: IndexCache) -> LoadedSnapshot:
+    """The access tables of ``snapshot`` (read-only) in dicts, its indexes mapped from ``cache``."""
+    with snapshots.connect(snapshot) as connection:
+        credentials = {
+            username: (cbe, password_hash)
+            for cbe, username, password_hash in connection.execute(
+                "SELECT cbe_number, username, password_hash FROM institution_credentials WHERE username IS NOT NULL"
+            ).fetchall()
+        }
+        authorizations: dict[str, list[Authorization]] = {}
+        for cbe, operation, legal_context, valid_from, valid_to in connection.execute(
+            "SELECT cbe_number, operation, legal_context, valid_from, valid_to FROM authorizations"
+        ).fetchall():
+            authorizations.setdefault(cbe, []).append(Authorization(operation, legal_context, valid_from, valid_to))
+        flemish = frozenset(
+            row[0] for row in connection.execute("SELECT cbe_number FROM dim_pcsa WHERE region = 'FLANDERS'").fetchall()
+        )
+        try:
+            rows = connection.execute("SELECT published_at FROM snapshot_info LIMIT 1").fetchall()
+            published_at = rows[0][0] if rows else None
+        except duckdb.Error:  # a snapshot without it: the age comes from the file instead
+            published_at = None
+    indexes = cache.indexes(snapshot)
+    if published_at is None:
+        published_at = dt.datetime.fromtimestamp(snapshot.path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+    return LoadedSnapshot(snapshot, credentials, authorizations, flemish, published_at, indexes)
+
+
+class SnapshotStore:
+    """Hands out the current snapshot; notices a switch of ``CURRENT`` at the next request (one ``stat``)."""
+
+    def __init__(self, published: Path, cache: Path) -> None:
+        self.published = published
+        self.cache = IndexCache(cache, published)
+        self._pointer = published / snapshots.CURRENT
+        self._stamp: tuple[int, int] | None = None  # CURRENT as last examined
+        self._loaded: LoadedSnapshot | None = None
+        # reentrant: the first load runs under it, and its end takes it again when CURRENT moved meanwhile
+        self._lock = threading.RLock()
+        self._loading: threading.Thread | None = None
+        self.reloads = 0
+
+    def _read_stamp(self) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self._pointer)
+        except FileNotFoundError:
+            return None
+        return (info.st_ino, info.st_mtime_ns)
+
+    @property
+    def loaded(self) -> LoadedSnapshot | None:
+        return self._loaded
+
+    def get(self) -> LoadedSnapshot | None:
+        """The snapshot to answer from now, or None before the first publication."""
+        stamp = self._read_stamp()
+        if stamp == self._stamp and (self._loaded is not None or stamp is None):
+            return self._loaded
+        with self._lock:  # requests arriving during a first load wait here for it
+            if stamp == self._stamp and (self._loaded is not None or stamp is None):
+                return self._loaded
+            self._stamp = stamp
+            if self._loaded is None:  # nothing to answer from meanwhile: load in this request
+                self._load(stamp)
+            elif self._loading is None or not self._loading.is_alive():
+                self._loading = threading.Thread(target=self._load, args=(stamp,), name="snapshot-load", daemon=True)
+                self._loading.start()
+            return self._loaded
+
+    def wait_loaded(self, timeout: float = 60.0) -> LoadedSnapshot | None:
+        """Wait for a background load in progress (operators' scripts and tests)."""
+        self.get()
+        loading = self._loading
+        if loading is not None:
+            loading.join(timeout)
+        return self.get()
+
+    def _load(self, stamp: tuple[int, int] | None) -> None:
+        snapshot = snapshots.current(self.published) if stamp is not None else None
+        if snapshot is None or (self._loaded is not None and self._loaded.refresh_id == snapshot.refresh_id):
+            return
+        try:
+            loaded = open_snapshot(snapshot, self.cache)
+        except Exception:  # a broken snapshot must not take the service down: keep answering from the old one
+            log.exception("cannot load snapshot %s; still serving %s", snapshot.refresh_id, self._loaded)
+            if self._loaded is None:
+                self._stamp = None  # try again at the next request
+                raise
+            return
+        log.info("serving snapshot %s (R=%s)", snapshot.refresh_id, snapshot.reference_date)
+        self._loaded = loaded
+        self.reloads += 1
+        if self._read_stamp() != stamp:  # CURRENT moved again while loading: look again at the next request
+            with self._lock:
+                self._stamp = None
