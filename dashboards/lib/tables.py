@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.lib.labels import readable
+from dashboards.lib.privacy import Hidden
 
 _PERCENT_COLUMNS = (
     "Share of partial months",
@@ -57,7 +58,9 @@ def show(frame: pd.DataFrame, *, name: str, height: int | None = None) -> None:
 
 
 def euros(value: object) -> str:
-    """``€ 1,234,567.89`` for a KPI; a dash when there is nothing."""
+    """``€ 1,234,567.89`` for a KPI; a dash when there is nothing; "suppressed" when withheld from the viewer."""
+    if isinstance(value, Hidden):
+        return "suppressed"
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return "–"
     amount = decimal.Decimal(str(value)).quantize(decimal.Decimal("0.01"))
@@ -65,6 +68,16 @@ def euros(value: object) -> str:
 
 
 def count(value: object) -> str:
+    """``1,234`` for a KPI; "<5" (or "suppressed") when withheld from the viewer."""
+    if isinstance(value, Hidden):
+        return str(value)
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return "–"
     return f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def percent(value: object, text: str) -> str | None:
+    """A share as a KPI's delta (``93.8% final``); None, so no delta at all, when unknown or withheld."""
+    if value is None or isinstance(value, Hidden) or pd.isna(value):  # type: ignore[arg-type]
+        return None
+    return f"{value:.1%} {text}"

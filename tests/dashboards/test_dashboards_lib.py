@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dashboards.lib.filters import Filters
 from dashboards.lib.privacy import is_small, suppress
@@ -108,3 +110,37 @@ def test_lww_dashboards_refuses_a_missing_home(tmp_path: Path, capsys) -> None:
 
     assert main(["--home", str(tmp_path / "absent"), "dashboards", "--port", "8599"]) == 2
     assert "no such LWW_HOME folder" in capsys.readouterr().err
+
+
+breakdowns = st.lists(
+    st.tuples(
+        st.integers(1, 4),  # month
+        st.text("abcdef", min_size=1, max_size=1),  # a dimension's value
+        st.one_of(st.integers(0, 6), st.integers(0, 400)),  # beneficiaries: small ones often
+    ),
+    max_size=30,
+    unique_by=lambda row: row[:2],
+)
+
+
+@given(rows=breakdowns, whole=st.booleans())
+def test_no_hidden_cell_comes_back_as_a_total_minus_the_visible_parts(rows, whole) -> None:
+    """Complementary suppression: within a group whose total is shown (a month; or the whole frame, under a KPI),
+    what is hidden adds up to nothing or to at least 5, or the total itself is small (and hidden where shown)."""
+    frame = pd.DataFrame(rows, columns=["month", "kind", "beneficiaries"])
+    frame["amount"] = [Decimal(n) * Decimal("1314.20") for n in frame["beneficiaries"]]
+    by = () if whole else ("month",)
+    shown = suppress(frame, by=by)
+    assert frame["beneficiaries"].tolist() == [r[2] for r in rows]  # the cached original is untouched
+    visible = shown["beneficiaries"].notna()
+    assert not shown.loc[visible, "beneficiaries"].map(is_small).any()
+    assert shown["amount"].isna().tolist() == (~visible).tolist()  # an amount goes with its count
+    assert (shown.loc[visible, "beneficiaries"].astype(int) == frame.loc[visible, "beneficiaries"]).all()
+    groups = [frame.index] if whole else frame.groupby("month").groups.values()
+    for members in groups:
+        total = int(frame.loc[members, "beneficiaries"].sum())
+        difference = total - int(shown.loc[members, "beneficiaries"].fillna(0).sum())
+        assert not is_small(difference) or is_small(total), (total, difference)
+        # No more than needed: the small cells, and at most one more (every other cell counts 5 or more).
+        extra = [i for i in members if not visible[i] and not is_small(frame.at[i, "beneficiaries"])]
+        assert len(extra) <= 1
