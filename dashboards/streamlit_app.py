@@ -2,14 +2,14 @@
 
 Each run: find the current snapshot (a refresh or rollback shows at the next click), make sure someone is
 signed in, draw the shared sidebar (snapshot, user, filters), then run the page chosen in the navigation.
-Partner analysts get no person lookup page at all: it is not registered for them.
+The pages, and which of them a user gets, are declared in ``dashboards.lib.navigation``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.lib import auth, session, sidebar
+from dashboards.lib import auth, navigation, session, sidebar
 from dashboards.lib.snapshot import current_snapshot
 from kernel.snapshots import SnapshotError
 
@@ -21,7 +21,7 @@ except SnapshotError as error:  # CURRENT names a snapshot whose file or manifes
     st.error(f"The published data cannot be read: {error}. Run `lww rollback` or `lww refresh`.")
     st.stop()
 if snapshot is None:
-    st.navigation([st.Page("app_pages/no_snapshot.py", title="No data yet")], position="hidden").run()
+    navigation.alone(navigation.NO_SNAPSHOT)
     st.stop()
 
 user = session.signed_in_user()
@@ -30,7 +30,7 @@ if user is not None and not auth.still_valid(snapshot, user):
     user = None
 if user is None:
     sidebar.snapshot_box(snapshot)
-    st.navigation([st.Page("app_pages/login.py", title="Sign in", icon=":material/login:")], position="hidden").run()
+    navigation.alone(navigation.SIGN_IN)
     st.stop()
 
 sidebar.snapshot_box(snapshot)
@@ -38,19 +38,4 @@ sidebar.user_box(user)
 selection = sidebar.filters(snapshot)
 session.set_context(session.PageContext(snapshot, user, selection))
 
-pages = {
-    "Amounts": [
-        st.Page("app_pages/overview.py", title="Overview", icon=":material/insights:", default=True),
-        st.Page("app_pages/cpas_explorer.py", title="CPAS explorer", icon=":material/location_city:"),
-        st.Page("app_pages/finality.py", title="Finality", icon=":material/hourglass_bottom:"),
-    ],
-    "Operations": [
-        st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/rule:"),
-        st.Page("app_pages/consultations.py", title="Consultations", icon=":material/manage_search:"),
-    ],
-}
-if user.may_look_up_people:
-    pages["Personal data"] = [
-        st.Page("app_pages/person_lookup.py", title="Person lookup", icon=":material/person_search:")
-    ]
-st.navigation(pages, expanded=True).run()
+st.navigation(navigation.navigation(user), expanded=True).run()

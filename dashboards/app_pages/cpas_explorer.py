@@ -1,29 +1,19 @@
 """CPAS explorer: one CPAS or a comparison of several (chosen in the sidebar), and a ranking of all CPAS."""
 
-import dataclasses
-
 import streamlit as st
 
-from dashboards.lib import amounts, charts, privacy, sidebar, tables
-from dashboards.lib.session import page_context
+from dashboards.lib import charts, sidebar, tables, viewer
 
-context = page_context()
-ref, selection, user = context.snapshot, context.filters, context.user
-RANKING_COUNTS = ["beneficiary_months"]
-RANKING_LINKED = ["amount", "avg_beneficiaries", "avg_amount", "partial_share", "rejection_rate"]
+view = viewer.current()
 
 st.title("CPAS explorer")
-st.caption(sidebar.describe(selection, ref))
+st.caption(sidebar.describe(view.filters, view.snapshot))
 
-if selection.pcsa:
-    chosen = amounts.pcsa_ranking(ref, selection)
-    if user.is_partner:
-        chosen = privacy.suppress(chosen, RANKING_COUNTS, RANKING_LINKED)
-    st.subheader("Comparison of the selected CPAS" if len(selection.pcsa) > 1 else "Selected CPAS")
+if view.filters.pcsa:
+    chosen = view.pcsa_ranking(chosen_only=True)
+    st.subheader("Comparison of the selected CPAS" if len(view.filters.pcsa) > 1 else "Selected CPAS")
     tables.show(chosen.drop(columns=["rank"]), name="cpas-selected")
-    monthly = amounts.pcsa_monthly(ref, selection)
-    if user.is_partner:
-        monthly = privacy.suppress(monthly, ["beneficiaries"], ["amount", "avg_amount"])
+    monthly = view.pcsa_monthly()
     if not monthly.empty:
         left, right = st.columns(2)
         with left:
@@ -42,10 +32,7 @@ st.caption(
     "Every CPAS of the selected regions and allowance types over the period, by amount paid. "
     "Partial months: rows not covering the whole month. Rejection rate: open rejections among current lines."
 )
-ranking = amounts.pcsa_ranking(ref, dataclasses.replace(selection, pcsa=()))
-if user.is_partner:
-    ranking = privacy.suppress(ranking, RANKING_COUNTS, RANKING_LINKED)
+ranking = view.pcsa_ranking(chosen_only=False)
 if not ranking.empty:
-    top = ranking.head(20)
-    charts.draw(charts.bars(top, "pcsa_name", "amount"))
+    charts.draw(charts.bars(ranking.head(20), "pcsa_name", "amount"))
 tables.show(ranking, name="cpas-ranking", height=420)

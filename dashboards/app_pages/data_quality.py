@@ -3,16 +3,14 @@ outside any right period, and quarantined upstream files."""
 
 import streamlit as st
 
-from dashboards.lib import charts, privacy, quality, sidebar, tables
-from dashboards.lib.session import page_context
+from dashboards.lib import charts, sidebar, tables, viewer
 
-context = page_context()
-ref, selection, user = context.snapshot, context.filters, context.user
+view = viewer.current()
 
 st.title("Data quality")
-st.caption(sidebar.describe(selection, ref))
+st.caption(sidebar.describe(view.filters, view.snapshot))
 
-accepted = quality.final_moves_accepted(ref)
+accepted = view.final_moves_accepted()
 if accepted:  # this snapshot was published over the blocking check, on an operator's recorded decision
     moved = ", ".join(f"{m['month'][:7]} ({m['move_pct']:.2f} %)" for m in accepted["months"])
     st.warning(
@@ -27,11 +25,8 @@ rejections, open_tab, rights, outside, quarantine = st.tabs(
 
 with rejections:
     st.caption("Lines SPP IS rejected, by the month it decided (whatever benefit month they concern).")
-    by_code = quality.rejections_by_code(ref, selection)
-    by_pcsa = quality.rejections_by_pcsa(ref, selection)
-    if user.is_partner:
-        by_code = privacy.suppress(by_code, ["lines"], ["amount"])
-        by_pcsa = privacy.suppress(by_pcsa, ["lines"], ["amount"])
+    by_code = view.rejections_by_code()
+    by_pcsa = view.rejections_by_pcsa()
     if not by_code.empty:
         charts.draw(charts.bars(by_code, "rejection_reason", "lines"))
     tables.show(by_code, name="dq-rejections-by-code")
@@ -43,53 +38,37 @@ with open_tab:
         "Current rejected lines not yet re-introduced, by the age of their benefit month. "
         "From 6 months on they are abandoned and the month is final anyway."
     )
-    by_age = quality.open_rejections_by_age(ref, selection)
-    if user.is_partner:
-        by_age = privacy.suppress(by_age, ["lines", "beneficiaries"], ["amount"])
+    by_age = view.open_rejections_by_age()
     if not by_age.empty:
         charts.draw(charts.bars(by_age.astype({"age_months": str}), "age_months", "lines"))
     tables.show(by_age, name="dq-open-rejections-by-age")
-    if not user.is_partner:
+    lines = view.open_rejection_lines()
+    if lines is not None:
         with st.expander("Open rejections, line by line (personal data)"):
-            tables.show(quality.open_rejections(ref, selection), name="dq-open-rejections", height=320)
+            tables.show(lines, name="dq-open-rejections", height=320)
 
 with rights:
     st.caption(
         "Right events by month of registration: decisions more than 30 days after the application, "
         "registrations more than 7 days after the decision."
     )
-    late = quality.late_rights(ref, selection)
-    late_pcsa = quality.late_rights_by_pcsa(ref, selection)
+    totals = view.late_right_totals()
     columns = st.columns(2)
-    for column, field, label in (
-        (columns[0], "late_decisions", "Late decisions (> 30 days)"),
-        (columns[1], "late_registrations", "Late registrations (> 7 days)"),
-    ):
-        count = int(late[field].sum()) if not late.empty else 0
-        column.metric(label, "<5" if user.is_partner and privacy.is_small(count) else tables.count(count))
-    if user.is_partner:
-        late = privacy.suppress(
-            late, ["events", "late_decisions", "late_registrations"], ["avg_decision_days", "avg_registration_days"]
-        )
-        late_pcsa = privacy.suppress(late_pcsa, ["events", "late_decisions", "late_registrations"])
-    tables.show(late, name="dq-late-rights")
+    columns[0].metric("Late decisions (> 30 days)", tables.count(totals["late_decisions"]))
+    columns[1].metric("Late registrations (> 7 days)", tables.count(totals["late_registrations"]))
+    tables.show(view.late_rights(), name="dq-late-rights")
     st.markdown("**CPAS with late decisions or registrations**")
-    tables.show(late_pcsa, name="dq-late-rights-by-cpas", height=320)
+    tables.show(view.late_rights_by_pcsa(), name="dq-late-rights-by-cpas", height=320)
 
 with outside:
     st.caption(
         "Current accepted lines of living wage or its equivalent whose days fall outside every active right "
         "of the same person, CPAS and aid: a signal to check, never a filter (the two sources are separate)."
     )
-    out = quality.payments_outside_rights(ref, selection)
-    if user.is_partner:
-        out = privacy.suppress(out, ["lines", "beneficiaries"], ["days_outside", "amount"])
-    tables.show(out, name="dq-payments-outside-rights", height=320)
+    tables.show(view.payments_outside_rights(), name="dq-payments-outside-rights", height=320)
 
 with quarantine:
     st.caption("Upstream files refused whole, with the reason; a released file was loaded after a fix.")
-    files = quality.quarantined_files(ref)
-    if user.is_partner:
-        files = files.drop(columns=["reason"])  # a reason may quote a line's values
+    files = view.quarantined_files()
     st.metric("Quarantined files", tables.count(len(files)))
     tables.show(files, name="dq-quarantined-files")

@@ -3,19 +3,17 @@ Every lookup is logged."""
 
 import streamlit as st
 
-from dashboards.lib import charts, people, tables
-from dashboards.lib.session import page_context
+from dashboards.lib import charts, tables, viewer
 from kernel.identifiers import ssin_error
 
-context = page_context()
-ref, user = context.snapshot, context.user
+view = viewer.current()
 
 st.title("Person lookup")
-if not user.may_look_up_people:  # not even registered for partners; and refused here all the same
+if not view.sees_people:  # not even registered for partners; and refused here all the same
     st.error("The person lookup is for SPP IS analysts only.")
     st.stop()
 st.caption(
-    f"Monthly amounts of one person in the snapshot of {ref.reference_date:%d %B %Y}. "
+    f"Monthly amounts of one person in the snapshot of {view.snapshot.reference_date:%d %B %Y}. "
     "Each lookup is logged with your name."
 )
 
@@ -35,10 +33,9 @@ if submitted:
 
 ssin = st.session_state.get("lookup_ssin")
 if ssin:
-    beneficiary = people.as_beneficiary(ref, ssin)
-    partner = people.as_partner(ref, ssin)
+    beneficiary, partner = view.person(ssin)
     if not st.session_state.get("lookup_logged"):
-        people.log_lookup(ref, user.username, ssin, len(beneficiary) + len(partner))
+        view.log_lookup(ssin, len(beneficiary) + len(partner))
         st.session_state["lookup_logged"] = True
     st.subheader(f"SSIN {ssin}")
     if beneficiary.empty and partner.empty:

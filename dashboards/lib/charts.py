@@ -103,6 +103,19 @@ def bars(
     return alt.Chart(data).mark_bar().encode(**encoding).properties(height=height)
 
 
+def year_on_year(frame: pd.DataFrame, *, height: int = 260) -> alt.Chart:
+    """Each month's amount beside the same month a year before: two lines."""
+    long = pd.concat(
+        [
+            frame[["month", "amount"]].assign(series="Selected period"),
+            frame[["month", "amount_year_before"]]
+            .rename(columns={"amount_year_before": "amount"})
+            .assign(series="A year before"),
+        ]
+    )
+    return monthly(long, "amount", "series", kind="line", height=height)
+
+
 def convergence(frame: pd.DataFrame, *, height: int = 340) -> alt.Chart:
     """Each month's published total at every refresh: flat lines are months that stopped moving."""
     data = _plain(frame)
@@ -125,12 +138,14 @@ def convergence(frame: pd.DataFrame, *, height: int = 340) -> alt.Chart:
 
 
 def daily(frame: pd.DataFrame, values: list[str], *, height: int = 260) -> alt.Chart:
-    """Counts per day, one line per series (e.g. requests and refusals)."""
-    data = _plain(frame).melt(
-        id_vars=[title("day")], value_vars=[title(v) for v in values], var_name="Series", value_name="Count"
-    )
+    """Counts per day, one line per series (e.g. requests and refusals).
+
+    Folded by Vega-Lite rather than melted here: the chart's data keeps one titled column per series, as the
+    tables do.
+    """
     return (
-        alt.Chart(data)
+        alt.Chart(_plain(frame[["day", *values]]))
+        .transform_fold([title(v) for v in values], as_=["Series", "Count"])
         .mark_line(point=True)
         .encode(
             x=alt.X(f"{title('day')}:T", title="Day", axis=alt.Axis(format="%d %b")),

@@ -39,7 +39,8 @@ def user_box(user: User) -> None:
     st.sidebar.caption(f"Signed in as **{user.username}**, {role}")
     if user.is_partner:
         st.sidebar.caption(
-            "Aggregates only: counts of 1 to 4 people, and the amounts and ratios drawn from them, are left blank."
+            "Aggregates only: counts of fewer than 5 people, the amounts and ratios drawn from them, and the few "
+            "cells that a shown total would give them back from, are left blank."
         )
     if st.sidebar.button("Sign out", icon=":material/logout:", key="sign_out"):
         session.sign_out()

@@ -1,0 +1,55 @@
+"""The pages of the dashboards and who gets which: declared once, read by the entry point and by the tests.
+
+Partner analysts get no person lookup at all: it is not registered for them. A new page is one line here; the
+page test then renders it for a partner analyst and fails if it shows a count of 1 to 4 people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboards.lib.auth import User
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # relative to dashboards/
+    title: str
+    icon: str | None
+    section: str
+    personal: bool = False  # shows person-level data: only for users who may look people up
+    default: bool = False
+
+
+PAGES = (
+    Page("app_pages/overview.py", "Overview", ":material/insights:", "Amounts", default=True),
+    Page("app_pages/cpas_explorer.py", "CPAS explorer", ":material/location_city:", "Amounts"),
+    Page("app_pages/finality.py", "Finality", ":material/hourglass_bottom:", "Amounts"),
+    Page("app_pages/data_quality.py", "Data quality", ":material/rule:", "Operations"),
+    Page("app_pages/consultations.py", "Consultations", ":material/manage_search:", "Operations"),
+    Page("app_pages/person_lookup.py", "Person lookup", ":material/person_search:", "Personal data", personal=True),
+)
+SIGN_IN = Page("app_pages/login.py", "Sign in", ":material/login:", "")
+NO_SNAPSHOT = Page("app_pages/no_snapshot.py", "No data yet", None, "")
+
+
+def pages_for(user: User) -> list[Page]:
+    """The pages ``user`` may open, in the order of the navigation."""
+    return [page for page in PAGES if user.may_look_up_people or not page.personal]
+
+
+def navigation(user: User) -> dict[str, list[st.Page]]:
+    """The sections and pages of ``st.navigation`` for ``user``."""
+    sections: dict[str, list[st.Page]] = {}
+    for page in pages_for(user):
+        sections.setdefault(page.section, []).append(
+            st.Page(page.path, title=page.title, icon=page.icon, default=page.default)
+        )
+    return sections
+
+
+def alone(page: Page) -> None:
+    """Run ``page`` as the only one, with no menu (before sign-in, or before the first publication)."""
+    st.navigation([st.Page(page.path, title=page.title, icon=page.icon)], position="hidden").run()

@@ -1,0 +1,214 @@
+"""What one signed-in user may see of the current snapshot, for the current selection: every frame and KPI a page
+shows comes from here, already cut for its viewer.
+
+For a ``PARTNER_ANALYST`` that means: counts of 1 to 4 people blanked with the figures drawn from them, and more
+rows blanked where a shown total would give a hidden cell back (:mod:`dashboards.lib.privacy`); person-level
+columns and tables left out; consultations of the partner's own institution only. Each frame says here, once,
+which total it is a breakdown of (``by``): a page only lays out what it receives, so a new page cannot forget
+the rule, and the page test renders every page for a partner to hold it.
+
+The queries themselves (``amounts``, ``quality``, ``consultations``) stay role-blind and cached per snapshot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboards.lib import amounts, consultations, people, privacy, quality
+from dashboards.lib.auth import User
+from dashboards.lib.filters import Filters
+from dashboards.lib.session import PageContext, page_context
+from dashboards.lib.snapshot import SnapshotRef
+
+MONTH = ("month",)  # a breakdown of each month's total (shown beside it, and on other pages)
+WHOLE = ()  # a breakdown of one total shown above it (a KPI)
+ALONE = None  # rows whose sum is shown nowhere: each row stands for itself
+FINALITY_STATUSES = ("FINAL", "CONSOLIDATING", "PROVISIONAL")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    snapshot: SnapshotRef
+    user: User
+    filters: Filters
+
+    @classmethod
+    def of(cls, context: PageContext) -> Viewer:
+        return cls(context.snapshot, context.user, context.filters)
+
+    @property
+    def sees_people(self) -> bool:
+        """Whether person-level rows (SSINs, single lines) may be shown."""
+        return self.user.may_look_up_people
+
+    def _shown(self, frame: pd.DataFrame, by: Sequence[str] | None, *, personal: Sequence[str] = ()) -> pd.DataFrame:
+        if not self.user.is_partner:
+            return frame
+        frame = frame.drop(columns=[c for c in personal if c in frame.columns])
+        return privacy.suppress(frame, by=by)
+
+    def _figures(self, row: dict[str, object]) -> dict[str, object]:
+        return privacy.figures(row) if self.user.is_partner else row
+
+    # Overview
+    def totals(self) -> dict[str, object]:
+        """Amount, amount already FINAL (and its share), beneficiary-months and the average per beneficiary-month."""
+        row = amounts.totals(self.snapshot, self.filters).iloc[0].to_dict()
+        amount, paid = row["amount"], row["beneficiary_months"]
+        row["final_share"] = float(row["final_amount"] / amount) if amount else None
+        row["avg_amount"] = amount / paid if paid else None
+        return self._figures(row)
+
+    def monthly_by(self, dimension: str) -> pd.DataFrame:
+        return self._shown(amounts.monthly_by(self.snapshot, self.filters, dimension), MONTH)
+
+    def year_on_year(self) -> pd.DataFrame:
+        return self._shown(amounts.year_on_year(self.snapshot, self.filters), WHOLE)
+
+    # CPAS explorer
+    def pcsa_ranking(self, *, chosen_only: bool) -> pd.DataFrame:
+        """The chosen CPAS, or every CPAS of the other filters (the ranking ignores the CPAS choice)."""
+        filters = self.filters if chosen_only else dataclasses.replace(self.filters, pcsa=())
+        return self._shown(amounts.pcsa_ranking(self.snapshot, filters), WHOLE)
+
+    def pcsa_monthly(self) -> pd.DataFrame:
+        return self._shown(amounts.pcsa_monthly(self.snapshot, self.filters), MONTH)
+
+    # Finality
+    def finality_by_month(self) -> pd.DataFrame:
+        return self._shown(amounts.finality_by_month(self.snapshot, self.filters), MONTH)
+
+    def finality_totals(self) -> dict[str, dict[str, object]]:
+        """Per finality status over the period: amount, beneficiary-months and share of the period's amount.
+
+        The three are parts of the period's total (shown on the Overview), so they are suppressed together.
+        """
+        raw = amounts.finality_by_month(self.snapshot, self.filters)
+        sums = (
+            raw.groupby("finality_status")[["beneficiaries", "amount"]].sum()
+            if not raw.empty
+            else pd.DataFrame(columns=["beneficiaries", "amount"])
+        )
+        sums = sums.reindex(list(FINALITY_STATUSES)).fillna(0)
+        total = sums["amount"].sum()
+        frame = pd.DataFrame(
+            {
+                "finality_status": FINALITY_STATUSES,
+                "beneficiaries": [int(v) for v in sums["beneficiaries"]],
+                "amount": list(sums["amount"]),
+                "share": [float(a / total) if total else None for a in sums["amount"]],
+            }
+        )
+        hide = privacy.hidden_rows(frame, by=WHOLE) if self.user.is_partner else pd.Series(False, frame.index)
+        return {
+            row["finality_status"]: {k: privacy.Hidden(small=False) for k in row} if hidden else row
+            for row, hidden in zip(frame.to_dict("records"), hide, strict=True)
+        }
+
+    def amount_convergence(self, months: int = 12) -> pd.DataFrame:
+        """Each benefit month's total at every refresh, for the last ``months`` months of the period."""
+        history = self._shown(amounts.amount_convergence(self.snapshot, self.filters), ALONE)
+        recent = sorted(history["month"].unique())[-months:]
+        return history[history["month"].isin(recent)]
+
+    def revisions(self) -> pd.DataFrame:
+        return self._shown(amounts.revisions(self.snapshot, self.filters), ALONE)
+
+    def late_revisions(self) -> pd.DataFrame:
+        return self._shown(amounts.late_revisions(self.snapshot, self.filters), WHOLE)
+
+    def late_revision_totals(self) -> dict[str, object]:
+        late = amounts.late_revisions(self.snapshot, self.filters)
+        return self._figures({"lines": int(late["lines"].sum()), "amount": late["amount"].sum()})
+
+    # Data quality
+    def final_moves_accepted(self) -> dict | None:
+        """The operator's recorded decision to publish over moved FINAL months (national totals: anyone sees it)."""
+        return quality.final_moves_accepted(self.snapshot)
+
+    def rejections_by_code(self) -> pd.DataFrame:
+        return self._shown(quality.rejections_by_code(self.snapshot, self.filters), ALONE)
+
+    def rejections_by_pcsa(self) -> pd.DataFrame:
+        """Per CPAS and code: a breakdown of each code's total, shown in the table above it."""
+        return self._shown(quality.rejections_by_pcsa(self.snapshot, self.filters), ("rejection_code",))
+
+    def open_rejections_by_age(self) -> pd.DataFrame:
+        return self._shown(quality.open_rejections_by_age(self.snapshot, self.filters), ALONE)
+
+    def open_rejection_lines(self) -> pd.DataFrame | None:
+        """The open rejections line by line (personal data): None for a viewer who may not see people."""
+        return quality.open_rejections(self.snapshot, self.filters) if self.sees_people else None
+
+    def late_rights(self) -> pd.DataFrame:
+        return self._shown(quality.late_rights(self.snapshot, self.filters), WHOLE)
+
+    def late_right_totals(self) -> dict[str, object]:
+        late = quality.late_rights(self.snapshot, self.filters)
+        return {
+            field: self._figures({field: int(late[field].sum()) if not late.empty else 0})[field]
+            for field in ("late_decisions", "late_registrations")
+        }
+
+    def late_rights_by_pcsa(self) -> pd.DataFrame:
+        return self._shown(quality.late_rights_by_pcsa(self.snapshot, self.filters), WHOLE)
+
+    def payments_outside_rights(self) -> pd.DataFrame:
+        return self._shown(quality.payments_outside_rights(self.snapshot, self.filters), ALONE)
+
+    def quarantined_files(self) -> pd.DataFrame:
+        """Refused upstream files; without the reason for a partner, since a reason may quote a line's values."""
+        return self._shown(quality.quarantined_files(self.snapshot), ALONE, personal=("reason",))
+
+    # Consultations
+    @property
+    def institution(self) -> str | None:
+        """Whose consultations are shown: None for all; a partner's own institution ("-", none, without one)."""
+        return (self.user.cbe_number or "-") if self.user.is_partner else None
+
+    def consultations_per_institution(self) -> pd.DataFrame:
+        return consultations.per_institution(self.snapshot, self.filters, self.institution)
+
+    def requests_per_institution(self) -> pd.DataFrame:
+        frame = self.consultations_per_institution()
+        return frame.groupby("institution", as_index=False)["requests"].sum()
+
+    def consultation_totals(self) -> dict[str, object]:
+        frame = self.consultations_per_institution()
+        latency = self.consultation_latency()
+        requests = int(frame["requests"].sum()) if not frame.empty else 0
+        refusals = int(frame["refusals"].sum()) if not frame.empty else 0
+        return {
+            "requests": requests,
+            "refusals": refusals,
+            "refusal_rate": refusals / requests if requests else None,
+            "p95_ms": latency["p95_ms"].max() if not latency.empty else None,
+        }
+
+    def consultation_refusals(self) -> pd.DataFrame:
+        return consultations.refusals(self.snapshot, self.filters, self.institution)
+
+    def consultation_latency(self) -> pd.DataFrame:
+        return consultations.latency(self.snapshot, self.filters, self.institution)
+
+    def consultations_per_day(self) -> pd.DataFrame:
+        return consultations.daily(self.snapshot, self.filters, self.institution)
+
+    # Person lookup
+    def person(self, ssin: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """One person's months as beneficiary and as partner; refused to a viewer who may not see people."""
+        if not self.sees_people:
+            raise PermissionError("the person lookup is for SPP IS analysts only")
+        return people.as_beneficiary(self.snapshot, ssin), people.as_partner(self.snapshot, ssin)
+
+    def log_lookup(self, ssin: str, rows: int) -> None:
+        people.log_lookup(self.snapshot, self.user.username, ssin, rows)
+
+
+def current() -> Viewer:
+    """The viewer of this run (a page opened without one, not signed in, stops there)."""
+    return Viewer.of(page_context())
