@@ -34,6 +34,7 @@ WRAPPERS = {
     "DagsterMaxRetriesExceededError",
     "DagsterUserCodeExecutionError",
     "DagsterExecutionInterruptedError",
+    "RetryRequestedFromPolicy",  # what a step failing for the last time under its retry policy reports
 }
 _DUCKDB_LOCK = re.compile(
     r"Could not set lock on file \"(?P<file>[^\"]+)\": "

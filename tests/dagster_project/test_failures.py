@@ -20,6 +20,9 @@ def test_the_cause_under_retries_exceeded_is_the_one_reported():
     inner = _error("IOException", '_duckdb.IOException: IO Error: Cannot open file "/h/published/x.tmp": denied\n')
     wrapped = _error("DagsterMaxRetriesExceededError", "Exceeded max_retries of 2\n", cause=inner)
     assert cause_from_event(wrapped) == 'IOException: IO Error: Cannot open file "/h/published/x.tmp": denied'
+    # what Dagster 1.13 reports when a step fails for the last time under its retry policy
+    last_try = _error("RetryRequestedFromPolicy", "Exceeded max_retries of 2\n", cause=inner)
+    assert cause_from_event(last_try).startswith("IOException: IO Error: Cannot open file")
     step = _error("DagsterExecutionStepExecutionError", 'Error occurred while executing op "x":\n', cause=inner)
     assert cause_from_event(step).startswith("IOException: IO Error")
     assert cause_from_event(wrapped, description="cannot write /h/published: denied") == (
