@@ -195,7 +195,13 @@ def dbt_errors(error: DagsterDbtCliRuntimeError) -> str:
     """The errors dbt logged, on one line (dagster-dbt's message starts with advice about compute logs)."""
     text = str(error)
     marker = "Errors parsed from dbt logs:"
-    return one_line(text.split(marker, 1)[1] if marker in text else text)
+    messages = text.split(marker, 1)[1].split("\n\n") if marker in text else [text]
+    causes: list[str] = []
+    for message in messages:  # a message may carry a Python traceback after its first words: the words say it
+        head = message.split("Traceback (most recent call last)")[0].strip()
+        if head and not head.startswith(("During handling", "The above exception")) and head not in causes:
+            causes.append(head)
+    return one_line("; ".join(causes) or text)
 
 
 def stop(process: subprocess.Popen, grace_s: float = 10.0) -> None:

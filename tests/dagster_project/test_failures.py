@@ -74,3 +74,23 @@ def test_errors_another_try_would_meet_again_fail_at_once_with_their_cause(error
 def test_other_errors_are_left_to_the_retry_policy():
     with pytest.raises(RuntimeError), step_errors():
         raise RuntimeError("something transient")
+
+
+def test_dbts_errors_are_told_by_their_first_words_not_their_tracebacks():
+    from dagster_dbt.errors import DagsterDbtCliRuntimeError
+
+    from dagster_project.assets.dbt import dbt_errors
+
+    error = DagsterDbtCliRuntimeError(
+        description="The dbt CLI process with command\n\n`dbt build`\n\nfailed with exit code `2`. Check the stdout "
+        "in the Dagster compute logs.\n\nErrors parsed from dbt logs:\n\n"
+        "Encountered an error:\nParser Error: Memory must have a number (e.g. 1GB)\n"
+        'Traceback (most recent call last):\n  File "x.py", line 1, in f\n    yield\n\n'
+        "During handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n"
+        '  File "y.py", line 2\n\n'
+        "Failure in test not_null_fct_x_amount (models/marts/_marts.yml)\n  Got 3 results, configured to fail if != 0"
+    )
+    assert dbt_errors(error) == (
+        "Encountered an error: Parser Error: Memory must have a number (e.g. 1GB); "
+        "Failure in test not_null_fct_x_amount (models/marts/_marts.yml) Got 3 results, configured to fail if != 0"
+    )
