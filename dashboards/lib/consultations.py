@@ -15,6 +15,7 @@ from dashboards.lib.snapshot import SnapshotRef, query
 
 # An answer is a refusal when the service did not answer with data or a clean "nothing found".
 ANSWERED = ("DATA_FOUND", "NO_DATA_FOUND")
+REFUSED = f"(status_value IS NULL OR status_value NOT IN {ANSWERED!r})"  # a fault has no status value
 
 
 def _where(filters: Filters, institution: str | None) -> tuple[str, list[object]]:
@@ -33,7 +34,7 @@ def per_institution(ref: SnapshotRef, filters: Filters, institution: str | None)
         f"""
         SELECT coalesce(institution_name, cbe_number) AS institution, cbe_number, operation,
                count(*) AS requests,
-               count(*) FILTER (WHERE status_value IS NULL OR status_value NOT IN ('DATA_FOUND', 'NO_DATA_FOUND'))
+               count(*) FILTER (WHERE {REFUSED})
                    AS refusals
         FROM consultations WHERE {where} GROUP BY ALL ORDER BY requests DESC, institution, operation
         """,
@@ -51,7 +52,7 @@ def refusals(ref: SnapshotRef, filters: Filters, institution: str | None) -> pd.
         SELECT coalesce(status_value, 'FAULT') AS status_value, coalesce(status_code, '') AS status_code,
                http_status, count(*) AS requests
         FROM consultations
-        WHERE {where} AND (status_value IS NULL OR status_value NOT IN ('DATA_FOUND', 'NO_DATA_FOUND'))
+        WHERE {where} AND {REFUSED}
         GROUP BY ALL ORDER BY requests DESC
         """,
         params,
@@ -82,7 +83,7 @@ def daily(ref: SnapshotRef, filters: Filters, institution: str | None) -> pd.Dat
         ref,
         f"""
         SELECT logged_at::DATE AS day, count(*) AS requests,
-               count(*) FILTER (WHERE status_value IS NULL OR status_value NOT IN ('DATA_FOUND', 'NO_DATA_FOUND'))
+               count(*) FILTER (WHERE {REFUSED})
                    AS refusals
         FROM consultations WHERE {where} GROUP BY ALL ORDER BY day
         """,
