@@ -43,7 +43,7 @@ def pcsa_directory(ref: SnapshotRef) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def totals(ref: SnapshotRef, filters: Filters) -> pd.DataFrame:
-    """One row: amount, amount already FINAL, beneficiary-months, rows, partial rows, over the selection."""
+    """One row: amount, amount already FINAL, beneficiary-months (all and FINAL), months, over the selection."""
     where, params = filters.clause(region="region")
     return query(
         ref,
@@ -51,6 +51,8 @@ def totals(ref: SnapshotRef, filters: Filters) -> pd.DataFrame:
         SELECT coalesce(sum(amount), 0)::DECIMAL(18,2) AS amount,
                coalesce(sum(amount) FILTER (WHERE finality_status = 'FINAL'), 0)::DECIMAL(18,2) AS final_amount,
                coalesce(sum(beneficiaries), 0)::BIGINT AS beneficiary_months,
+               coalesce(sum(beneficiaries) FILTER (WHERE finality_status = 'FINAL'), 0)::BIGINT
+                   AS final_beneficiary_months,
                count(DISTINCT month) AS months
         FROM agg_monthly_pcsa WHERE {where}
         """,

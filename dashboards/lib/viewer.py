@@ -58,10 +58,14 @@ class Viewer:
     def totals(self) -> dict[str, object]:
         """Amount, amount already FINAL (and its share), beneficiary-months and the average per beneficiary-month."""
         row = amounts.totals(self.snapshot, self.filters).iloc[0].to_dict()
-        amount, paid = row["amount"], row["beneficiary_months"]
+        amount, paid, final = row["amount"], row["beneficiary_months"], row.pop("final_beneficiary_months")
         row["final_share"] = float(row["final_amount"] / amount) if amount else None
         row["avg_amount"] = amount / paid if paid else None
-        return self._figures(row)
+        shown = self._figures(row)
+        if self.user.is_partner and (privacy.is_small(final) or privacy.is_small(paid - final)):
+            # The amount paid minus the final part would be the amount of the few people not yet final.
+            shown["final_amount"] = shown["final_share"] = privacy.Hidden(small=False)
+        return shown
 
     def monthly_by(self, dimension: str) -> pd.DataFrame:
         return self._shown(amounts.monthly_by(self.snapshot, self.filters, dimension), MONTH)

@@ -166,3 +166,18 @@ def test_a_months_total_minus_its_visible_parts_gives_no_small_count_back(signed
         for month, total in zip(totals["Month"], totals["Beneficiaries"], strict=True):
             assert not small(total - visible.get(month, 0)), (dimension, month, total, visible.get(month))
     assert parts["Beneficiaries"].isna().any()  # the fixture has small cells in this breakdown
+
+
+def test_the_amount_paid_minus_its_final_part_gives_no_small_cell_back(signed_in) -> None:
+    """Gent, March 2026: 30 beneficiaries FINAL, 2 CONSOLIDATING. The amount paid stays; its final part would give
+    the two people's amount back, so a partner analyst does not see it (nor the Finality page's parts)."""
+    for credentials, final in ((ANALYST, "€ 39,426.00"), (PARTNER_ANALYST, "suppressed")):
+        at = signed_in(credentials)
+        at.multiselect(key="filter_regions").set_value(["FLANDERS"])
+        at.select_slider(key="filter_period").set_value((MARCH, MARCH)).run()
+        shown = {metric.label: metric.value for metric in at.metric}
+        assert (shown["Amount paid"], shown["of which final"]) == ("€ 42,054.40", final)
+        at.switch_page("app_pages/finality.py").run()
+        shown = {metric.label: metric.value for metric in at.metric}
+        if credentials == PARTNER_ANALYST:
+            assert (shown["Final"], shown["Consolidating"]) == ("suppressed", "suppressed")
