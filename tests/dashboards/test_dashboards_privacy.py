@@ -94,10 +94,16 @@ def small_counts_shown(at: AppTest) -> list[str]:
     return found
 
 
-def blanks(at: AppTest) -> int:
-    """How many cells and KPIs the page left blank or suppressed (some are blank by nature: no year before)."""
-    cells = sum(int(frame.value.isna().sum().sum()) for frame in at.dataframe)
-    return cells + sum(metric.value in ("<5", "suppressed") for metric in at.metric)
+def blank_counts(at: AppTest) -> int:
+    """How many counts of people the page left blank or showed as "<5" (some are blank by nature: no year before).
+    An amount withheld because a total minus it would give a small cell back is not one of them."""
+    cells = sum(
+        int(frame.value[column].isna().sum())
+        for frame in at.dataframe
+        for column in frame.value.columns
+        if column not in NOT_PEOPLE
+    )
+    return cells + sum(metric.value == "<5" for metric in at.metric)
 
 
 def renderings(
@@ -133,9 +139,9 @@ def test_no_page_shows_a_partner_analyst_a_count_of_one_to_four_people(signed_in
 
 
 def test_the_same_pages_show_an_analyst_the_small_counts_a_partner_does_not_see(signed_in) -> None:
-    partner = [(where, blanks(shown)) for where, shown in renderings(signed_in, PARTNER_ANALYST, PARTNER_ROLE)]
+    partner = [(where, blank_counts(shown)) for where, shown in renderings(signed_in, PARTNER_ANALYST, PARTNER_ROLE)]
     analyst = [
-        (where, blanks(shown), small_counts_shown(shown))
+        (where, blank_counts(shown), small_counts_shown(shown))
         for where, shown in renderings(signed_in, ANALYST, PARTNER_ROLE)  # the partner's pages
     ]
     assert [where for where, _ in partner] == [where for where, _, _ in analyst]
