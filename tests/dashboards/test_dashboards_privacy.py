@@ -26,7 +26,7 @@ from dashboards.lib.auth import User
 from dashboards.lib.labels import title
 
 MARCH = dt.date(2026, 3, 1)
-# Filter states that between them leave a small cell on every page of the fixture.
+# Filter states that between them leave a small cell on every page of the fixture that counts people.
 STATES = {
     "default selection": {},
     "one month": {"filter_period": (MARCH, MARCH)},
