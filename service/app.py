@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 def _workers() -> int:
     """Worker threads for the requests that may block (``LWW_SERVICE_WORKERS``, default 6).
 
-    Few on purpose: the work is mostly Python under the GIL, and measured with 64 clients, 40 runnable threads
-    (the default pool) convoy on the GIL until latencies reach seconds; extra requests wait in the event loop.
+    Few on purpose: the work is mostly Python under the GIL, and with many clients the default pool's runnable
+    threads convoy on the GIL until latencies reach seconds (``bench/README.md``); extra requests wait in the
+    event loop.
     """
     return env_number("LWW_SERVICE_WORKERS", 6, minimum=1)
 

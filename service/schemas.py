@@ -90,8 +90,8 @@ def validator(spec: ServiceSpec) -> etree.XMLSchema:
     """The compiled schema of an endpoint's interface (requests, responses, fault), one per thread.
 
     An lxml ``XMLSchema`` keeps one error log, which each validation clears: validating in several threads at
-    once, an invalid request's error was cleared by another thread's validation (measured: about 1 invalid request
-    in 15, answered without its reason). A compilation costs about a millisecond, once per thread and endpoint."""
+    once, an invalid request's error was cleared by another thread's validation, and the request answered without its
+    reason (``bench/README.md``). A compilation is cheap, once per thread and endpoint."""
     compiled = getattr(_per_thread, "validators", None)
     if compiled is None:
         compiled = _per_thread.validators = {}

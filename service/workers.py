@@ -2,8 +2,8 @@
 
 uvicorn's own multi-process mode shares the listening socket: every worker asleep on it wakes for a new
 connection, and the first one to run accepts all that are queued. Connections opened together (a client's pool, a
-load generator) can then all land on one worker while the others idle: measured with 2 workers and 8 connections,
-all 8 on one worker, half the throughput (``bench/README.md``). Here the parent process accepts, and hands each
+load generator) can then all land on one worker while the others idle, at half the throughput
+(``bench/README.md``). Here the parent process accepts, and hands each
 connection to the next worker in turn (its file descriptor passed over a Unix socket pair); each worker runs the
 application in uvicorn's server and adopts the connections it is handed. The parent restarts a worker that dies
 (after a delay doubling from 1 s to a minute while workers keep dying within 10 s of their start) and, on SIGINT
