@@ -48,7 +48,8 @@ class PendingFile:
 
 
 def _inboxes(settings: Settings) -> dict[str, Path]:
-    return {"payments": settings.payments_inbox, "rights": settings.rights_inbox}
+    """One folder of the inbox per kind of upstream file, named after it (``inbox/payments``, ``inbox/rights``)."""
+    return {kind: settings.inbox / kind for kind in KINDS}
 
 
 def describe(path: Path, kind: str, limits: Limits | None = None) -> PendingFile:
