@@ -195,11 +195,9 @@ def dbt(command: str, reference_date: dt.date, work: Path, env: dict[str, str], 
             str(work / "target"),
             "--log-path",
             str(work / "logs"),
-            "--vars",
-            json.dumps({"reference_date": reference_date.isoformat()}),
             *extra,
         ],
-        env,
+        {**env, "LWW_DBT_REFERENCE_DATE": reference_date.isoformat()},  # R reaches dbt this way only
     )
 
 

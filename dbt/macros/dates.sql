@@ -26,11 +26,25 @@
     cast('{{ amounts_date_of(refresh_var("reference_date")) }}' as date)
 {%- endmacro %}
 
-{#- A var the pipeline passes in the environment (LWW_DBT_<NAME>), read only when executing: passed with --vars,
-    a value that changes at every refresh, as R does, made dbt parse the whole project again (8 s at each build,
-    where a partial parse reads what it saved). A plain `dbt build` uses var as usual (dbt_project.yml, --vars). -#}
+{#- R (reference_date) and macros_version reach dbt one way: in the environment (LWW_DBT_<NAME>), read only when
+    executing, and the project's default (dbt_project.yml) when it is not set. Passed with --vars, a value that
+    changes at every refresh, as R does, made dbt parse the whole project again (8 s at each build, where a
+    partial parse reads what it saved); the two ways could also disagree without a word. So --vars naming one of
+    them is refused, with both values. A unit test sets R in its overrides (vars): there, that is the one way. -#}
 {% macro refresh_var(name) -%}
-    {%- set from_env = env_var('LWW_DBT_' ~ (name | upper), '') if execute else '' -%}
+    {%- set env_name = 'LWW_DBT_' ~ (name | upper) -%}
+    {%- set cli_vars = invocation_args_dict.get('vars') -%}
+    {%- if cli_vars is mapping and name in cli_vars -%}
+        {{ exceptions.raise_compiler_error(
+            'var ' ~ name ~ ' is passed in the environment, not with --vars: --vars gives ' ~ cli_vars[name] ~ ', '
+            ~ env_name ~ ' is ' ~ (env_var(env_name, '') or 'not set') ~ '; run ' ~ env_name ~ '=' ~ cli_vars[name]
+            ~ ' dbt ... without it in --vars') }}
+    {%- endif -%}
+    {%- if model is defined and model is not none and model.resource_type == 'unit_test' -%}
+        {#- a unit test gives its R in its own overrides (vars), whatever the environment says -#}
+        {{- return(var(name)) -}}
+    {%- endif -%}
+    {%- set from_env = env_var(env_name, '') if execute else '' -%}
     {{- return(from_env or var(name)) -}}
 {%- endmacro %}
 

@@ -103,16 +103,16 @@ def _load_since(warehouse: Path, loaded: dict[str, list[dict]], arrived: dict[st
 def _interrupt_with_failing_test(warehouse: Path, work: Path, project: Path, model: str) -> None:
     """dbt build at R where the data test of ``model`` fails: its descendants are skipped, the rest is built."""
     others = [f"interrupt_after_{name}" for name in INTERRUPTED_AFTER if name != model]
-    args = [*dbt_args(work, R, "build", project), "--exclude", *others]
-    done = subprocess.run(args, env=dbt_env(warehouse), capture_output=True, text=True, cwd=work, check=False)
+    args = [*dbt_args(work, "build", project), "--exclude", *others]
+    done = subprocess.run(args, env=dbt_env(warehouse, R), capture_output=True, text=True, cwd=work, check=False)
     assert done.returncode == 1, done.stdout[-4000:]
     assert f"FAIL 1 interrupt_after_{model}" in done.stdout, done.stdout[-4000:]
 
 
 def _interrupt_with_kill(warehouse: Path, work: Path, project: Path, model: str) -> None:
     """dbt run at R, killed (SIGKILL) as soon as it reports the table of ``model`` written."""
-    env = {**dbt_env(warehouse), "PYTHONUNBUFFERED": "1"}
-    args = dbt_args(work, R, "run", project)
+    env = {**dbt_env(warehouse, R), "PYTHONUNBUFFERED": "1"}
+    args = dbt_args(work, "run", project)
     with subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True, cwd=work) as process:
         assert process.stdout is not None
         output = []

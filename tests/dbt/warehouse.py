@@ -4,7 +4,6 @@ executable run against it, and the marts read back (or copied under their publis
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
@@ -81,8 +80,8 @@ def create_warehouse(path: Path, tables: dict[str, list[dict[str, Any]]]) -> Non
         connection.close()
 
 
-def dbt_args(work: Path, reference_date: str, command: str = "build", project: Path = DBT_PROJECT_DIR) -> list[str]:
-    """The dbt command line the tests run (project, target and logs under ``work``, R as a var)."""
+def dbt_args(work: Path, command: str = "build", project: Path = DBT_PROJECT_DIR) -> list[str]:
+    """The dbt command line the tests run (project, target and logs under ``work``); R goes in dbt_env."""
     return [
         str(DBT),
         command,
@@ -94,13 +93,17 @@ def dbt_args(work: Path, reference_date: str, command: str = "build", project: P
         str(work / "target"),
         "--log-path",
         str(work / "logs"),
-        "--vars",
-        json.dumps({"reference_date": reference_date}),
     ]
 
 
-def dbt_env(warehouse: Path) -> dict[str, str]:
-    return {**os.environ, "LWW_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+def dbt_env(warehouse: Path, reference_date: str) -> dict[str, str]:
+    """The environment of dbt: the warehouse, and R as the pipeline passes it (the one way dbt takes R)."""
+    return {
+        **os.environ,
+        "LWW_WAREHOUSE": str(warehouse),
+        "LWW_DBT_REFERENCE_DATE": reference_date,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
 
 
 def run_dbt(
@@ -113,10 +116,11 @@ def run_dbt(
     extra: tuple[str, ...] = (),
 ) -> str:
     """Run the real dbt executable on the project against ``warehouse``; raise with dbt's output on failure."""
-    args = dbt_args(work, reference_date, command, project) + list(extra)
+    args = dbt_args(work, command, project) + list(extra)
     if select:
         args += ["--select", *select]
-    done = subprocess.run(args, env=dbt_env(warehouse), capture_output=True, text=True, cwd=work, check=False)
+    env = dbt_env(warehouse, reference_date)
+    done = subprocess.run(args, env=env, capture_output=True, text=True, cwd=work, check=False)
     if done.returncode != 0:
         raise AssertionError(f"dbt {command} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
     return done.stdout
