@@ -63,7 +63,8 @@ def _context(snapshot, authenticator, audit) -> Context:
 def test_the_first_failing_check_answers_and_one_record_is_written(
     grounds, too_large, published, credentials, body, customer, json_channel
 ):
-    snapshot, authenticator, audit, folder = grounds
+    snapshot, _shared, audit, folder = grounds
+    authenticator = Authenticator()  # its own: failed logins of earlier examples would throttle this one (429)
     if json_channel:
         channel = JsonChannel(LIVING_WAGES.name, OP)
         valid = json.dumps(
@@ -105,8 +106,6 @@ def test_the_first_failing_check_answers_and_one_record_is_written(
         expected = (200, "MSG00014")
     else:
         expected = (200, "MSG00000")
-    if expected[0] == 401 and reply.http_status == 429:  # failed logins repeated: throttled, still refused
-        expected = (429, "HTTP429")
     assert (reply.http_status, record["status_code"]) == expected
     assert (record["snapshot_id"] is not None) == (not too_large and published)
 
