@@ -51,7 +51,7 @@ from kernel.settings import DBT_PROJECT_DIR, settings  # noqa: E402
 
 
 def _fingerprint(target: Path, env: dict[str, str]) -> str:
-    """macros/refresh.sql's refresh_fingerprint(), from a fresh parse of the current project."""
+    """macros/refresh/plan.sql's refresh_fingerprint(), from a fresh parse of the current project."""
     env = dict(env, LWW_DBT_MACROS_VERSION=macros_version())
     subprocess.run([dbt_executable(), "parse"], cwd=DBT_PROJECT_DIR, env=env, check=True, capture_output=True)
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]

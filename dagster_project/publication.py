@@ -38,52 +38,60 @@ class Publication:
     delta: bool = False  # built from the previous snapshot plus the rows the build recomputed (DELTA_ROWS)
 
 
-# The tables the incremental build recomputes in part, published as a delta when possible: the rows the build
-# recomputed, told by the warehouse's scope tables (attached as wh). In this order: the amounts' flags are repaired
-# from last_indemnified_months. The month (year) comes first: it skips the other months' row groups.
-_SCOPE = "wh.intermediate.int_refresh_scope"
-_PERSON_MONTHS = (
-    f"month IN (SELECT DISTINCT month FROM {_SCOPE})"
-    f" AND (beneficiary_ssin, month) IN (SELECT beneficiary_ssin, month FROM {_SCOPE})"
-)
-_PERSON_YEARS = (
-    f"year IN (SELECT DISTINCT year FROM {_SCOPE})"
-    f" AND (beneficiary_ssin, year) IN (SELECT beneficiary_ssin, year FROM {_SCOPE})"
-)
-_RIGHTS = "right_id IN (SELECT right_id FROM wh.intermediate.int_refresh_rights)"
-DELTA_ROWS = {
-    "last_indemnified_months": "ssin IN (SELECT ssin FROM wh.intermediate.int_refresh_people)",
-    "monthly_amounts": _PERSON_MONTHS,
-    "monthly_amounts_by_partner": _PERSON_MONTHS,
-    "yearly_amounts": _PERSON_YEARS,
-    "yearly_amounts_by_partner": _PERSON_YEARS,
-    "rights": _RIGHTS,
-    "right_events": _RIGHTS,
+# The tables the incremental build recomputes in part, published as a delta when possible. Which rows the build
+# recomputed, and whose last-indemnified flags it turned, is told by dbt once, in the mart fct_refresh_delta (the
+# warehouse is attached as wh): here only how each published table is keyed, by the columns the delta names its
+# keys with (the month or year first: it lets the scans skip the other months' row groups). In this order: the
+# amounts' flags are repaired from last_indemnified_months.
+DELTA = "wh.marts.fct_refresh_delta"
+DELTA_KEYS = {
+    "last_indemnified_months": ("ssin",),
+    "monthly_amounts": ("month", "beneficiary_ssin"),
+    "monthly_amounts_by_partner": ("month", "beneficiary_ssin"),
+    "yearly_amounts": ("year", "beneficiary_ssin"),
+    "yearly_amounts_by_partner": ("year", "beneficiary_ssin"),
+    "rights": ("right_id",),
+    "right_events": ("right_id",),
 }
-# The last-indemnified flag of rows outside the delta (the same repair as the monthly marts' post-hook).
-FLAG_PERSON = {
-    "monthly_amounts": ("BENEFICIARY", "beneficiary_ssin"),
-    "monthly_amounts_by_partner": ("PARTNER", "partner_ssin"),
+# The tables whose last-indemnified flag the build turns outside the recomputed rows, keyed by (month, person).
+FLAG_KEYS = {
+    "monthly_amounts": ("month", "beneficiary_ssin"),
+    "monthly_amounts_by_partner": ("month", "partner_ssin"),
 }
+_SOURCES = {table.name: table.source for table in published.TABLES}
+
+
+def delta_rows(name: str, change: str = "RECOMPUTED", keys: tuple[str, ...] | None = None) -> str:
+    """A predicate on the rows of published table ``name`` that fct_refresh_delta lists under ``change``."""
+    keys = keys or DELTA_KEYS[name]
+    mart = _SOURCES[name].split(".", 1)[1]
+    listed = f"(SELECT {', '.join(keys)} FROM {DELTA} WHERE change = '{change}' AND mart = '{mart}')"
+    if len(keys) == 1:
+        return f"{keys[0]} IN {listed}"
+    first = keys[0]
+    return (
+        f"{first} IN (SELECT DISTINCT {first} FROM {listed} AS listed)"
+        f" AND ({', '.join(keys)}) IN (SELECT * FROM {listed} AS listed)"
+    )
+
+
+DELTA_ROWS = {name: delta_rows(name) for name in DELTA_KEYS}
 
 
 def _warehouse_build(snap: duckdb.DuckDBPyConnection, reference_date: dt.date) -> tuple[str | None, str | None]:
     """(the completed build the warehouse holds, the build it was incremental from, None when it was full), read
-    from the warehouse attached as ``wh``; (None, None) when the warehouse records no completed build for R."""
+    from the BUILD row of fct_refresh_delta in the warehouse attached as ``wh``; (None, None) when the warehouse
+    records no completed build for R."""
     try:
-        built = snap.execute(
-            "SELECT CAST(max(recorded_at) AS VARCHAR) FROM wh.intermediate.refresh_state WHERE reference_date = ?",
-            [reference_date],
-        ).fetchone()[0]
-        plan = snap.execute(
-            "SELECT is_full, CAST(previous_recorded_at AS VARCHAR), reference_date"
-            " FROM wh.intermediate.int_refresh_plan"
+        build = snap.execute(
+            "SELECT CAST(completed_build AS VARCHAR), CAST(incremental_from AS VARCHAR), reference_date"
+            f" FROM {DELTA} WHERE change = 'BUILD'"
         ).fetchone()
     except duckdb.CatalogException:
         return None, None
-    if built is None or plan is None or plan[2] != reference_date:
+    if build is None or build[0] is None or build[2] != reference_date:
         return None, None
-    return built, (None if plan[0] else plan[1])
+    return build[0], build[1]
 
 
 def _delta_base(home: Settings, incremental_from: str | None) -> snapshots.Snapshot | None:
@@ -115,26 +123,20 @@ def _reference_unchanged(
 
 def _apply_delta(snap: duckdb.DuckDBPyConnection) -> None:
     """Bring a copy of the previous snapshot up to the warehouse: the rows of DELTA_ROWS's tables the build
-    recomputed are replaced (person-months, person-years, rights, people), and the last-indemnified flags of the
-    people whose last indemnified month moved repaired outside them, in the two months concerned. Every other
-    table is copied whole (by _build)."""
+    recomputed are replaced (person-months, person-years, rights, people), and the last-indemnified flags that
+    fct_refresh_delta says the build turned are turned here too, in the months concerned. Every other table is
+    copied whole (by _build)."""
     tables = {table.name: table for table in published.TABLES}
     for name, recomputed in DELTA_ROWS.items():
         table = tables[name]
         snap.execute(f'DELETE FROM "{table.name}" WHERE {recomputed}')
         _copy_table(snap, table, f" WHERE {recomputed}")
-        if table.name in FLAG_PERSON:
-            role, person = FLAG_PERSON[table.name]
-            # the people whose month moved in this build, from the month before it to the new one (either null)
-            moved = (
-                "(SELECT ssin, moved_from, moved_to FROM wh.intermediate.int_last_indemnified_moves"
-                f" WHERE person_role = '{role}')"
-            )
-            for month, flag in (("moved_from", "false"), ("moved_to", "true")):
+        if table.name in FLAG_KEYS:
+            for change, flag in (("FLAG_CLEARED", "false"), ("FLAG_SET", "true")):
+                turned = delta_rows(table.name, change, FLAG_KEYS[table.name])
                 snap.execute(
-                    f'UPDATE "{table.name}" AS t SET is_last_indemnified_month = {flag}'
-                    f" WHERE t.is_last_indemnified_month <> {flag} AND t.month IN (SELECT {month} FROM {moved})"
-                    f" AND (t.{person}, t.month) IN (SELECT ssin, {month} FROM {moved})"
+                    f'UPDATE "{table.name}" SET is_last_indemnified_month = {flag}'
+                    f" WHERE is_last_indemnified_month <> {flag} AND {turned}"
                 )
 
 

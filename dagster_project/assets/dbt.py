@@ -114,7 +114,7 @@ def dbt_resource() -> DbtCliResource:
 @cache
 def macros_version() -> str:
     """A hash of the dbt project's macros: dbt fingerprints each model's own SQL, not the macros it calls, so the
-    pipeline passes this too, and a change of a macro makes the next build a full one (macros/refresh.sql)."""
+    pipeline passes this too, and a change of a macro makes the next build a full one (macros/refresh/plan.sql)."""
     digest = hashlib.sha256()
     for path in sorted((DBT_PROJECT_DIR / "macros").rglob("*.sql")):
         digest.update(path.relative_to(DBT_PROJECT_DIR).as_posix().encode() + b"\0" + path.read_bytes())
@@ -123,7 +123,7 @@ def macros_version() -> str:
 
 def build_command(reference_date: str, *, full_refresh: bool = False) -> tuple[list[str], dict[str, str]]:
     """The dbt command of a refresh and the environment it adds: every model and data test, for reference date R.
-    The models recompute only what can have changed since the last completed build (macros/refresh.sql), or
+    The models recompute only what can have changed since the last completed build (macros/refresh/), or
     everything when needed, or when asked (``full_refresh``: ``lww refresh --full-refresh``).
 
     R and the macros' version go in the environment, where the models read them when they execute

@@ -9,7 +9,7 @@ from dagster_project.assets.ingest import POOL, RETRY
 from dagster_project.checks import FinalMovesAccepted, moves_beyond_threshold
 from dagster_project.dates import ALLOW_EARLIER_TAG, reference_date_from_tags
 from dagster_project.failures import step_errors
-from dagster_project.publication import publish
+from dagster_project.publication import DELTA, publish
 from dagster_project.resources import Warehouse
 from kernel import published
 from kernel.errors import LwwError
@@ -24,6 +24,8 @@ def mart_key(source: str) -> dg.AssetKey:
 
 
 MART_KEYS = sorted({mart_key(t.source) for t in published.TABLES}, key=lambda k: k.to_user_string())
+# publication also reads what the build recomputed from this mart (a delta of the previous snapshot)
+DELTA_KEY = mart_key(DELTA.removeprefix("wh."))
 
 
 def check_writable(home: Settings) -> None:
@@ -40,7 +42,7 @@ def check_writable(home: Settings) -> None:
 
 @dg.asset(
     key=SNAPSHOT,
-    deps=MART_KEYS,
+    deps=[*MART_KEYS, DELTA_KEY],
     group_name="publish",
     kinds={"duckdb"},
     pool=POOL,

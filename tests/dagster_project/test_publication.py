@@ -2,11 +2,13 @@
 build recomputed, and every delta table whole. A snapshot that does not hold what the warehouse holds is never
 published."""
 
+import inspect
 import os
 import shutil
 
 import duckdb
 
+from dagster_project import publication
 from dagster_project.publication import DELTA_ROWS, delta_errors
 from dagster_project.runner import run_refresh
 from kernel import snapshots
@@ -53,3 +55,11 @@ def test_the_delta_check_names_a_recomputed_row_that_differs(refreshed, tmp_path
         )
         errors = delta_errors(snap)
     assert len(errors) == 1 and errors[0].startswith("table monthly_amounts, the rows this build recomputed"), errors
+
+
+def test_publication_reads_the_delta_from_one_model_and_no_intermediate_one():
+    """What the build recomputed is written once, by dbt (marts.fct_refresh_delta): publication names no
+    intermediate model, and every delta table's rows come from that model."""
+    source = inspect.getsource(publication)
+    assert "intermediate." not in source
+    assert DELTA_ROWS and all("wh.marts.fct_refresh_delta" in where for where in DELTA_ROWS.values())

@@ -1,4 +1,5 @@
-{{ refresh_scoped("{{ clear_refresh_scope('month') }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('month') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per cell (beneficiary, month, CPAS, allowance type) with at least one current line, and its finality
 -- status at R, shared by every row of the cell (all household categories and partners).

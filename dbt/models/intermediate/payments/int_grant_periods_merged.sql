@@ -1,4 +1,5 @@
-{{ refresh_scoped("{{ clear_refresh_scope('month') }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('month') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per uninterrupted grant period of a monthly row (beneficiary, month, CPAS, allowance type, household
 -- category, partner): the day ranges of the row's current accepted lines, merged when they overlap or are

@@ -2,9 +2,8 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['ssin', 'person_role'],
-    on_schema_change='sync_all_columns',
     meta={'refresh_scoped': true},
-    pre_hook=["{{ record_refresh_touch() }}", "{{ clear_on_full_build() }}"],
+    pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows(none) }}"],
 ) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- depends_on: {{ ref('int_refresh_people') }}

@@ -1,4 +1,5 @@
-{{ refresh_scoped("{{ clear_refresh_scope('month') }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('month') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per beneficiary, month, CPAS, allowance type, household category and partner (none included) with
 -- at least one current accepted line: the monthly amount row. Amount = sum of the current accepted lines (an

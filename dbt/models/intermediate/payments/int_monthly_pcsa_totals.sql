@@ -1,4 +1,5 @@
-{{ refresh_scoped("{{ clear_refresh_scope('whole_month') }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('whole_month') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per month, CPAS, allowance type, household category and finality status: the dashboards' totals
 -- (agg_monthly_pcsa adds the region). Incremental: every row of the months of int_refresh_scope (totals over everyone).

@@ -1,4 +1,5 @@
-{{ refresh_scoped("{{ clear_rechained_lines() }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('line') }}"]) }}
 -- depends_on: {{ ref('int_refresh_lines') }}
 -- One row per included line, with its place in its replacement chain: the chain's first line (root), its depth,
 -- the included line that replaces it, and whether it is current (no included line replaces it, whatever that

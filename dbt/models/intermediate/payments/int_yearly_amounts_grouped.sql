@@ -1,4 +1,5 @@
-{{ refresh_scoped("{{ clear_refresh_scope('year') }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('year') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per beneficiary, year, CPAS, allowance type, household category and partner: the monthly rows of the
 -- year rolled up, as sums over the year's merged periods. Amount = sum of the months; month_count = months with

@@ -1,4 +1,5 @@
-{{ refresh_scoped("{{ clear_refresh_scope('year') }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('year') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per uninterrupted grant period of a yearly row (beneficiary, year, CPAS, allowance type, household
 -- category, partner): the monthly periods of the year merged again, so 31 January and 1 February join. Each

@@ -1,5 +1,5 @@
 {{ config(post_hook="{{ create_refresh_touches() }}") }}
--- One row: the plan of this build (macros/refresh.sql, compute_refresh_plan), decided once and read by every
+-- One row: the plan of this build (macros/refresh/plan.sql, compute_refresh_plan), decided once and read by every
 -- refresh-scoped model: full or incremental, why, and what the last completed build saw (previous_recorded_at
 -- names that build: publication applies a delta to the snapshot published from it); is_recovering: incremental
 -- after builds that did not complete (they wrote tables: intermediate.refresh_touches, created by the post-hook).

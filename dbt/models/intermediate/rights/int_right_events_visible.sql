@@ -1,4 +1,5 @@
-{{ refresh_scoped("{{ clear_refresh_scope('right') }}") }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('right') }}"]) }}
 -- depends_on: {{ ref('int_refresh_rights') }}
 -- One row per right event registered on or before R (an event registered later is invisible to this refresh),
 -- with its delays and whether an earlier visible CANCEL of the same right makes it ignored.

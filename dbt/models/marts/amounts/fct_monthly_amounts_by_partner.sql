@@ -1,7 +1,9 @@
-{{ refresh_scoped("{{ clear_refresh_scope('month') }}", post_hook="{{ repair_last_indemnified_flags('PARTNER', 'partner_ssin') }}", on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('month') }}"],
+          post_hook="{{ repair_last_indemnified_flags('PARTNER', 'partner_ssin') }}") }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- depends_on: {{ ref('int_refresh_people') }}
--- depends_on: {{ ref('int_last_indemnified_moves') }}
+-- depends_on: {{ ref('fct_refresh_delta') }}
 -- One row per partner, month, CPAS, allowance type, household category and beneficiary: the monthly rows that
 -- name a partner, seen from the partner (queries with personRole PARTNER).
 with monthly as (

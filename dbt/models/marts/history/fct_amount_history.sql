@@ -3,7 +3,6 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='reference_date',
-        on_schema_change='fail',
         pre_hook="{{ clear_history_of_incomplete_builds() }}"
     )
 }}

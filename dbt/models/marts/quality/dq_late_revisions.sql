@@ -1,4 +1,5 @@
-{{ refresh_scoped("{{ clear_refresh_scope('new_line') }}", on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('new_line') }}"]) }}
 -- depends_on: {{ ref('int_refresh_lines') }}
 -- One row per late revision: an included line for month m accepted on or after the first day of m+7.
 -- Incremental: the late lines among those included since the last completed build are added.

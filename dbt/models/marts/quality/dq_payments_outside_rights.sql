@@ -1,4 +1,5 @@
-{{ refresh_scoped("{{ clear_payments_outside_rights_scope() }}", on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+          pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows(['month', 'rights_person'], person='ssin') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- depends_on: {{ ref('int_refresh_rights_people') }}
 -- One row per current accepted LIVING_WAGE / EQUIVALENT_LIVING_WAGE line with days outside every ACTIVE right of
