@@ -8,14 +8,12 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from dagster_project.assets.ingest import PAYMENT_LINES
 from dagster_project.failures import step_errors
-from dagster_project.resources import Warehouse, connect_warehouse
+from dagster_project.keys import MONTHLY_AMOUNTS, OPEN_REJECTIONS, PAYMENT_LINES
+from dagster_project.resources import Warehouse
+from dagster_project.warehouse import opened
 from kernel import snapshots
 from kernel.settings import Settings, env_number
-
-MONTHLY_AMOUNTS = dg.AssetKey(["marts", "fct_monthly_amounts"])
-OPEN_REJECTIONS = dg.AssetKey(["marts", "dq_open_rejections"])
 
 
 def max_final_move_pct() -> float:
@@ -95,11 +93,8 @@ def moves_beyond_threshold(home: Settings) -> tuple[list[tuple[dt.date, float, f
     """The FINAL months of the snapshot being served whose total moved beyond the threshold, and the threshold.
     The caller holds the warehouse lock."""
     threshold = max_final_move_pct()
-    connection = connect_warehouse(home, read_only=True)
-    try:
+    with opened(home, read_only=True) as connection:
         moves = final_month_moves(connection, snapshots.current(home.published))
-    finally:
-        connection.close()
     return [m for m in moves if m[3] > threshold], threshold
 
 
@@ -112,14 +107,9 @@ def moves_beyond_threshold(home: Settings) -> tuple[list[tuple[dt.date, float, f
     "the snapshot's manifest records who decided and why.",
 )
 def final_months_stable(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
-    home = warehouse.settings
     threshold = max_final_move_pct()
-    with step_errors(), warehouse.locked():
-        connection = connect_warehouse(home, read_only=True)
-        try:
-            moves = final_month_moves(connection, snapshots.current(home.published))
-        finally:
-            connection.close()
+    with step_errors(), warehouse.reader() as connection:
+        moves = final_month_moves(connection, snapshots.current(warehouse.settings.published))
     worst = moves[0] if moves else None
     observed = worst[3] if worst else 0.0
     metadata: dict[str, Any] = {
@@ -164,15 +154,8 @@ def final_months_stable(context: dg.AssetCheckExecutionContext, warehouse: Wareh
     description="Open rejections older than 6 months are abandoned: worth a look at the CPAS concerned.",
 )
 def no_abandoned_rejections(warehouse: Warehouse) -> dg.AssetCheckResult:
-    home = warehouse.settings
-    with step_errors(), warehouse.locked():
-        connection = connect_warehouse(home, read_only=True)
-        try:
-            (observed,) = connection.execute(
-                "SELECT count(*) FROM marts.dq_open_rejections WHERE is_abandoned"
-            ).fetchone()
-        finally:
-            connection.close()
+    with step_errors(), warehouse.reader() as connection:
+        (observed,) = connection.execute("SELECT count(*) FROM marts.dq_open_rejections WHERE is_abandoned").fetchone()
     return dg.AssetCheckResult(
         passed=observed == 0,
         severity=dg.AssetCheckSeverity.WARN,
@@ -199,19 +182,14 @@ def missing_months(present: list[dt.date]) -> list[dt.date]:
     "month (SPP IS sends one every month).",
 )
 def no_missing_upstream_month(warehouse: Warehouse) -> dg.AssetCheckResult:
-    home = warehouse.settings
-    with step_errors(), warehouse.locked():
-        connection = connect_warehouse(home, read_only=True)
-        try:
-            present = [
-                row[0]
-                for row in connection.execute(
-                    "SELECT DISTINCT reporting_month FROM raw.loaded_files "
-                    "WHERE kind = 'payments' AND reporting_month IS NOT NULL ORDER BY 1"
-                ).fetchall()
-            ]
-        finally:
-            connection.close()
+    with step_errors(), warehouse.reader() as connection:
+        present = [
+            row[0]
+            for row in connection.execute(
+                "SELECT DISTINCT reporting_month FROM raw.loaded_files "
+                "WHERE kind = 'payments' AND reporting_month IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        ]
     gaps = missing_months(present)
     return dg.AssetCheckResult(
         passed=not gaps,

@@ -1,4 +1,4 @@
-"""Resources: where the home is, and the one way to write the warehouse (lock, connect, raw tables)."""
+"""Resources: where the home is, and the one way to open the warehouse from a step (``warehouse.py``)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -6,26 +6,14 @@ from contextlib import contextmanager
 import dagster as dg
 import duckdb
 
-from dagster_project.failures import duckdb_busy
+from dagster_project import warehouse
 from dagster_project.lock import exclusive
-from kernel import raw_tables
-from kernel.errors import LwwError
 from kernel.settings import Settings, settings
 
 
-def connect_warehouse(home: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """The warehouse, or a one-line error naming who holds it when another process has it open."""
-    try:
-        return duckdb.connect(str(home.warehouse), read_only=read_only)
-    except duckdb.IOException as error:
-        busy = duckdb_busy(error)
-        if busy:
-            raise LwwError(busy) from None
-        raise
-
-
 class Warehouse(dg.ConfigurableResource):
-    """The warehouse of one ``LWW_HOME``. Steps write only through :meth:`writer`."""
+    """The warehouse of one ``LWW_HOME``. Steps open it only through :meth:`writer`, :meth:`reader` or
+    :meth:`locked`."""
 
     home: str = ""  # empty: $LWW_HOME, else data/ under the project
 
@@ -36,14 +24,14 @@ class Warehouse(dg.ConfigurableResource):
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """An exclusive read-write connection, with the raw tables created."""
-        home = self.settings
-        with exclusive(home.warehouse_lock):
-            connection = connect_warehouse(home)
-            try:
-                raw_tables.create_all(connection)
-                yield connection
-            finally:
-                connection.close()
+        with warehouse.writer(self.settings) as connection:
+            yield connection
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection under the lock, for steps that only read (the checks)."""
+        with warehouse.reader(self.settings) as connection:
+            yield connection
 
     @contextmanager
     def locked(self) -> Iterator[Settings]:

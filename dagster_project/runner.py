@@ -13,19 +13,20 @@ import dagster as dg
 from dagster_project.checks import FinalMovesAccepted
 from dagster_project.dates import partition_range_tags, run_tags
 from dagster_project.failures import StepFailure, cause_from_event, one_line, step_of
+from dagster_project.keys import POOL, POOL_LIMIT
 from dagster_project.lock import busy
 from dagster_project.publication import check_reference_date
-from dagster_project.resources import connect_warehouse
+from dagster_project.warehouse import connect_warehouse
 from kernel import snapshots
 from kernel.errors import LwwError
 from kernel.processes import pid_alive
 from kernel.settings import Settings
 
-DAGSTER_YAML = """\
-# Written by the warehouse: one writer at a time (the `warehouse` pool), no telemetry.
+DAGSTER_YAML = f"""\
+# Written by the warehouse: one writer at a time (the `{POOL}` pool), no telemetry.
 concurrency:
   pools:
-    default_limit: 1
+    default_limit: {POOL_LIMIT}
 telemetry:
   enabled: false
 """
@@ -46,7 +47,7 @@ HOST_TAG = "lww/host"
 def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     """Fail the in-process runs whose process died (killed, machine restarted) and free their pool slots.
 
-    A run killed in the middle keeps its slot of the ``warehouse`` pool (limit 1) claimed, and every later run
+    A run killed in the middle keeps its slot of the warehouse pool (``keys.POOL``) claimed, and every later run
     would wait for it forever. Runs started here carry their pid and host: a STARTED run of this host whose
     process is gone is dead. Runs launched by the daemon are watched by Dagster's own run monitoring.
     """

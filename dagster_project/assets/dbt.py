@@ -19,21 +19,12 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from packaging import version
 
 from dagster_project import children
-from dagster_project.assets.ingest import AUDIT_LOG, INGEST_LEDGER, PAYMENT_LINES, POOL, REFERENCE, RIGHT_EVENTS
 from dagster_project.dates import FULL_REFRESH_TAG, reference_date_from_tags
 from dagster_project.failures import one_line, step_errors
+from dagster_project.keys import POOL, model_key, source_key
 from dagster_project.lock import children_lock, exclusive
 from dagster_project.resources import Warehouse
 from kernel.settings import DBT_PROJECT_DIR, Settings
-
-# Which ingest asset writes each raw table the dbt sources read.
-SOURCE_ASSETS = {
-    "payment_lines": PAYMENT_LINES,
-    "right_events": RIGHT_EVENTS,
-    "loaded_files": INGEST_LEDGER,
-    "quarantined_files": INGEST_LEDGER,
-    "audit_log": AUDIT_LOG,
-}
 
 
 def dbt_executable() -> str:
@@ -45,10 +36,9 @@ def dbt_executable() -> str:
 class Translator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            table = dbt_resource_props["name"]
-            return REFERENCE if table.startswith("ref_") else SOURCE_ASSETS.get(table, dg.AssetKey(["raw", table]))
+            return source_key(dbt_resource_props["name"])
         fqn = dbt_resource_props["fqn"]
-        return dg.AssetKey([fqn[1] if len(fqn) > 2 else "models", dbt_resource_props["name"]])
+        return model_key(fqn[1] if len(fqn) > 2 else "models", dbt_resource_props["name"])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])

@@ -11,17 +11,9 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.failures import step_errors
+from dagster_project.keys import AUDIT_LOG, INGEST_LEDGER, PAYMENT_LINES, POOL, REFERENCE, RETRY, RIGHT_EVENTS
 from dagster_project.partitions import MONTHLY
 from dagster_project.resources import Warehouse
-
-RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
-POOL = "warehouse"
-
-REFERENCE = dg.AssetKey(["raw", "reference"])
-PAYMENT_LINES = dg.AssetKey(["raw", "payment_lines"])
-RIGHT_EVENTS = dg.AssetKey(["raw", "right_events"])
-INGEST_LEDGER = dg.AssetKey(["raw", "ingest_ledger"])
-AUDIT_LOG = dg.AssetKey(["raw", "audit_log"])
 
 
 @dg.asset(

@@ -5,27 +5,14 @@ import tempfile
 
 import dagster as dg
 
-from dagster_project.assets.ingest import POOL, RETRY
 from dagster_project.checks import FinalMovesAccepted, moves_beyond_threshold
 from dagster_project.dates import ALLOW_EARLIER_TAG, reference_date_from_tags
 from dagster_project.failures import step_errors
-from dagster_project.publication import DELTA, publish
+from dagster_project.keys import DELTA_KEY, MART_KEYS, POOL, RETRY, SNAPSHOT
+from dagster_project.publication import publish
 from dagster_project.resources import Warehouse
-from kernel import published
 from kernel.errors import LwwError
 from kernel.settings import Settings, keep_snapshots
-
-SNAPSHOT = dg.AssetKey(["published", "snapshot"])
-
-
-def mart_key(source: str) -> dg.AssetKey:
-    """``marts.fct_x`` -> the dbt asset key ``[marts, fct_x]``."""
-    return dg.AssetKey(source.split("."))
-
-
-MART_KEYS = sorted({mart_key(t.source) for t in published.TABLES}, key=lambda k: k.to_user_string())
-# publication also reads what the build recomputed from this mart (a delta of the previous snapshot)
-DELTA_KEY = mart_key(DELTA.removeprefix("wh."))
 
 
 def check_writable(home: Settings) -> None:
@@ -42,6 +29,7 @@ def check_writable(home: Settings) -> None:
 
 @dg.asset(
     key=SNAPSHOT,
+    # publication also reads what the build recomputed from the delta mart (a delta of the previous snapshot)
     deps=[*MART_KEYS, DELTA_KEY],
     group_name="publish",
     kinds={"duckdb"},
