@@ -51,3 +51,19 @@ def test_a_quarantined_file_loads_with_replay_once_fixed(tmp_path, capsys):
         released = connection.execute("SELECT count(*) FROM raw.quarantined_files WHERE released_at IS NOT NULL")
         assert released.fetchone()[0] >= 1
     assert not (home.quarantine / (payments.name + ".reason.txt")).exists()
+
+
+def test_every_listed_command_is_built_and_answers_help(capsys):
+    """The help lists only commands that exist: each has its module, and `lww <command> --help` works."""
+    import importlib
+
+    import pytest
+
+    (commands,) = [a for a in cli.build_parser()._actions if a.dest == "command"]
+    assert list(commands.choices) == list(cli.COMMANDS)
+    for name in cli.COMMANDS:
+        assert hasattr(importlib.import_module(f"lww.commands.{name}"), "register"), name
+        with pytest.raises(SystemExit) as done:
+            cli.main([name, "--help"])
+        assert done.value.code == 0, name
+        assert f"usage: lww {name}" in capsys.readouterr().out
