@@ -10,7 +10,7 @@ Then, signed in as an analyst: for each page, clear every Streamlit cache (cold:
 query caches) and time the run that renders it; run it again (warm); the person lookup is timed on a submitted
 SSIN. Target: every page under 2 s warm.
 
-    nice -n 10 .venv/bin/python bench/dashboards_bench.py [--beneficiaries 165000] [--rebuild]
+    nice -n 10 .venv/bin/python -m bench.dashboards_bench [--beneficiaries 165000] [--rebuild]
 """
 
 from __future__ import annotations

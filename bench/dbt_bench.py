@@ -5,7 +5,7 @@ The raw data is generated in DuckDB SQL (seconds, not hours): `--beneficiaries` 
 `--years` years over `--pcsa` CPAS, about 1.18 lines per person-month (5 % rejected then re-introduced, 3 %
 corrected, 10 % split by a mid-month category change), acceptance in the following months.
 
-    nice -n 10 .venv/bin/python bench/dbt_bench.py --years 15
+    nice -n 10 .venv/bin/python -m bench.dbt_bench --years 15
 
 Wall time and peak memory (max RSS) of each step are measured with /usr/bin/time and printed as JSON.
 """
@@ -23,8 +23,9 @@ from pathlib import Path
 
 import duckdb
 
+from bench import OUT, RESULTS
 from kernel.raw_tables import create_all
-from kernel.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from kernel.settings import DBT_PROJECT_DIR
 
 DBT = Path(sys.executable).parent / "dbt"
 FIRST_MONTH = dt.date(2012, 1, 1)
@@ -234,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--beneficiaries", type=int, default=170_000)
     parser.add_argument("--pcsa", type=int, default=565)
     parser.add_argument("--memory-limit", default="6GB")
-    parser.add_argument("--workdir", type=Path, default=PROJECT_ROOT / "bench" / "out" / "dbt")
+    parser.add_argument("--workdir", type=Path, default=OUT / "dbt")
+    parser.add_argument("--output", type=Path, help="default: bench/results/dbt_bench_<years>y.json")
     parser.add_argument("--skip-build", action="store_true", help="reuse the warehouse of a previous run")
     args = parser.parse_args(argv)
 
@@ -307,7 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     results["monthly_refresh_build"] = dbt("build", next_reference, args.workdir, env)
 
     print(json.dumps(results, indent=2))
-    (args.workdir / f"results_{args.years}y.json").write_text(json.dumps(results, indent=2))
+    output = args.output or RESULTS / f"dbt_bench_{args.years}y.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2))
     return 0
 
 

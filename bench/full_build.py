@@ -4,8 +4,8 @@ The raw schema (upstream lines and events, ledger, reference, audit) is copied i
 pipeline's own dbt command (dagster_project.assets.dbt.build_command: every model and data test) runs on it.
 Wall time, dbt's elapsed time and peak memory (/usr/bin/time) are printed as JSON with the slowest nodes.
 
-    nice -n 10 .venv/bin/python bench/full_build.py --warehouse /tmp/wb/base.duckdb --reference-date 2026-11-07 \\
-        --memory-limit 8GB --output bench/full_build_15y.json
+    nice -n 10 .venv/bin/python -m bench.full_build --warehouse /tmp/wb/base.duckdb --reference-date 2026-11-07 \\
+        --memory-limit 8GB --output bench/results/full_build_15y.json
 """
 
 import argparse
@@ -13,17 +13,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
-
-from dagster_project.assets.dbt import build_command, dbt_executable  # noqa: E402
-from kernel.settings import DBT_PROJECT_DIR  # noqa: E402
+from bench import OUT, RESULTS
+from dagster_project.assets.dbt import build_command, dbt_executable
+from kernel.settings import DBT_PROJECT_DIR
 
 
 def copy_raw(source: Path, target: Path) -> None:
@@ -42,8 +39,8 @@ def main() -> None:
     parser.add_argument("--warehouse", required=True, help="a warehouse whose raw tables are built from (read only)")
     parser.add_argument("--reference-date", required=True)
     parser.add_argument("--memory-limit", default="8GB", help="DuckDB's memory_limit for the build")
-    parser.add_argument("--work", default=str(BENCH / "out" / "full-build"))
-    parser.add_argument("--output", default=str(BENCH / "out" / "full_build.json"))
+    parser.add_argument("--work", default=str(OUT / "full-build"))
+    parser.add_argument("--output", default=str(RESULTS / "full_build.json"))
     args = parser.parse_args()
 
     work = Path(args.work)

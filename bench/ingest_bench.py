@@ -18,8 +18,8 @@ CPU time is user+sys of this process plus its finished children (the parse pool,
 wall time is what parallelism improves. Both are printed, and the ratios to the bare pass in both. Run (from the
 project root):
 
-    .venv/bin/python bench/ingest_bench.py [--months 12] [--lines 250000] [--workers 2] [--preload N] [--rss]
-    .venv/bin/python bench/ingest_bench.py --rss-only
+    .venv/bin/python -m bench.ingest_bench [--months 12] [--lines 250000] [--workers 2] [--preload N] [--rss]
+    .venv/bin/python -m bench.ingest_bench --rss-only
 """
 
 from __future__ import annotations
@@ -37,21 +37,18 @@ import tempfile
 import time
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-if str(PROJECT) not in sys.path:
-    sys.path.insert(0, str(PROJECT))  # run as a script: import the project's packages, not a namespace
+import duckdb
+from lxml import etree
 
-import duckdb  # noqa: E402
-from lxml import etree  # noqa: E402
-
-from ingest import native  # noqa: E402
-from ingest.inbox import pending_files  # noqa: E402
-from ingest.loader import ingest_files  # noqa: E402
-from ingest.native import NativeRead  # noqa: E402
-from ingest.parser import BATCH_ROWS, UpstreamFile  # noqa: E402
-from ingest.reference import load_reference  # noqa: E402
-from kernel.identifiers import cbe_with_check, ssin_with_check  # noqa: E402
-from kernel.settings import settings as make_settings  # noqa: E402
+from bench import BENCH
+from ingest import native
+from ingest.inbox import pending_files
+from ingest.loader import ingest_files
+from ingest.native import NativeRead
+from ingest.parser import BATCH_ROWS, UpstreamFile
+from ingest.reference import load_reference
+from kernel.identifiers import cbe_with_check, ssin_with_check
+from kernel.settings import settings as make_settings
 
 NS = "urn:be:fgov:mi-is:lww:payments:v1"
 SCALE = {1: "876.13", 2: "1314.20", 3: "1776.07"}
@@ -285,7 +282,8 @@ def measure_rss(work: Path, people: list[str], cpas: list[str]) -> dict:
             child_work = work / f"child-{label}-{mode}"
             child_work.mkdir()
             out = subprocess.run(
-                [sys.executable, __file__, "--rss-child", mode, str(path), "--work", str(child_work)],
+                [sys.executable, "-m", __spec__.name, "--rss-child", mode, str(path), "--work", str(child_work)],
+                cwd=BENCH.parent,
                 check=True,
                 capture_output=True,
                 text=True,

@@ -22,7 +22,7 @@ kept as unchanged, as in a real monthly refresh, and the home's dbt target gets 
 would have left; then ingest, dbt build, checks and publication run as
 `lww refresh` runs them, timed by the run's own step statistics.
 
-    nice -n 10 .venv/bin/python bench/monthly_replay.py --warehouse bench/out/refresh-home/warehouse/warehouse.duckdb \\
+    nice -n 10 .venv/bin/python -m bench.monthly_replay --warehouse bench/out/refresh-home/warehouse/warehouse.duckdb \\
         --snapshot bench/out/refresh-home/published/<refresh id of the previous month> --reference-date 2026-11-07 \\
         [--end-to-end bench/out/refresh-home]
 """
@@ -35,19 +35,16 @@ import os
 import resource
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
-
-from bench.refresh_bench import _group, _refresh_in_child  # noqa: E402
-from dagster_project.assets.dbt import build_command, dbt_executable, macros_version  # noqa: E402
-from dagster_project.publication import publish  # noqa: E402
-from kernel.settings import DBT_PROJECT_DIR, settings  # noqa: E402
+from bench import OUT, RESULTS
+from bench.refresh_bench import _group, _refresh_in_child
+from dagster_project.assets.dbt import build_command, dbt_executable, macros_version
+from dagster_project.publication import publish
+from kernel.settings import DBT_PROJECT_DIR, settings
 
 
 def _fingerprint(target: Path, env: dict[str, str]) -> str:
@@ -111,8 +108,8 @@ def main() -> None:
     parser.add_argument("--warehouse", required=True, help="a warehouse after its monthly refresh (not modified)")
     parser.add_argument("--snapshot", required=True, help="the published snapshot (.duckdb) before that refresh")
     parser.add_argument("--reference-date", required=True, help="R of the monthly refresh replayed")
-    parser.add_argument("--work", default=str(BENCH / "out" / "monthly-replay"))
-    parser.add_argument("--output", default=str(BENCH / "out" / "monthly_replay.json"))
+    parser.add_argument("--work", default=str(OUT / "monthly-replay"))
+    parser.add_argument("--output", default=str(RESULTS / "monthly_replay.json"))
     parser.add_argument("--end-to-end", metavar="HOME", help="replay the whole refresh, with HOME's month files")
     args = parser.parse_args()
 

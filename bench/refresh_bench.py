@@ -3,8 +3,8 @@
 Steps measured from the Dagster run's own step statistics (ingest, dbt, checks, publish); peak memory of the
 refresh process (ingest, checks, publish run in it) and of its children (the dbt build), from getrusage.
 
-    nice -n 10 .venv/bin/python bench/refresh_bench.py --years 15            # Belgian scale
-    .venv/bin/python bench/refresh_bench.py --years 1 --pcsa 20 --people 2000  # a quick look
+    nice -n 10 .venv/bin/python -m bench.refresh_bench --years 15            # Belgian scale
+    .venv/bin/python -m bench.refresh_bench --years 1 --pcsa 20 --people 2000  # a quick look
 """
 
 import argparse
@@ -17,11 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
-
-from kernel.calendar import add_months, first_saturday  # noqa: E402
-from kernel.settings import settings  # noqa: E402
+from bench import OUT, RESULTS
+from kernel.calendar import add_months, first_saturday
+from kernel.settings import settings
 
 
 def _refresh_in_child(home: Path, reference_date: dt.date) -> dict:
@@ -70,7 +68,7 @@ def main() -> None:
     parser.add_argument("--pcsa", type=int, default=565)
     parser.add_argument("--people", type=int, default=170_000)
     parser.add_argument("--last", default="2026-10", help="the month arriving as XML (YYYY-MM)")
-    parser.add_argument("--home", default=str(BENCH / "out" / "refresh-home"))
+    parser.add_argument("--home", default=str(OUT / "refresh-home"))
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
 
@@ -110,7 +108,7 @@ def main() -> None:
     monthly["xml_mb"] = round(arriving / 2**20, 1)
     results["monthly_refresh"] = monthly
     results["machine"] = {"cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1)}
-    out = BENCH / "out" / "refresh_bench.json"
+    out = RESULTS / "refresh_bench.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from bench import RESULTS
 from bench.service_app import FLOOR_PATH
 from kernel import published, snapshots
 from kernel.settings import settings as make_settings
@@ -434,7 +435,7 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,4", help="server worker processes to measure, comma-separated")
     parser.add_argument("--clients", default="1,8,64", help="concurrent clients, comma-separated")
     parser.add_argument("--no-switch", action="store_true", help="skip the snapshot switch (quick runs)")
-    parser.add_argument("--output", default=str(Path(__file__).with_name("service_bench_results.json")))
+    parser.add_argument("--output", default=str(RESULTS / "service_bench_results.json"))
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
     if shutil.which("wrk") is None:

@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench import RESULTS
 from bench import service_bench as sb
 from bench.service_app import FLOOR_PATH, LADDER
 from service.schemas import LIVING_WAGES_WITH_AMOUNT
@@ -87,12 +88,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=18085)
-    parser.add_argument("--output", default=str(Path(__file__).with_name("service_ladder_results.json")))
+    parser.add_argument("--output", default=str(RESULTS / "service_ladder_results.json"))
     args = parser.parse_args()
     home = Path(args.home or Path(os.environ.get("BENCH_HOME", "/tmp/lww-service-bench")) / "b170000-y15")
     bodies = home / "bench-bodies.txt"
     if not bodies.is_file():
-        print(f"service_ladder: no {bodies}: run bench/service_bench.py first (it builds the snapshot)")
+        print(f"service_ladder: no {bodies}: run python -m bench.service_bench first (it builds the snapshot)")
         return 2
     floor_rows = round(sb.mean_rows(home, sb.sample_ssins(home, 2000)))  # the people the bodies ask for
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -5,7 +5,7 @@
    When the raw path would take too long on the machine at hand, run fewer years: the figure printed is then
    extrapolated linearly to 15 years and says so.
 
-    nice -n 10 .venv/bin/python bench/simulate_belgium.py --years 15
+    nice -n 10 .venv/bin/python -m bench.simulate_belgium --years 15
 """
 
 from __future__ import annotations
