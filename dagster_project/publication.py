@@ -113,7 +113,8 @@ def _reference_unchanged(
 ) -> bool:
     """A reference table the warehouse holds exactly as the base snapshot does (same checksum, the one its
     manifest records): kept from the copy of the base rather than written again. The reference CSVs seldom
-    change, and the repertory's ten million integrations took 6 s to copy at every refresh."""
+    change, and copying the repertory's ten million integrations at every refresh was a visible part of
+    publication (bench/README.md)."""
     if not table.source.startswith(("marts.ref_", "marts.dim_")):
         return False
     columns = ", ".join(f'"{c}"' for c in table.column_names)

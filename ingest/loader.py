@@ -41,7 +41,7 @@ def ingest_memory_limit() -> str:
     """DuckDB's ``memory_limit`` while files are staged, checked and inserted (``LWW_INGEST_MEMORY_LIMIT``).
 
     Small on purpose: beyond it DuckDB spills sorts, windows and hash tables to disk, so the loader's peak does not
-    grow with the file (measured: 1 GB file 0.6 GB without a limit). Restored afterwards.
+    grow with the file (without a limit it did: bench/README.md). Restored afterwards.
     """
     return os.environ.get("LWW_INGEST_MEMORY_LIMIT", "64MB")
 

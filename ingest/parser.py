@@ -179,8 +179,8 @@ class UpstreamFile:
             **parser_options(),
         )
         # The loop allocates millions of small acyclic objects (proxies, strings, tuples): the cyclic garbage
-        # collector would scan them again and again for nothing (about 12 % of the parse). Paused while
-        # reading, never while the consumer holds a batch.
+        # collector would scan them again and again for nothing (a measurable share of the parse: bench/README.md).
+        # Paused while reading, never while the consumer holds a batch.
         collecting = gc.isenabled()
         gc.disable()
         try:

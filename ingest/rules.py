@@ -33,7 +33,8 @@ from kernel.identifiers import ssin_error
 
 STAGE = "ingest_stage"  # the staged file: a temporary view created and dropped inside the file's transaction
 # The loaded rows the rules of a kind may look at, found by one scan of the loaded table per file (each rule scanning
-# 37 million lines for its own keys cost 5 s a file at 15 years) and kept in a temporary table for the file's rules.
+# the whole loaded table for its own keys cost seconds a file at 15 years: bench/README.md) and kept in a temporary
+# table for the file's rules.
 LOADED = "ingest_loaded"
 _PAYMENT_COLUMNS = "line_id, replaces_line_id, ssin, pcsa_cbe_number, acceptance_date"
 _EVENT_COLUMNS = "event_id, right_id, sequence, event_type, ssin, pcsa_cbe_number, file_id"

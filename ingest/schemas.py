@@ -4,15 +4,15 @@ and the checks that make a streamed file exactly as valid as the XSD says.
 How a file is validated in streaming, and why this way
 ------------------------------------------------------
 Validating a whole 1 GB document with ``XMLSchema.validate`` needs its whole tree: not acceptable. Two streaming
-ways were measured on a 200k-line payments file (2 shared cores, CPU time; see ``bench/README.md``):
+ways were measured (figures in ``bench/README.md``, ingest section):
 
 - libxml2's SAX validation of the full XSD during ``iterparse`` (``schema=``): exact, flat memory, but it doubles
-  the cost of the parse (≈ 2.1 × a bare iterparse pass before any other work), mostly for the pattern facets and
-  the date checks, which libxml2 runs one value at a time through its regular-expression automata;
-- validating each ``<line>`` subtree with ``XMLSchema(element)``: as costly (≈ 2 ×), plus a copy per element.
+  the cost of the parse, mostly for the pattern facets and the date checks, which libxml2 runs one value at a
+  time through its regular-expression automata;
+- validating each ``<line>`` subtree with ``XMLSchema(element)``: as costly, plus a copy per element.
 
-With the content models only (the structural schema below) libxml2's streaming validation costs ≈ 1.3 × the bare
-pass, and the value checks over Arrow columns cost ≈ 7 µs a line for all fifteen values.
+With the content models only (the structural schema below) libxml2's streaming validation costs a fraction of
+that, and the value checks over Arrow columns, all fifteen values at once, little more.
 
 So the validation is split along what each engine does best, and stays exactly the XSD's:
 

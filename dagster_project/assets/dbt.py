@@ -75,10 +75,10 @@ def dbt_project() -> DbtProject:
 
 
 class WarehouseDbt(DbtCliResource):
-    """dagster-dbt's resource without its two probes of the dbt installation, about 8 s of every refresh:
-    the version is the installed dbt-core's (the executable is this venv's own), where dagster-dbt runs
-    `dbt --version` (5 s: dbt's imports); and no adapter is opened in process (3 s): it serves only column
-    metadata and row counts, which the pipeline does not fetch. tests/dagster_project pins both names.
+    """dagster-dbt's resource without its two probes of the dbt installation, a fixed cost of every refresh
+    (bench/README.md, dbt section): the version is the installed dbt-core's (the executable is this venv's own),
+    where dagster-dbt runs `dbt --version` and pays dbt's imports; and no adapter is opened in process: it serves
+    only column metadata and row counts, which the pipeline does not fetch. tests/dagster_project pins both names.
 
     dbt is started through ``dagster_project.children`` (dagster-dbt's Popen takes no ``preexec_fn``): it dies
     with the run's process, and holds the warehouse until it is gone."""

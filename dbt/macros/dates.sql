@@ -28,8 +28,8 @@
 
 {#- R (reference_date) and macros_version reach dbt one way: in the environment (LWW_DBT_<NAME>), read only when
     executing, and the project's default (dbt_project.yml) when it is not set. Passed with --vars, a value that
-    changes at every refresh, as R does, made dbt parse the whole project again (8 s at each build, where a
-    partial parse reads what it saved); the two ways could also disagree without a word. So --vars naming one of
+    changes at every refresh, as R does, made dbt parse the whole project again at each build, where a partial
+    parse reads what it saved (bench/README.md); the two ways could also disagree without a word. So --vars naming one of
     them is refused, with both values. A unit test sets R in its overrides (vars): there, that is the one way. -#}
 {% macro refresh_var(name) -%}
     {%- set env_name = 'LWW_DBT_' ~ (name | upper) -%}

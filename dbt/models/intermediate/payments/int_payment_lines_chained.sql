@@ -16,7 +16,8 @@ with recursive
 
 included as (
     -- the keys alone: the chains are walked on them, and this CTE, read three times, is materialised whole (with
-    -- every column, 37 million lines took the full build past 8 GB); the columns are joined at the end
+    -- every column, the full build at Belgian scale ran out of memory: bench/README.md); the columns are joined at
+    -- the end
     select line_id, replaces_line_id from {{ lines }}
 ),
 
@@ -84,7 +85,7 @@ chained as (
 select * from chained
 {% if in_incremental_scope() -%}
 -- stored in month order, so that a refresh's filters on the month skip the row groups of the others; a full build
--- writes the lines in the order they were loaded, files of a month at a time: sorting all 37 million of them here
--- ran out of memory at 8 GB (at 19 GB too, when the CTE above still carried every column); unsorted, 66 s
+-- writes the lines in the order they were loaded, files of a month at a time: sorting all of them here ran out of
+-- memory at Belgian scale, where unsorted the model is cheap (bench/README.md)
 order by month
 {%- endif %}
