@@ -2,6 +2,10 @@
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 import pytest
@@ -53,3 +57,18 @@ def _copy(template: Settings, target) -> Settings:
 def table_rows(path, sql: str) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as connection:
         return connection.execute(sql).fetchall()
+
+
+@contextmanager
+def held_open(path) -> Iterator[subprocess.Popen]:
+    """Another process with the DuckDB file open read-write (a DuckDB shell, a bare dbt build) for the block."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+         "sys.stdin.read()", str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        yield holder
+    finally:
+        holder.communicate(input="", timeout=30)

@@ -23,7 +23,7 @@ from dagster_project.runner import run_refresh
 from kernel import snapshots
 from kernel.settings import Settings, settings
 from lww import cli
-from tests.dagster_project.conftest import R1, R2, table_rows
+from tests.dagster_project.conftest import R1, R2, held_open, table_rows
 from tests.ingest.ingest_builders import drop, payment, payments_xml
 
 
@@ -112,16 +112,8 @@ def test_a_busy_warehouse_is_refused_at_once_in_one_line_naming_who_holds_it(hom
     assert last.startswith("lww refresh: the warehouse is busy: a run") and f"(pid {os.getpid()})" in last, last
 
     # another program has the DuckDB file open (a DuckDB shell, a bare dbt build)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
-         "sys.stdin.read()", str(home.warehouse)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "open"
+    with held_open(home.warehouse) as holder:
         done = _lww(home, "refresh", "--as-of", R1.isoformat(), timeout=120)
-    finally:
-        holder.communicate(input="", timeout=30)
     assert done.returncode == 2
     last = _last_line(done.stderr)
     assert "the warehouse is busy" in last and f"pid {holder.pid}" in last, done.stderr

@@ -13,6 +13,7 @@ from dagster_project import keys, warehouse
 from dagster_project.lock import busy
 from kernel.errors import LwwError
 from kernel.settings import settings as home_settings
+from tests.dagster_project.conftest import held_open
 
 PACKAGE = Path(dagster_project.__file__).parent
 # What keys.py alone may construct or spell: an asset key, a retry policy, the pool's name.
@@ -73,21 +74,8 @@ def test_the_reader_leaves_the_lock_and_the_file_free_however_the_block_ends(hom
         assert connection.execute("SELECT count(*) FROM raw.probe").fetchone() == (1,)
 
 
-def test_a_warehouse_open_elsewhere_is_named_in_one_line(home, tmp_path):
-    import subprocess
-    import sys
-
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
-         "sys.stdin.read()", str(home.warehouse)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "open"
-        with pytest.raises(LwwError) as refused, warehouse.reader(home):
-            pass
-        assert "\n" not in str(refused.value) and str(holder.pid) in str(refused.value)
-        assert busy(home.warehouse_lock) is None
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
+def test_a_warehouse_open_elsewhere_is_named_in_one_line(home):
+    with held_open(home.warehouse) as holder, pytest.raises(LwwError) as refused, warehouse.reader(home):
+        pass
+    assert "\n" not in str(refused.value) and str(holder.pid) in str(refused.value)
+    assert busy(home.warehouse_lock) is None
