@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 from argon2 import PasswordHasher
 
+from dashboards.lib import navigation
 from kernel import published, snapshots
 from kernel.calendar import add_months, cutoff, first_saturday
 from kernel.identifiers import cbe_with_check, ssin_with_check
@@ -38,14 +39,8 @@ R = first_saturday(2026, 7)
 FIRST_MONTH = add_months(R, -MONTHS)  # 2011-07 .. 2026-06
 USER, PASSWORD = "bench", "bench-password"
 PERSON = ssin_with_check("850730", 33, False)
-PAGES = {
-    "app_pages/overview.py": "Overview",
-    "app_pages/cpas_explorer.py": "CPAS explorer",
-    "app_pages/finality.py": "Finality",
-    "app_pages/data_quality.py": "Data quality",
-    "app_pages/consultations.py": "Consultations",
-    "app_pages/person_lookup.py": "Person lookup",
-}
+# every page of the navigation, by its title
+PAGES = {page.path: page.title for page in navigation.PAGES}
 
 
 def build(home: Path, beneficiaries: int) -> None:

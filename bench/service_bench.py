@@ -36,7 +36,7 @@ from pathlib import Path
 import duckdb
 import httpx
 
-from bench import RESULTS
+from bench import RESULTS, record
 from bench.service_app import FLOOR_PATH
 from kernel import published, snapshots
 from kernel.settings import settings as make_settings
@@ -498,9 +498,7 @@ def main() -> int:
         snapshots.snapshot_path(published_dir, other_id).unlink(missing_ok=True)
         snapshots.manifest_path(published_dir, other_id).unlink(missing_ok=True)
         shutil.rmtree(cache.folder(other_id), ignore_errors=True)
-    results["load_average_after"] = os.getloadavg()
-    Path(args.output).write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print(f"results in {args.output}")
+    record(results, args.output)
     return 0
 
 

@@ -20,14 +20,13 @@ saturated in every step, so throughput follows it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench import RESULTS
+from bench import RESULTS, record
 from bench import service_bench as sb
 from bench.service_app import FLOOR_PATH, LADDER
 from service.schemas import LIVING_WAGES_WITH_AMOUNT
@@ -105,9 +104,7 @@ def main() -> int:
         for step in STEPS:
             found += _step(args, home, step, bodies, floor_rows)
         results["rounds"].append(found)
-    results["load_average_after"] = os.getloadavg()
-    Path(args.output).write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print(f"results in {args.output}")
+    record(results, args.output)
     return 0
 
 

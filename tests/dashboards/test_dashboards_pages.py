@@ -24,16 +24,11 @@ from dashboards_fixture import (
 )
 from streamlit.testing.v1 import AppTest
 
+from dashboards.lib import navigation
 from dashboards.lib.tables import euros
 
-PAGES = {
-    "app_pages/overview.py": "Overview",
-    "app_pages/cpas_explorer.py": "CPAS explorer",
-    "app_pages/finality.py": "Finality",
-    "app_pages/data_quality.py": "Data quality",
-    "app_pages/consultations.py": "Consultations",
-    "app_pages/person_lookup.py": "Person lookup",
-}
+# every page of the navigation, by its title
+PAGES = {page.path: page.title for page in navigation.PAGES}
 MARCH = dt.date(2026, 3, 1)
 
 
