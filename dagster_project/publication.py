@@ -115,7 +115,7 @@ def _reference_unchanged(
     manifest records): kept from the copy of the base rather than written again. The reference CSVs seldom
     change, and copying the repertory's ten million integrations at every refresh was a visible part of
     publication (bench/README.md)."""
-    if not table.source.startswith(("marts.ref_", "marts.dim_")):
+    if not table.source.startswith("marts.dim_"):
         return False
     columns = ", ".join(f'"{c}"' for c in table.column_names)
     recorded = base.manifest.get("checksums", {}).get(table.name)

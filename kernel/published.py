@@ -176,12 +176,12 @@ TABLES: tuple[PublishedTable, ...] = (
     # Access data for the readers (service, dashboards): the reference data as loaded by this refresh.
     PublishedTable(
         "institution_credentials",
-        "marts.ref_institution_credentials",
+        "marts.dim_institution_credentials",
         (("cbe_number", "VARCHAR"), ("username", "VARCHAR"), ("password_hash", "VARCHAR")),
     ),
     PublishedTable(
         "authorizations",
-        "marts.ref_authorizations",
+        "marts.dim_authorizations",
         (
             ("cbe_number", "VARCHAR"),
             ("operation", "VARCHAR"),
@@ -193,7 +193,7 @@ TABLES: tuple[PublishedTable, ...] = (
     ),
     PublishedTable(
         "integrations",
-        "marts.ref_integrations",
+        "marts.dim_integrations",
         (
             ("cbe_number", "VARCHAR"),
             ("ssin", "VARCHAR"),
@@ -204,12 +204,12 @@ TABLES: tuple[PublishedTable, ...] = (
     ),
     PublishedTable(
         "subscriptions",
-        "marts.ref_subscriptions",
+        "marts.dim_subscriptions",
         (("cbe_number", "VARCHAR"), ("with_attestation", "BOOLEAN"), ("endpoint_url", "VARCHAR")),
     ),
     PublishedTable(
         "dashboard_users",
-        "marts.ref_dashboard_users",
+        "marts.dim_dashboard_users",
         (("username", "VARCHAR"), ("password_hash", "VARCHAR"), ("role", "VARCHAR"), ("cbe_number", "VARCHAR")),
     ),
     # Aggregates for the dashboards (no query on 15 years of rows when these exist).
