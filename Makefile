@@ -33,6 +33,7 @@ test: install browser
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/yamllint --strict .
 
 fmt: install
 	$(BIN)/ruff check --fix .
