@@ -34,6 +34,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/yamllint --strict .
+	dbt/lint.sh
 
 fmt: install
 	$(BIN)/ruff check --fix .

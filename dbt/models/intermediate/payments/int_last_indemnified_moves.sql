@@ -9,5 +9,5 @@ select
     previous_last_indemnified_month as moved_from,
     last_indemnified_month as moved_to
 from {{ ref('int_last_indemnified_months_found') }}
-where ssin in (select ssin from {{ ref('int_refresh_people') }})
+where ssin in (select people.ssin from {{ ref('int_refresh_people') }} as people)
     and previous_last_indemnified_month is distinct from last_indemnified_month

@@ -4,7 +4,8 @@
 -- names that build: publication applies a delta to the snapshot published from it); is_recovering: incremental
 -- after builds that did not complete (they wrote tables: intermediate.refresh_touches, created by the post-hook).
 {% set plan = compute_refresh_plan() %}
-{% set previous = {'date': ['previous_reference_date', 'previous_cutoff'], 'timestamp': ['previous_loaded_at', 'previous_recorded_at']} %}
+{% set previous = {'date': ['previous_reference_date', 'previous_cutoff'],
+                  'timestamp': ['previous_loaded_at', 'previous_recorded_at']} %}
 select
     {{ reference_date() }} as reference_date,
     '{{ refresh_fingerprint() }}' as fingerprint,
@@ -12,5 +13,5 @@ select
     '{{ plan.reason | replace("'", "''") }}' as reason,
     {{ 'true' if plan.recovering else 'false' }} as is_recovering
     {%- for type, names in previous.items() %}{% for name in names %},
-    {% if plan[name] is none %}cast(null as {{ type }}){% else %}cast('{{ plan[name] }}' as {{ type }}){% endif %} as {{ name }}
+    cast({{ 'null' if plan[name] is none else "'" ~ plan[name] ~ "'" }} as {{ type }}) as {{ name }}
     {%- endfor %}{% endfor %}
