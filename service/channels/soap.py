@@ -11,6 +11,7 @@ Request and response elements live in the interface namespace; everything under 
 
 from __future__ import annotations
 
+import abc
 import copy
 import datetime as dt
 import functools
@@ -192,7 +193,7 @@ def soap_fault(
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
 
 
-class SoapChannel:
+class SoapChannel(abc.ABC):
     """A SOAP endpoint (``spec``): parse, render, fault. Subclasses write the elements of their answers."""
 
     name = "SOAP"
@@ -242,9 +243,10 @@ class SoapChannel:
         parts.append(f"</intf:{operation}Response></soapenv:Body></soapenv:Envelope>")
         return Reply(200, "".join(parts).encode("utf-8"), XML)
 
+    @abc.abstractmethod
     def write_answer(self, parts: list[str], operation: str, answer: Answer) -> None:
-        """Append the elements of ``answer`` that follow ``status`` in the response of ``operation``."""
-        raise NotImplementedError
+        """Append the elements of ``answer`` that follow ``status`` in the response of ``operation`` (each service's
+        channel writes its own payload)."""
 
     def fault(self, fault: Fault, ticket_cbss: str, received: dt.datetime, parsed: SoapRequest | None) -> Reply:
         content = soap_fault(
