@@ -54,6 +54,17 @@ def _copy(template: Settings, target) -> Settings:
     return settings(target).ensure()
 
 
+def start_refresh(home: Settings, stderr=subprocess.DEVNULL) -> subprocess.Popen:
+    """A real ``lww refresh`` at R1 in its own process (and session, so a test can kill it, or its group)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "lww.cli", "--home", str(home.home), "refresh", "--as-of", R1.isoformat()],
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def table_rows(path, sql: str) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as connection:
         return connection.execute(sql).fetchall()

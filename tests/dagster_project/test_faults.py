@@ -23,7 +23,7 @@ from dagster_project.runner import run_refresh
 from kernel import snapshots
 from kernel.settings import Settings, settings
 from lww import cli
-from tests.dagster_project.conftest import R1, R2, held_open, table_rows
+from tests.dagster_project.conftest import R1, R2, held_open, start_refresh, table_rows
 from tests.ingest.ingest_builders import drop, payment, payments_xml
 
 
@@ -69,13 +69,7 @@ def dbt_processes(home: Settings) -> list[int]:
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
 def test_a_refresh_killed_during_dbt_leaves_no_dbt_behind_and_the_next_one_succeeds(home, signum):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lww.cli", "--home", str(home.home), "refresh", "--as-of", R1.isoformat()],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    process = start_refresh(home, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 300
         while not dbt_processes(home) and process.poll() is None and time.monotonic() < deadline:

@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import dagster as dg
@@ -14,7 +12,7 @@ from dagster_project.runner import run_refresh
 from kernel import published, snapshots
 from kernel.errors import LwwError
 from lww import cli
-from tests.dagster_project.conftest import R1, R2, table_rows
+from tests.dagster_project.conftest import R1, R2, start_refresh, table_rows
 
 ALL_ROWS = "SELECT * FROM {t} ORDER BY ALL"
 
@@ -97,12 +95,7 @@ def _content(home) -> dict[str, list[tuple]]:
 
 def test_a_run_killed_in_the_middle_ends_like_an_uninterrupted_one(home, refreshed_template):
     # Kill a real refresh as soon as it has started writing, then leave a half-written publication behind.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lww.cli", "--home", str(home.home), "refresh", "--as-of", R1.isoformat()],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    process = start_refresh(home)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and process.poll() is None:
         if list(home.archive.rglob("*.xml")):  # ingest is under way: some files committed, others not yet
