@@ -41,3 +41,12 @@ with left:
 with right:
     st.subheader("Response time per operation")
     tables.show(view.consultation_latency(), name="consultations-latency")
+
+sign_ins = view.sign_ins()
+if sign_ins is not None:
+    with st.expander("Sign-ins to these dashboards (personal data)"):
+        st.caption(
+            "Every attempt, newest first: who, when (UTC), from which address (none: the local host), and the "
+            "outcome. Throttled and locked attempts were refused before their password was checked."
+        )
+        tables.show(sign_ins, name="dashboard-sign-ins", height=320)

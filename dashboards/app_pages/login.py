@@ -1,8 +1,9 @@
-"""Sign-in form: users and argon2id password hashes come from the snapshot's ``dashboard_users``."""
+"""Sign-in form: users and argon2id password hashes come from the snapshot's ``dashboard_users``; every attempt
+goes through the throttle and into the record of sign-ins (``dashboards.lib.signins``)."""
 
 import streamlit as st
 
-from dashboards.lib import auth, session
+from dashboards.lib import auth, session, signins
 from dashboards.lib.snapshot import current_snapshot
 
 st.title("Living wages – amounts")
@@ -15,8 +16,10 @@ with st.form("sign_in"):
     submitted = st.form_submit_button("Sign in", type="primary")
 
 if submitted and snapshot is not None:
-    user = auth.authenticate(snapshot, username, password)
-    if user is None:
+    user = auth.sign_in(snapshot, username, password, signins.client_address())
+    if isinstance(user, signins.Refusal):
+        st.error(user.message(signins.clock()))
+    elif user is None:
         st.error("Unknown username or wrong password.")
     else:
         session.sign_in(user)

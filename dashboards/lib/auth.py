@@ -12,6 +12,7 @@ import streamlit as st
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from dashboards.lib import signins
 from dashboards.lib.snapshot import SnapshotRef, query
 
 ANALYST = "ANALYST"
@@ -60,6 +61,23 @@ def authenticate(ref: SnapshotRef, username: str, password: str) -> User | None:
     if entry is None or entry[1] not in ROLES:
         return None
     return User(username.strip(), entry[1], entry[2])
+
+
+def sign_in(ref: SnapshotRef, username: str, password: str, address: str | None) -> User | signins.Refusal | None:
+    """One sign-in attempt through the throttle (:mod:`dashboards.lib.signins`), recorded whatever its outcome:
+    the user, a :class:`~dashboards.lib.signins.Refusal` when it must wait (the password is then not checked),
+    or None for an unknown name or a wrong password."""
+    found: list[User] = []
+
+    def check() -> bool:
+        user = authenticate(ref, username, password)
+        found.extend([user] if user is not None else [])
+        return user is not None
+
+    outcome = signins.attempt(username, address, check)
+    if isinstance(outcome, signins.Refusal):
+        return outcome
+    return found[0] if found else None
 
 
 def still_valid(ref: SnapshotRef, user: User) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboards.lib import amounts, consultations, people, privacy, quality
+from dashboards.lib import amounts, consultations, people, privacy, quality, signins
 from dashboards.lib.auth import User
 from dashboards.lib.filters import Filters
 from dashboards.lib.session import PageContext, page_context
@@ -201,6 +201,11 @@ class Viewer:
 
     def consultations_per_day(self) -> pd.DataFrame:
         return consultations.daily(self.snapshot, self.filters, self.institution)
+
+    def sign_ins(self) -> pd.DataFrame | None:
+        """The record of sign-ins to the dashboards, newest first (usernames and addresses: SPP IS analysts
+        only; None for anyone else)."""
+        return signins.recent() if self.sees_people else None
 
     # Person lookup
     def person(self, ssin: str) -> tuple[pd.DataFrame, pd.DataFrame]:
