@@ -157,6 +157,33 @@ TABLES: tuple[PublishedTable, ...] = (
             ("is_after_cancel", "BOOLEAN"),  # ignored: the right was cancelled by an earlier event
         ),
     ),
+    # One row per notification due (right event, recipient institution) within LWW_NOTIFY_WINDOW_DAYS (90) before
+    # R: what the notifier delivers (CONTRACT §6), imported by ticket_cbss. Attestation columns for every row.
+    PublishedTable(
+        "due_notifications",
+        "marts.fct_due_notifications",
+        (
+            ("ticket_cbss", "VARCHAR"),
+            ("due_reference_date", "DATE"),  # R of the refresh that first saw the event visible
+            ("recipient_cbe_number", "VARCHAR"),
+            ("endpoint_url", "VARCHAR"),
+            ("with_attestation", "BOOLEAN"),
+            ("event_id", "VARCHAR"),
+            ("right_id", "VARCHAR"),
+            ("sequence", "BIGINT"),
+            ("event_type", "VARCHAR"),
+            ("registration_date", "DATE"),
+            ("ssin", "VARCHAR"),
+            ("attestation_status", "INTEGER"),  # 0 original (CREATE), 1 correction (MODIFY), 3 cancellation
+            ("pcsa_cbe_number", "VARCHAR"),
+            ("category", "VARCHAR"),
+            ("household_category", "INTEGER"),
+            ("begin_date", "DATE"),
+            ("end_date", "DATE"),  # NULL: open-ended
+            ("decision_date", "DATE"),
+        ),
+        sort_key=("recipient_cbe_number", "right_id", "sequence"),
+    ),
     PublishedTable(
         "dim_pcsa",
         "marts.dim_pcsa",

@@ -26,7 +26,8 @@ from tests.dbt.warehouse import create_warehouse, query, run_dbt
 STEPS = ("2026-01-03", "2026-04-04", "2026-05-20", "2026-08-01", "2027-01-02", "2027-01-20", "2026-10-03")
 
 # the tables kept across refreshes (refresh-scoped) and every published mart but the history (which keeps one
-# set of rows per R, so a warehouse refreshed six times holds more of it than one built once)
+# set of rows per R, so a warehouse refreshed six times holds more of it than one built once) and the due
+# notifications (what became visible between refreshes: a warehouse built once has seen it all at its first build)
 COMPARED = (
     "intermediate.int_payment_lines_chained",
     "intermediate.int_amount_cells_finalised",
@@ -42,7 +43,11 @@ COMPARED = (
     "intermediate.int_right_periods_merged",
     "marts.dq_payments_outside_rights",
     "marts.dq_late_revisions",
-    *(table.source for table in published.TABLES if table.source != "marts.fct_amount_history"),
+    *(
+        table.source
+        for table in published.TABLES
+        if table.source not in ("marts.fct_amount_history", "marts.fct_due_notifications")
+    ),
 )
 
 

@@ -2,8 +2,12 @@
     select's filter (where_in_refresh_scope), the lines newly included, and the data tests' filter. -#}
 
 {#- True when this model recomputes only the refresh's scope (its table exists and the plan is incremental).
-    A unit test has no table (this is none): it runs the full select on its given rows. -#}
+    A unit test runs the full select on its given rows: it has no table (this is none), or a given `this` (the
+    rows an incremental model kept) and no plan of its own. -#}
 {% macro in_incremental_scope() -%}
+    {%- if model is defined and model is not none and model.resource_type == 'unit_test' -%}
+        {{- return(false) -}}
+    {%- endif -%}
     {{- return(this is not none and is_incremental() and not refresh_plan().full) -}}
 {%- endmacro %}
 
