@@ -1,6 +1,7 @@
 """Reference data (CONTRACT §3): ``$LWW_HOME/reference/*.csv`` -> ``raw.ref_*``.
 
-Every present file is read and validated first (exact header, one validator per column, primary keys unique);
+Every present file is read and validated first (exact header, one validator per column, primary keys unique;
+an optional last column, ``OPTIONAL_LAST``, may be left out of a file, header and rows alike);
 only when all are valid are the tables replaced, all in one transaction. A bad file raises a
 :class:`~kernel.errors.LwwError` naming file, line and column, and the previous reference data stays.
 A missing file leaves its table as it was (the report says so).
@@ -19,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.rules import ValidSsins
-from kernel.codes import REGIONS
+from kernel.codes import REGIONS, WITHHOLDABLE_ELEMENTS
 from kernel.errors import LwwError
 from kernel.identifiers import cbe_error
 from kernel.raw_tables import REFERENCE_FILES, Table, create_all
@@ -124,6 +125,18 @@ def _url(value: str) -> str:
     return value
 
 
+def _withheld(value: str) -> str:
+    """``;``-separated names of LivingWages V3 elements an authorisation withholds (CONTRACT 4.5), normalised."""
+    names = [name.strip() for name in value.split(";") if name.strip()]
+    unknown = [name for name in names if name not in WITHHOLDABLE_ELEMENTS]
+    if unknown:
+        raise _Bad(
+            f"names {', '.join(unknown)}: not an element that may be withheld "
+            f"(one of {', '.join(WITHHOLDABLE_ELEMENTS)}, separated by ';')"
+        )
+    return ";".join(dict.fromkeys(names))
+
+
 def _role(value: str) -> str:
     if value not in ROLES:
         raise _Bad(f"must be one of {', '.join(ROLES)}")
@@ -146,6 +159,7 @@ CHECKS: dict[str, dict[str, Check]] = {
         "deliberation": _optional(str),
         "valid_from": _date,
         "valid_to": _optional(_date),
+        "withheld": _withheld,
     },
     "integrations.csv": {
         "cbe_number": _cbe,
@@ -166,6 +180,8 @@ UNIQUE_SET_BASED: dict[str, tuple[str, ...]] = {
     "integrations.csv": ("cbe_number", "ssin", "quality_code", "begin_date"),
 }
 PERIODS = {"authorizations.csv": ("valid_from", "valid_to"), "integrations.csv": ("begin_date", "end_date")}
+# A last column a file may leave out (header and rows): its value is then '' for every row.
+OPTIONAL_LAST = {"authorizations.csv": "withheld"}
 
 
 @dataclass
@@ -184,14 +200,16 @@ def read_reference_file(path: Path, table: Table) -> pa.Table:
     valid = ValidSsins()
     checks = {name: check(valid) if check is _ssin else check for name, check in CHECKS[path.name].items()}
     expected = table.column_names
+    optional = OPTIONAL_LAST.get(path.name)
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle, strict=True)
             header = next(reader, None)
-            if header != expected:
-                raise _fail(
-                    path, 1, None, f"header must be exactly {','.join(expected)} (found {header and ','.join(header)})"
-                )
+            present = expected[:-1] if optional and header == expected[:-1] else expected
+            if header != present:
+                found = header and ",".join(header)
+                shape = f"{','.join(expected[:-1])}[,{optional}]" if optional else ",".join(expected)
+                raise _fail(path, 1, None, f"header must be exactly {shape} (found {found})")
             columns: dict[str, list] = {name: [] for name in expected}
             lines: list[int] = []  # each row's line, for the set-based key check
             seen: dict[tuple[str, ...], dict[tuple, int]] = {key: {} for key in _keys(path.name, table)}
@@ -199,8 +217,10 @@ def read_reference_file(path: Path, table: Table) -> pa.Table:
                 line = reader.line_num
                 if not row:
                     continue
-                if len(row) != len(expected):
-                    raise _fail(path, line, None, f"{len(row)} values for {len(expected)} columns")
+                if len(row) != len(present):
+                    raise _fail(path, line, None, f"{len(row)} values for {len(present)} columns")
+                if len(present) < len(expected):
+                    row = [*row, ""]
                 values = {}
                 for name, raw in zip(expected, row, strict=True):
                     try:
@@ -263,6 +283,21 @@ def _check_row(path: Path, line: int, values: dict) -> None:
             raise _fail(path, line, "cbe_number", "an ANALYST (SPP IS) has no cbe_number")
 
 
+def _add_new_columns(connection, tables) -> None:
+    """A warehouse created before a nullable column of a reference table existed gets it (``withheld``)."""
+    for table in tables:
+        present = {
+            row[0]
+            for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+                [table.qualified.split(".")[0], table.name],
+            ).fetchall()
+        }
+        for column in table.columns:
+            if column.name not in present and column.nullable:
+                connection.execute(f"ALTER TABLE {table.qualified} ADD COLUMN {column.name} {column.sql_type}")
+
+
 def load_reference(connection, settings: Settings) -> ReferenceReport:
     """Validate every reference file present, then replace their tables in one transaction."""
     report = ReferenceReport()
@@ -274,6 +309,7 @@ def load_reference(connection, settings: Settings) -> ReferenceReport:
             continue
         tables[table] = read_reference_file(path, table)
     create_all(connection)
+    _add_new_columns(connection, tables)
     connection.execute("BEGIN TRANSACTION")
     try:
         for table, data in tables.items():

@@ -12,6 +12,9 @@ REGIONS = ("FLANDERS", "WALLONIA", "BRUSSELS")
 FINALITY_STATUSES = ("PROVISIONAL", "CONSOLIDATING", "FINAL")  # least final first
 PERSON_ROLES = ("BENEFICIARY", "PARTNER")
 GROUPINGS = ("MONTH", "YEAR")
+# The elements of a LivingWages V3 answer that an authorisation may withhold (``withheld`` column of
+# authorizations.csv, CONTRACT sections 3 and 4.5), in the order the answer's ``dataFilters`` lists them.
+WITHHOLDABLE_ELEMENTS = ("pcsaCbeNumber", "category", "householdCategory", "decisionDate", "lastEvent")
 
 # Reasons SPP IS gives when it rejects a reimbursement line (synthetic but plausible).
 REJECTION_CODES = {

@@ -178,6 +178,8 @@ REF_AUTHORIZATIONS = Table(
         _c("deliberation", "VARCHAR", nullable=True),
         _c("valid_from", "DATE"),
         _c("valid_to", "DATE", nullable=True),
+        # optional last column of the file: the LivingWages V3 elements withheld, ';'-separated ('' for none)
+        _c("withheld", "VARCHAR", nullable=True),
     ),
 )
 REF_INTEGRATIONS = Table(

@@ -31,6 +31,7 @@ class Grant:
     deliberation: str | None
     valid_from: str
     valid_to: str | None = None
+    withheld: str = ""  # LivingWages V3 elements the deliberation does not grant, ';'-separated (CONTRACT 4.5)
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,15 @@ class Institution:
     with_attestation: bool = False
 
 
-def _g(op: str, context: str, deliberation: str | None, since: str = "2010-01-01", until: str | None = None) -> Grant:
-    return Grant(op, context, deliberation, since, until)
+def _g(
+    op: str,
+    context: str,
+    deliberation: str | None,
+    since: str = "2010-01-01",
+    until: str | None = None,
+    withheld: str = "",
+) -> Grant:
+    return Grant(op, context, deliberation, since, until, withheld)
 
 
 INSTITUTIONS: tuple[Institution, ...] = (
@@ -182,7 +190,15 @@ INSTITUTIONS: tuple[Institution, ...] = (
         "Le Forem",
         55,
         "forem",
-        (_g("getLivingWagePeriodsPerPCSA", "EMPLOYMENT_GUIDANCE", "18/186"),),
+        # a regional body whose deliberation does not cover the household composition nor the decisions
+        (
+            _g(
+                "getLivingWagePeriodsPerPCSA",
+                "EMPLOYMENT_GUIDANCE",
+                "18/186",
+                withheld="householdCategory;decisionDate",
+            ),
+        ),
         0.4,
         "WALLONIA",
         "013",
@@ -255,7 +271,7 @@ INSTITUTIONS: tuple[Institution, ...] = (
         "Wonen in Vlaanderen",
         75,
         "wonen.vlaanderen",
-        (_g("getLivingWagePeriodsFlanders", "SOCIAL_HOUSING", "16/087"),),
+        (_g("getLivingWagePeriodsFlanders", "SOCIAL_HOUSING", "16/087", withheld="householdCategory"),),
         0.15,
         "FLANDERS",
         "019",
@@ -275,7 +291,14 @@ INSTITUTIONS: tuple[Institution, ...] = (
         "De Lijn",
         77,
         "delijn",
-        (_g("getLivingWagePeriodsFlanders", "PUBLIC_TRANSPORT_TARIFF", "15/064"),),
+        (
+            _g(
+                "getLivingWagePeriodsFlanders",
+                "PUBLIC_TRANSPORT_TARIFF",
+                "15/064",
+                withheld="householdCategory;lastEvent",
+            ),
+        ),
         0.1,
         "FLANDERS",
         "021",

@@ -161,6 +161,7 @@ def build_reference(population: Population, pcsa: list[Pcsa], seed: int, first_m
             auth_cols["deliberation"].append(grant.deliberation)
             auth_cols["valid_from"].append(grant.valid_from)
             auth_cols["valid_to"].append(grant.valid_to)
+            auth_cols["withheld"].append(grant.withheld)
         if inst is not None and inst.subscribes:
             sub_cols["cbe_number"].append(cbe)
             sub_cols["with_attestation"].append(inst.with_attestation)
