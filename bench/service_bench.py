@@ -161,7 +161,7 @@ def build_snapshot(home: Path, beneficiaries: int, years: int) -> tuple[str, int
                CAST(DATE '{first_month}' + to_months(CAST(start_index AS INTEGER)) AS DATE),
                CAST(DATE '{first_month}' + to_months(CAST(start_index + spell AS INTEGER)) AS DATE) - 1,
                'ACTIVE', true, DATE '{first_month}', DATE '{first_month}', DATE '{first_month}', 'CREATE', 1,
-               DATE '{first_month}', 1
+               DATE '{first_month}', 1, DATE '{first_month}'
         FROM people ORDER BY ssin
         """
     )
@@ -177,7 +177,7 @@ def build_snapshot(home: Path, beneficiaries: int, years: int) -> tuple[str, int
     )
     con.execute("INSERT INTO institution_credentials VALUES (?, ?, ?)", [CBE, USER, PasswordHasher().hash(PASSWORD)])
     con.execute(
-        "INSERT INTO authorizations VALUES (?, 'LivingWagesWithAmount:*', ?, 'bench', DATE '2000-01-01', NULL)",
+        "INSERT INTO authorizations VALUES (?, 'LivingWagesWithAmount:*', ?, 'bench', DATE '2000-01-01', NULL, '')",
         [CBE, LEGAL_CONTEXT],
     )
     con.execute(

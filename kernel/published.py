@@ -129,6 +129,7 @@ TABLES: tuple[PublishedTable, ...] = (
             ("last_sequence", "INTEGER"),
             ("last_registration_date", "DATE"),
             ("event_count", "INTEGER"),
+            ("state_decision_date", "DATE"),  # the current state's (latest CREATE/MODIFY's) decision date: V3
         ),
     ),
     # One row per right event registered on or before R, with its delays.
@@ -216,6 +217,7 @@ TABLES: tuple[PublishedTable, ...] = (
             ("deliberation", "VARCHAR"),
             ("valid_from", "DATE"),
             ("valid_to", "DATE"),
+            ("withheld", "VARCHAR"),  # LivingWages V3 elements withheld, ';'-separated ('' for none)
         ),
     ),
     PublishedTable(

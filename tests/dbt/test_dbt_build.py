@@ -184,6 +184,17 @@ def test_rights_folded_as_of_r(built: Path) -> None:
         "SELECT right_id, household_category, end_date, status, event_count FROM marts.fct_rights ORDER BY right_id",
     )
     assert rights == [("R1", 3, _d("2026-03-31"), "ACTIVE", 2), ("R2", 2, None, "CANCELLED", 2)]
+    # what LivingWages V3 answers with: the current state's decision (R1's MODIFY), not the CREATE's, and the
+    # event that made that state
+    states = query(
+        built,
+        "SELECT right_id, decision_date, state_decision_date, last_event_type, last_sequence, last_registration_date "
+        "FROM marts.fct_rights ORDER BY right_id",
+    )
+    assert states == [
+        ("R1", _d("2025-12-17"), _d("2026-02-17"), "MODIFY", 2, _d("2026-02-20")),
+        ("R2", _d("2025-12-17"), _d("2025-12-17"), "CANCEL", 2, _d("2026-03-01")),
+    ]
     events = query(
         built, "SELECT event_id, is_after_cancel, registration_delay_days FROM marts.fct_right_events ORDER BY event_id"
     )

@@ -136,6 +136,7 @@ def fixture_rows(password_a: str = PASSWORD_A) -> dict[str, list[tuple]]:
         1,
         d(b),
         1,
+        d(b),  # state_decision_date
     )
     return {
         "rights": [
@@ -163,10 +164,10 @@ def fixture_rows(password_a: str = PASSWORD_A) -> dict[str, list[tuple]]:
             (CBE_B, USER_B, _FAST.hash(PASSWORD_B)),
         ],
         "authorizations": [
-            (CBE_A, "LivingWages:*", CTX, "99/107", d("2020-01-01"), None),
-            (CBE_A, "LivingWagesWithAmount:*", CTX, "99/107", d("2020-01-01"), TODAY),  # inclusive end
-            (CBE_A, "getLivingWages", CTX_OLD, "07/025", d("2020-01-01"), d("2026-06-30")),
-            (CBE_B, "getLivingWagePeriods", "INAMI-health", "00/036", d("2020-01-01"), None),
+            (CBE_A, "LivingWages:*", CTX, "99/107", d("2020-01-01"), None, ""),
+            (CBE_A, "LivingWagesWithAmount:*", CTX, "99/107", d("2020-01-01"), TODAY, ""),  # inclusive end
+            (CBE_A, "getLivingWages", CTX_OLD, "07/025", d("2020-01-01"), d("2026-06-30"), ""),
+            (CBE_B, "getLivingWagePeriods", "INAMI-health", "00/036", d("2020-01-01"), None, ""),
         ],
         "integrations": [
             (CBE_A, X, "1", d("2024-03-01"), None),

@@ -6,6 +6,8 @@
 -- (status CANCELLED, the last state kept for history); events after a CANCEL are ignored.
 -- Decisions: application, decision and registration dates are the CREATE's (when the right was granted);
 -- subsidy_requested follows the latest applied CREATE/MODIFY; last_* and event_count count applied events only.
+-- state_decision_date is the decision date of the current state (the latest applied CREATE or MODIFY), which
+-- LivingWages V3 answers with: for an ACTIVE right, last_* then describe the event that made that state.
 -- Incremental: the rights of int_refresh_rights.
 with applied as (
     select * from {{ ref('int_right_events_visible') }}
@@ -53,7 +55,8 @@ folded as (
         latest_event.event_type as last_event_type,
         latest_event.sequence as last_sequence,
         latest_event.registration_date as last_registration_date,
-        cast(latest_event.event_count as {{ dbt.type_int() }}) as event_count
+        cast(latest_event.event_count as {{ dbt.type_int() }}) as event_count,
+        latest_state.decision_date as state_decision_date
     from created
     inner join latest_state on created.right_id = latest_state.right_id
     inner join latest_event on created.right_id = latest_event.right_id

@@ -5,5 +5,5 @@
 select
     right_id, ssin, pcsa_cbe_number, category, household_category, begin_date, end_date, status,
     subsidy_requested, application_date, decision_date, registration_date, last_event_type, last_sequence,
-    last_registration_date, event_count
+    last_registration_date, event_count, state_decision_date
 from {{ ref('int_rights_folded') }}

@@ -4,7 +4,9 @@ with source as (
 ),
 
 renamed as (
-    select cbe_number, operation, legal_context, deliberation, valid_from, valid_to
+    -- withheld: the LivingWages V3 elements withheld, ';'-separated ('' for none; a warehouse loaded before the
+    -- column existed has NULL there until its next reference load)
+    select cbe_number, operation, legal_context, deliberation, valid_from, valid_to, coalesce(withheld, '') as withheld
     from source
 )
 
