@@ -116,7 +116,7 @@ def create_app(
         lifespan=lifespan,
         title="Living wages consultation (JSON mirror)",
         version="1.0",
-        description="The JSON mirror of the LivingWages V2 and LivingWagesWithAmount V1 SOAP services: same "
+        description="The JSON mirror of the LivingWages V2 and V3 and LivingWagesWithAmount V1 SOAP services: same "
         "authentication (HTTP Basic), checks, answers and audit.",
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
@@ -131,7 +131,7 @@ def create_app(
     app.state.in_worker = in_worker
 
     for spec in schemas.SERVICES.values():
-        _add_soap_routes(app, service, spec, soap_channels[spec.name])
+        _add_soap_routes(app, service, spec, soap_channels[spec.key])
         for operation in spec.operations:
             _add_json_route(app, service, spec, operation)
 
@@ -192,21 +192,21 @@ def _add_soap_routes(app: FastAPI, service: ConsultationService, spec: schemas.S
 
 
 def _add_json_route(app: FastAPI, service: ConsultationService, spec: schemas.ServiceSpec, operation: str) -> None:
-    request_model = json_mirror.REQUEST_MODELS[spec.name]
-    channel = JsonChannel(spec.name, operation)
+    request_model = json_mirror.REQUEST_MODELS[spec.key]
+    channel = JsonChannel(spec.key, operation)
 
     async def post(request: Request) -> Response:
         return await _answer(request, service, channel)
 
     post.__name__ = operation
     app.add_api_route(
-        f"/api/v1/{spec.name}/{operation}",
+        f"/api/v1/{spec.key}/{operation}",
         post,
         methods=["POST"],
-        summary=f"{spec.name} {operation}",
+        summary=f"{spec.key} {operation}",
         description=f"The JSON mirror of the SOAP operation `{operation}` of {spec.name}Service "
         f"{spec.version}. HTTP Basic authentication.",
-        tags=[spec.name],
+        tags=[spec.key],
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -215,7 +215,7 @@ def _add_json_route(app: FastAPI, service: ConsultationService, spec: schemas.Se
             "security": [{"basic": []}],
         },
         responses={
-            200: {"model": json_mirror.RESPONSE_MODELS[operation], "description": "an answer (see status)"},
+            200: {"model": json_mirror.response_model(spec.key, operation), "description": "an answer (see status)"},
             400: {"model": json_mirror.FaultResponse, "description": "malformed or invalid request"},
             401: {"description": "missing or wrong credentials"},
             413: {"description": "body too large"},

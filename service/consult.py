@@ -7,6 +7,10 @@ repertory -> data. The first failing check answers. Rights follow DOMAIN "Rights
 open request at R; amounts are read from the marts, which already hold the binding definitions (finality,
 coverage, last indemnified month), and answer as of A(R), the latest first Saturday on or before R (DOMAIN
 "Binding definitions": amounts move at first weekends only), which is also their open end.
+
+LivingWages V3 (CONTRACT section 4.5) answers the same checks from the same rights, with more per row
+(:class:`RightRow`): periods merge per grouping and household category, and the elements the caller's
+authorisation withholds are left out, never split on, and listed (``Answer.withheld``, the ``dataFilters``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from kernel import codes, identifiers
+from kernel.codes import WITHHOLDABLE_ELEMENTS
 from service import periods as P
 from service.index import AmountsIndex
 from service.snapshot_store import LoadedSnapshot
@@ -53,6 +58,7 @@ class Consultation:
     # (element, value as sent) of a date the schema accepts but the service cannot answer for: xs:date allows
     # years of five digits and more, and negative years; refused at the criteria check (``MSG00008``)
     date_error: tuple[str, str] | None = None
+    version: str = ""  # the service's version ("v3": LivingWages V3); authorisations name the service, not it
 
 
 @dataclass
@@ -125,29 +131,66 @@ class AmountRows:
         return self.index.last_month_flagged(*self.spans[-1])
 
 
+class RightRow(NamedTuple):
+    """A period row of LivingWages V3; an element withheld from the caller is None."""
+
+    begin: dt.date
+    end: dt.date
+    household_category: int | None
+    decision_date: dt.date | None  # the latest decision date among the states merged into the row
+    last_event: tuple[str, dt.date] | None  # (type, registration date) of the latest visible event among them
+
+
+# The elements each V3 operation's rows carry that an authorisation may withhold (its ``dataFilters``).
+_PERIOD_ELEMENTS = ("householdCategory", "decisionDate", "lastEvent")
+V3_ELEMENTS = {
+    "getLivingWagePeriods": _PERIOD_ELEMENTS,
+    "getLivingWagePeriodsFlanders": _PERIOD_ELEMENTS,
+    "getLivingWagePeriodsPerPCSA": ("pcsaCbeNumber", *_PERIOD_ELEMENTS),
+    "getLivingWagePeriodsPerPCSAFlanders": ("pcsaCbeNumber", *_PERIOD_ELEMENTS),
+    "getLivingWages": ("pcsaCbeNumber", "category", *_PERIOD_ELEMENTS),
+}
+assert all(set(elements) <= set(WITHHOLDABLE_ELEMENTS) for elements in V3_ELEMENTS.values())
+
+
 @dataclass
 class Answer:
     status: Status
-    periods: list[P.Period] = field(default_factory=list)
-    groups: list[tuple[tuple[str, ...], list[P.Period]]] = field(default_factory=list)
+    periods: list = field(default_factory=list)  # periods (V2), or RightRow (V3)
+    groups: list[tuple[tuple, list]] = field(default_factory=list)  # (key, periods or RightRow)
     amounts: AmountRows | None = None  # amounts answers with rows only
     reference_date: dt.date | None = None
     last_month_is_last_indemnified: bool | None = None
+    withheld: tuple[str, ...] = ()  # V3: the elements withheld from this answer (its dataFilters), in contract order
 
 
-def authorised(
+def authorisation(
     snapshot: LoadedSnapshot, cbe: str, service: str, operation: str, legal_context: str, today: dt.date
-) -> bool:
-    """An authorisation for (institution, operation or ``Service:*``, legal context) valid today, inclusive."""
+) -> frozenset[str] | None:
+    """What an authorisation for (institution, operation or ``Service:*``, legal context) valid today, inclusive,
+    withholds (the elements of its ``withheld`` column); None when no authorisation is valid.
+
+    Several valid authorisations may cover a request (the operation's and ``Service:*``): an element is withheld
+    only when every one of them withholds it (each is a deliberation that allows the request as it says)."""
     wildcard = f"{service}:*"
+    withheld: frozenset[str] | None = None
     for grant in snapshot.authorizations.get(cbe, ()):
         if grant.operation not in (operation, wildcard) or grant.legal_context != legal_context:
             continue
         if (grant.valid_from is None or grant.valid_from <= today) and (
             grant.valid_to is None or today <= grant.valid_to
         ):
-            return True
-    return False
+            withheld = grant.withheld if withheld is None else withheld & grant.withheld
+            if not withheld:
+                return withheld
+    return withheld
+
+
+def authorised(
+    snapshot: LoadedSnapshot, cbe: str, service: str, operation: str, legal_context: str, today: dt.date
+) -> bool:
+    """An authorisation for (institution, operation or ``Service:*``, legal context) valid today, inclusive."""
+    return authorisation(snapshot, cbe, service, operation, legal_context, today) is not None
 
 
 def integration_windows(snapshot: LoadedSnapshot, cbe: str, ssin: str, begin: dt.date, end: dt.date) -> list[P.Period]:
@@ -159,8 +202,21 @@ def answer(request: Consultation, caller_cbe: str, snapshot: LoadedSnapshot, tod
     """Run the checks in contract order and build the answer."""
     if request.cbe_number is None or request.cbe_number != caller_cbe:
         return Answer(status(codes.CBE_MISMATCH, ("cbeNumber", request.cbe_number)))
-    if not authorised(snapshot, caller_cbe, request.service, request.operation, request.legal_context, today):
+    withheld = authorisation(snapshot, caller_cbe, request.service, request.operation, request.legal_context, today)
+    if withheld is None:
         return Answer(status(codes.NOT_AUTHORIZED, ("legalContext", request.legal_context)))
+    v3 = request.version == "v3" and request.service == "LivingWages"
+    # V3: what the authorisation withholds from this operation's rows (V2 carries none of it: ignored)
+    filtered = tuple(e for e in V3_ELEMENTS.get(request.operation, ()) if e in withheld) if v3 else ()
+    result = _checked(request, caller_cbe, snapshot, filtered if v3 else None)
+    result.withheld = filtered
+    return result
+
+
+def _checked(
+    request: Consultation, caller_cbe: str, snapshot: LoadedSnapshot, withheld: tuple[str, ...] | None
+) -> Answer:
+    """The checks after the authorisation, and the answer (``withheld``: None for V2, else V3's filtered)."""
     # a person of the repertory (integrations) had their SSIN checked when the reference data was loaded
     if not snapshot.integrations.knows(request.ssin) and identifiers.ssin_error(request.ssin) is not None:
         return Answer(status(codes.INVALID_SSIN, ("ssin", request.ssin)))
@@ -191,7 +247,10 @@ def answer(request: Consultation, caller_cbe: str, snapshot: LoadedSnapshot, tod
         result = _amounts(request, snapshot, windows if end >= begin else [])  # already within [begin, end]
     else:
         open_end = request.end if request.end is not None else snapshot.reference_date
-        result = _rights(request, snapshot, windows, open_end)
+        if withheld is None:
+            result = _rights(request, snapshot, windows, open_end)
+        else:
+            result = _rights_v3(request, snapshot, windows, open_end, frozenset(withheld))
     found = bool(result.periods or result.groups or result.amounts)
     result.status = status(codes.DATA_FOUND if found else codes.NO_DATA_FOUND)
     return result
@@ -200,7 +259,7 @@ def answer(request: Consultation, caller_cbe: str, snapshot: LoadedSnapshot, tod
 def _rights(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Period], open_end: dt.date) -> Answer:
     flanders_only = request.operation in FLANDERS_OPERATIONS
     grouped: dict[tuple[str, ...], list[P.Period]] = {}
-    for pcsa, category, begin, end in snapshot.rights.rows(request.ssin):
+    for pcsa, category, begin, end in snapshot.rights.periods(request.ssin):
         if flanders_only and pcsa not in snapshot.flemish_pcsa:
             continue
         end = end if end is not None else open_end
@@ -221,6 +280,90 @@ def _rights(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Per
     else:
         result.groups = sorted(clipped.items())
     return result
+
+
+def _rights_v3(
+    request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Period], open_end: dt.date, withheld: frozenset
+) -> Answer:
+    """V3's rows: the rights' current states merged per grouping and household category (per grouping only when
+    the household category is withheld); a withheld CPAS or category is not a grouping either."""
+    operation = request.operation
+    flanders_only = operation in FLANDERS_OPERATIONS
+    per_pcsa = operation.startswith("getLivingWagePeriodsPerPCSA")
+    per_category = operation == "getLivingWages"
+    show_pcsa = "pcsaCbeNumber" not in withheld
+    show_category = "category" not in withheld
+    split_household = "householdCategory" not in withheld
+    grouped: dict[tuple, dict[int | None, list[_State]]] = {}
+    for state in snapshot.rights.states(request.ssin):
+        pcsa = state.pcsa_cbe_number
+        if flanders_only and pcsa not in snapshot.flemish_pcsa:
+            continue
+        begin = state.begin_date
+        end = state.end_date if state.end_date is not None else open_end
+        if end < begin:
+            continue
+        if per_pcsa:
+            key: tuple = (pcsa if show_pcsa else None,)
+        elif per_category:
+            key = (pcsa if show_pcsa else None, state.category if show_category else None)
+        else:
+            key = ()
+        household = state.household_category if split_household else None
+        event = (state.last_registration_date, state.last_sequence, state.last_event_type)
+        grouped.setdefault(key, {}).setdefault(household, []).append(_State(begin, end, state.decision_date, event))
+    show_decision = "decisionDate" not in withheld
+    show_event = "lastEvent" not in withheld
+    result = Answer(status(codes.NO_DATA_FOUND))
+    rows_by_key = {}
+    for key, by_household in grouped.items():
+        rows = [
+            row
+            for household, states in by_household.items()
+            for row in _merged_rows(states, windows, household, show_decision, show_event)
+        ]
+        if rows:
+            rows.sort(key=lambda row: (row.begin, row.end, row.household_category or 0))
+            rows_by_key[key] = rows
+    if operation in ("getLivingWagePeriods", "getLivingWagePeriodsFlanders"):
+        result.periods = rows_by_key.get((), [])
+    else:
+        result.groups = sorted(rows_by_key.items(), key=lambda item: tuple(part or "" for part in item[0]))
+    return result
+
+
+class _State(NamedTuple):
+    begin: dt.date
+    end: dt.date
+    decision_date: dt.date
+    event: tuple[dt.date, int, str]  # (registration date, sequence, type): the latest sorts last
+
+
+def _merged_rows(
+    states: list[_State], windows: list[P.Period], household: int | None, show_decision: bool, show_event: bool
+) -> list[RightRow]:
+    """Uninterrupted runs of ``states`` (overlapping or adjacent), clipped to ``windows``; each piece says the
+    latest decision and event among the states that overlap it (a state outside what the caller may see, merged
+    into the same run, says nothing)."""
+    runs: list[list] = []  # [begin, end, states]
+    for state in sorted(states):
+        if runs and (state.begin - runs[-1][1]).days <= 1:
+            run = runs[-1]
+            run[1] = max(run[1], state.end)
+            run[2].append(state)
+        else:
+            runs.append([state.begin, state.end, [state]])
+    rows = []
+    for run_begin, run_end, members in runs:
+        for w_begin, w_end in windows:
+            begin, end = max(run_begin, w_begin), min(run_end, w_end)
+            if begin > end:
+                continue
+            seen = [s for s in members if s.begin <= end and begin <= s.end]
+            decision = max(s.decision_date for s in seen) if show_decision else None
+            latest = max(s.event for s in seen) if show_event else None
+            rows.append(RightRow(begin, end, household, decision, (latest[2], latest[0]) if latest else None))
+    return rows
 
 
 def _amounts(request: Consultation, snapshot: LoadedSnapshot, windows: list[P.Period]) -> Answer:

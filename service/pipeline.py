@@ -58,6 +58,7 @@ class Incoming:
     authorization: str | None = None  # the ``Authorization`` header
     client_ip: str = "unknown"
     action: str | None = None  # the ``SOAPAction`` header
+    content_type: str | None = None  # the ``Content-Type`` header ("" when absent; None: not over HTTP)
 
 
 class Refused(Exception):
@@ -78,10 +79,11 @@ class NothingPublished(Exception):
 class Invalid(Exception):
     """The body is not a request of this channel (not well-formed, breaks the schema): the channel's client fault."""
 
-    def __init__(self, diagnostic: str, reason_code: str = codes.INVALID_REQUEST[1]):
+    def __init__(self, diagnostic: str, reason_code: str = codes.INVALID_REQUEST[1], soap_code: str | None = None):
         super().__init__(diagnostic)
         self.diagnostic = diagnostic
         self.reason_code = reason_code
+        self.soap_code = soap_code  # SOAP 1.1: VersionMismatch, MustUnderstand (else a Client fault)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,7 @@ class Fault:
     server: bool  # the service failed (soap:Server), rather than the request (soap:Client)
     code: str  # the reasonCode (MSG000..)
     diagnostic: str
+    soap_code: str | None = None  # a SOAP 1.1 faultcode other than Client/Server (VersionMismatch, MustUnderstand)
 
 
 class Parsed(Protocol):
@@ -105,6 +108,7 @@ class Channel(Protocol):
 
     name: str  # the audit record's channel: SOAP, JSON (BATCH, ...)
     invalid_status: int  # the HTTP status of a request the channel cannot read (SOAP 1.1: 500)
+    media_types: tuple[str, ...]  # the Content-Types it reads over HTTP (another: 415)
 
     def operation(self, incoming: Incoming) -> str | None:
         """The operation to record before the body is read (the route's, the SOAPAction's), or None."""
@@ -151,6 +155,7 @@ def answer(channel: Channel, incoming: Incoming, context: Context) -> Pending:
         try:
             if incoming.body is None:
                 raise Refused(413, f"request body larger than {context.body_limit} bytes")
+            _check_media_type(channel, incoming.content_type)
             snapshot = context.snapshot()
             if snapshot is None:
                 raise NothingPublished
@@ -173,7 +178,7 @@ def answer(channel: Channel, incoming: Incoming, context: Context) -> Pending:
             reply = _fault(channel, record, fault, ticket_cbss, received, parsed)
             reply.headers["Retry-After"] = "60"
         except Invalid as error:
-            fault = Fault(channel.invalid_status, False, error.reason_code, error.diagnostic)
+            fault = Fault(channel.invalid_status, False, error.reason_code, error.diagnostic, error.soap_code)
             reply = _fault(channel, record, fault, ticket_cbss, received, parsed)
     except Exception:
         log.exception("internal error on %s %s (ticketCBSS %s)", channel.name, record["operation"], ticket_cbss)
@@ -181,6 +186,18 @@ def answer(channel: Channel, incoming: Incoming, context: Context) -> Pending:
         fault = Fault(500, True, codes.INTERNAL_ERROR_CODE, diagnostic)
         reply = _fault(channel, record, fault, ticket_cbss, received, parsed)
     return _finish(context.audit, record, reply, started)
+
+
+def _check_media_type(channel: Channel, content_type: str | None) -> None:
+    """HTTP ``415`` when the request's ``Content-Type`` is not the channel's (SOAP 1.1: ``text/xml``); a request
+    that did not come over HTTP (``None``) has none to check."""
+    accepted = getattr(channel, "media_types", ())
+    if content_type is None or not accepted:
+        return
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type not in accepted:
+        shown = f"Content-Type {media_type}" if media_type else "no Content-Type"
+        raise Refused(415, f"{shown}: expected {' or '.join(accepted)}")
 
 
 def _fault(channel: Channel, record: dict, fault: Fault, ticket_cbss: str, received: dt.datetime, parsed) -> Reply:

@@ -33,6 +33,13 @@ class ServiceSpec:
     interface_xsd: str
     operations: tuple[str, ...]
     fault_element: str
+    # the key of SERVICES, of the SOAP channels and of the JSON mirror's URL; the name, unless several versions of
+    # one service are served (LivingWages V2 and V3 share the name, hence their authorisations and soapActions)
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.name)
 
     @property
     def path(self) -> str:
@@ -63,6 +70,19 @@ LIVING_WAGES = ServiceSpec(
     fault_element="livingWagesFault",
 )
 
+# The project's reconstruction (CONTRACT section 4.5): V2's operations and soapActions, new namespaces and path.
+LIVING_WAGES_V3 = ServiceSpec(
+    name="LivingWages",
+    version="v3",
+    interface_ns="http://kszbcss.fgov.be/intf/LivingWagesService/v3",
+    types_ns="http://kszbcss.fgov.be/types/LivingWages/v3",
+    wsdl_file="LivingWagesServiceV3.wsdl",
+    interface_xsd="LivingWagesServiceV3.xsd",
+    operations=LIVING_WAGES.operations,
+    fault_element="livingWagesFault",
+    key="LivingWagesV3",
+)
+
 LIVING_WAGES_WITH_AMOUNT = ServiceSpec(
     name="LivingWagesWithAmount",
     version="v1",
@@ -74,7 +94,9 @@ LIVING_WAGES_WITH_AMOUNT = ServiceSpec(
     fault_element="livingWagesWithAmountFault",
 )
 
-SERVICES: dict[str, ServiceSpec] = {spec.name: spec for spec in (LIVING_WAGES, LIVING_WAGES_WITH_AMOUNT)}
+SERVICES: dict[str, ServiceSpec] = {
+    spec.key: spec for spec in (LIVING_WAGES, LIVING_WAGES_V3, LIVING_WAGES_WITH_AMOUNT)
+}
 SERVED_FILES = frozenset(p.name for p in SCHEMA_DIR.glob("*.xsd"))
 
 
@@ -95,10 +117,10 @@ def validator(spec: ServiceSpec) -> etree.XMLSchema:
     compiled = getattr(_per_thread, "validators", None)
     if compiled is None:
         compiled = _per_thread.validators = {}
-    schema = compiled.get(spec.name)
+    schema = compiled.get(spec.key)
     if schema is None:
         document = etree.parse(str(SCHEMA_DIR / spec.interface_xsd), _local_parser())
-        schema = compiled[spec.name] = compile_schema(document)
+        schema = compiled[spec.key] = compile_schema(document)
     return schema
 
 

@@ -37,6 +37,7 @@ class Authorization:
     legal_context: str
     valid_from: dt.date | None
     valid_to: dt.date | None
+    withheld: frozenset[str] = frozenset()  # elements of a LivingWages V3 answer this authorisation withholds
 
 
 @dataclass
@@ -85,10 +86,15 @@ def open_snapshot(snapshot: snapshots.Snapshot, cache: IndexCache) -> LoadedSnap
             ).fetchall()
         }
         authorizations: dict[str, list[Authorization]] = {}
-        for cbe, operation, legal_context, valid_from, valid_to in connection.execute(
-            "SELECT cbe_number, operation, legal_context, valid_from, valid_to FROM authorizations"
+        # a snapshot published before the withheld column (one served again by lww rollback) withholds nothing
+        columns = {row[0] for row in connection.execute("DESCRIBE authorizations").fetchall()}
+        withheld = "withheld" if "withheld" in columns else "NULL"
+        for cbe, operation, legal_context, valid_from, valid_to, elements in connection.execute(
+            f"SELECT cbe_number, operation, legal_context, valid_from, valid_to, {withheld} FROM authorizations"
         ).fetchall():
-            authorizations.setdefault(cbe, []).append(Authorization(operation, legal_context, valid_from, valid_to))
+            authorizations.setdefault(cbe, []).append(
+                Authorization(operation, legal_context, valid_from, valid_to, _elements(elements))
+            )
         flemish = frozenset(
             row[0] for row in connection.execute("SELECT cbe_number FROM dim_pcsa WHERE region = 'FLANDERS'").fetchall()
         )
@@ -101,6 +107,11 @@ def open_snapshot(snapshot: snapshots.Snapshot, cache: IndexCache) -> LoadedSnap
     if published_at is None:
         published_at = dt.datetime.fromtimestamp(snapshot.path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
     return LoadedSnapshot(snapshot, credentials, authorizations, flemish, published_at, indexes)
+
+
+def _elements(withheld: str | None) -> frozenset[str]:
+    """The element names of a ``withheld`` value (``;``-separated; checked when the reference data was loaded)."""
+    return frozenset(name.strip() for name in (withheld or "").split(";") if name.strip())
 
 
 class SnapshotStore:

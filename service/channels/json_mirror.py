@@ -3,7 +3,9 @@
 Requests are validated with these pydantic models *after* authentication (the channel parses the raw body when
 the pipeline asks, so the order of checks is the SOAP one); the models also describe the API in the OpenAPI
 document. Amounts are strings
-with two decimals (never JSON floats), months ``YYYY-MM``, dates ISO.
+with two decimals (never JSON floats), months ``YYYY-MM``, dates ISO. LivingWages V3 is mirrored under
+``/api/v1/LivingWagesV3/`` (a service's routes are named by its ``ServiceSpec.key``), with V3's rows and
+``dataFilters``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from service import pipeline
 from service.channels.soap import timestamp
-from service.consult import Answer, Consultation
+from service.consult import Answer, Consultation, RightRow
 from service.pipeline import Incoming, Invalid, Reply
+from service.schemas import SERVICES
 
 Ssin = Annotated[str, StringConstraints(pattern=r"^[0-9]{11}$")]
 Cbe = Annotated[str, StringConstraints(pattern=r"^[0-1][0-9]{9}$")]
@@ -103,6 +106,36 @@ class LivingWagesOut(BaseModel):
     livingWagePeriod: list[Period]
 
 
+class LastEvent(BaseModel):
+    type: Literal["CREATE", "MODIFY", "CANCEL"]
+    registrationDate: dt.date
+
+
+class PeriodV3(BaseModel):
+    """A LivingWages V3 period row; an element the caller's authorisation withholds is absent."""
+
+    beginDate: dt.date
+    endDate: dt.date | None = None
+    householdCategory: int | None = Field(default=None, ge=1, le=3)
+    decisionDate: dt.date | None = None
+    lastEvent: LastEvent | None = None
+
+
+class PeriodsPerPCSAV3(BaseModel):
+    pcsaCbeNumber: str | None = None
+    livingWagePeriod: list[PeriodV3]
+
+
+class LivingWagesV3Out(BaseModel):
+    pcsaCbeNumber: str | None = None
+    category: Literal["LIVING_WAGE", "EQUIVALENT_LIVING_WAGE"] | None = None
+    livingWagePeriod: list[PeriodV3]
+
+
+class DataFilters(BaseModel):
+    filteredElement: list[Literal["pcsaCbeNumber", "category", "householdCategory", "decisionDate", "lastEvent"]]
+
+
 class AmountOut(BaseModel):
     month: str | None = Field(default=None, description="YYYY-MM (grouping MONTH)")
     year: int | None = Field(default=None, description="grouping YEAR")
@@ -139,6 +172,24 @@ class LivingWagesResponse(_ResponseBase):
     livingWages: list[LivingWagesOut] = []
 
 
+class LivingWagePeriodsV3Response(_ResponseBase):
+    criteria: LivingWagesCriteria
+    dataFilters: DataFilters | None = None
+    livingWagePeriod: list[PeriodV3] = []
+
+
+class LivingWagePeriodsPerPCSAV3Response(_ResponseBase):
+    criteria: LivingWagesCriteria
+    dataFilters: DataFilters | None = None
+    livingWagePeriodsPerPCSA: list[PeriodsPerPCSAV3] = []
+
+
+class LivingWagesV3Response(_ResponseBase):
+    criteria: LivingWagesCriteria
+    dataFilters: DataFilters | None = None
+    livingWages: list[LivingWagesV3Out] = []
+
+
 class LivingWagesWithAmountResponse(_ResponseBase):
     criteria: AmountCriteria
     referenceDate: dt.date | None = None
@@ -157,8 +208,9 @@ class FaultResponse(BaseModel):
     fault: Fault
 
 
-REQUEST_MODELS: dict[str, type[BaseModel]] = {
+REQUEST_MODELS: dict[str, type[BaseModel]] = {  # by ServiceSpec.key
     "LivingWages": LivingWagesRequest,
+    "LivingWagesV3": LivingWagesRequest,
     "LivingWagesWithAmount": LivingWagesWithAmountRequest,
 }
 RESPONSE_MODELS: dict[str, type[BaseModel]] = {
@@ -169,12 +221,25 @@ RESPONSE_MODELS: dict[str, type[BaseModel]] = {
     "getLivingWages": LivingWagesResponse,
     "getLivingWagesWithAmount": LivingWagesWithAmountResponse,
 }
+V3_RESPONSE_MODELS: dict[str, type[BaseModel]] = {
+    "getLivingWagePeriods": LivingWagePeriodsV3Response,
+    "getLivingWagePeriodsFlanders": LivingWagePeriodsV3Response,
+    "getLivingWagePeriodsPerPCSA": LivingWagePeriodsPerPCSAV3Response,
+    "getLivingWagePeriodsPerPCSAFlanders": LivingWagePeriodsPerPCSAV3Response,
+    "getLivingWages": LivingWagesV3Response,
+}
 
 
-def consultation(service: str, operation: str, request: BaseModel) -> Consultation:
+def response_model(service: str, operation: str) -> type[BaseModel]:
+    """The response model of ``operation`` of the service whose ``ServiceSpec.key`` is ``service``."""
+    return (V3_RESPONSE_MODELS if service == "LivingWagesV3" else RESPONSE_MODELS)[operation]
+
+
+def consultation(service: str, operation: str, request: BaseModel, version: str = "") -> Consultation:
     criteria = request.criteria
     return Consultation(
         service=service,
+        version=version,
         operation=operation,
         cbe_number=request.informationCustomer.customerIdentification.cbeNumber,
         legal_context=request.legalContext,
@@ -189,6 +254,39 @@ def consultation(service: str, operation: str, request: BaseModel) -> Consultati
 
 def _period(span: tuple[dt.date, dt.date]) -> dict:
     return {"beginDate": span[0].isoformat(), "endDate": span[1].isoformat()}
+
+
+def _row(row: RightRow) -> dict:
+    out: dict = {"beginDate": row.begin.isoformat(), "endDate": row.end.isoformat()}
+    if row.household_category is not None:
+        out["householdCategory"] = row.household_category
+    if row.decision_date is not None:
+        out["decisionDate"] = row.decision_date.isoformat()
+    if row.last_event is not None:
+        out["lastEvent"] = {"type": row.last_event[0], "registrationDate": row.last_event[1].isoformat()}
+    return out
+
+
+def _group(names: tuple[str, ...], key: tuple, rows: list[RightRow]) -> dict:
+    out = {name: value for name, value in zip(names, key, strict=True) if value is not None}
+    out["livingWagePeriod"] = [_row(row) for row in rows]
+    return out
+
+
+def response_v3(operation: str, request: BaseModel, answer: Answer, information_cbss: dict) -> dict:
+    """A LivingWages V3 answer: V2's shape, ``dataFilters`` after ``status`` and V3's rows (CONTRACT 4.5)."""
+    out = response(operation, request, Answer(answer.status), information_cbss)
+    for name in ("livingWagePeriod", "livingWagePeriodsPerPCSA", "livingWages"):
+        out.pop(name, None)
+    if answer.withheld:
+        out["dataFilters"] = {"filteredElement": list(answer.withheld)}
+    if operation.startswith("getLivingWagePeriodsPerPCSA"):
+        out["livingWagePeriodsPerPCSA"] = [_group(("pcsaCbeNumber",), k, rows) for k, rows in answer.groups]
+    elif operation == "getLivingWages":
+        out["livingWages"] = [_group(("pcsaCbeNumber", "category"), k, rows) for k, rows in answer.groups]
+    else:
+        out["livingWagePeriod"] = [_row(row) for row in answer.periods]
+    return out
 
 
 def response(operation: str, request: BaseModel, answer: Answer, information_cbss: dict) -> dict:
@@ -251,11 +349,15 @@ class JsonChannel:
 
     name = "JSON"
     invalid_status = 400
+    media_types = ("application/json",)
 
     def __init__(self, service: str, operation: str) -> None:
-        self.service = service
+        self.service = service  # the ServiceSpec.key (LivingWages, LivingWagesV3, LivingWagesWithAmount)
         self._operation = operation
         self._model = REQUEST_MODELS[service]
+        spec = SERVICES[service]
+        self._name, self._version = spec.name, spec.version  # what authorisations and the answer go by
+        self._respond = response_v3 if (spec.name, spec.version) == ("LivingWages", "v3") else response
 
     def operation(self, incoming: Incoming) -> str:
         return self._operation
@@ -267,10 +369,10 @@ class JsonChannel:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
             raise Invalid(f"invalid request at {where}: {first['msg']}") from None
-        return JsonRequest(request, consultation(self.service, self._operation, request))
+        return JsonRequest(request, consultation(self._name, self._operation, request, self._version))
 
     def render(self, parsed: JsonRequest, answer: Answer, ticket_cbss: str, received: dt.datetime) -> Reply:
-        payload = response(self._operation, parsed.request, answer, _information_cbss(ticket_cbss, received))
+        payload = self._respond(self._operation, parsed.request, answer, _information_cbss(ticket_cbss, received))
         return Reply(200, json.dumps(payload).encode(), JSON)
 
     def fault(

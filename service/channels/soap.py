@@ -54,10 +54,37 @@ def _text(element: etree._Element, path: str) -> str | None:
     return found.text.strip() if found is not None and found.text is not None else None
 
 
+_ACTOR_NEXT = "http://schemas.xmlsoap.org/soap/actor/next"
+
+
+def _check_header(root: etree._Element) -> None:
+    """SOAP 1.1 section 4.2.3: a header block addressed to this service (no actor, or the ``next`` one) with
+    ``mustUnderstand="1"`` is a ``MustUnderstand`` fault: this service understands no header block."""
+    header = root.find(f"{{{SOAP_ENV}}}Header")
+    if header is None:
+        return
+    for block in header:
+        if not isinstance(block.tag, str):
+            continue
+        actor = block.get(f"{{{SOAP_ENV}}}actor")
+        if actor not in (None, _ACTOR_NEXT):
+            continue
+        must = (block.get(f"{{{SOAP_ENV}}}mustUnderstand") or "0").strip()
+        if must in ("1", "true"):
+            raise Invalid(f"header block {etree.QName(block).text} is not understood", soap_code="MustUnderstand")
+
+
 def read_request(spec: ServiceSpec, root: etree._Element, soap_action: str | None) -> SoapRequest:
     """The operation and consultation of an envelope, validated against the endpoint's schema."""
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
+        if etree.QName(root).localname == "Envelope":  # SOAP 1.2's, or another namespace: SOAP 1.1 section 4.4.1
+            raise Invalid(
+                f"the Envelope's namespace is {etree.QName(root).namespace or 'none'}: this service speaks SOAP 1.1 "
+                f"({SOAP_ENV})",
+                soap_code="VersionMismatch",
+            )
         raise Invalid("the root element is not a SOAP 1.1 Envelope")
+    _check_header(root)
     body = root.find(f"{{{SOAP_ENV}}}Body")
     if body is None:
         raise Invalid("the SOAP Envelope has no Body")
@@ -111,6 +138,7 @@ def consultation(spec: ServiceSpec, operation: str, payload: etree._Element) -> 
         date_error = ("endDate", end_text)
     return Consultation(
         service=spec.name,
+        version=spec.version,
         operation=operation,
         cbe_number=_text(payload, "informationCustomer/customerIdentification/cbeNumber"),
         legal_context=_text(payload, "legalContext") or "",
@@ -174,11 +202,13 @@ def soap_fault(
     ticket_cbss: str,
     received: dt.datetime,
     information_customer: etree._Element | None = None,
+    soap_code: str | None = None,
 ) -> bytes:
-    """A SOAP 1.1 Fault whose detail is the endpoint's fault element (``com:CBSSFaultType``)."""
+    """A SOAP 1.1 Fault whose detail is the endpoint's fault element (``com:CBSSFaultType``); its faultcode is
+    ``soap_code`` when given (VersionMismatch, MustUnderstand), else Server or Client."""
     envelope, body = _envelope()
     element = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
-    _sub(element, "faultcode", "soapenv:Server" if server else "soapenv:Client")
+    _sub(element, "faultcode", f"soapenv:{soap_code or ('Server' if server else 'Client')}")
     _sub(element, "faultstring", diagnostic[:_DIAGNOSTIC_MAX])
     detail = _sub(element, "detail")
     cbss = etree.SubElement(detail, f"{{{spec.interface_ns}}}{spec.fault_element}", nsmap={"intf": spec.interface_ns})
@@ -198,6 +228,7 @@ class SoapChannel(abc.ABC):
 
     name = "SOAP"
     invalid_status = 500  # SOAP 1.1: a fault is sent with HTTP 500, soap:Client included
+    media_types = ("text/xml",)  # SOAP 1.1 over HTTP (a SOAP 1.2 client sends application/soap+xml: 415)
 
     def __init__(self, spec: ServiceSpec) -> None:
         self.spec = spec
@@ -257,5 +288,6 @@ class SoapChannel(abc.ABC):
             ticket_cbss=ticket_cbss,
             received=received,
             information_customer=parsed.information_customer if parsed is not None else None,
+            soap_code=fault.soap_code,
         )
         return Reply(fault.http_status, content, XML)

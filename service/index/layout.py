@@ -33,10 +33,18 @@ class AmountColumns(NamedTuple):
 
 
 class RightsColumns(NamedTuple):
+    """An active right's current state. V2 reads the first four columns only (:meth:`RightsIndex.periods`);
+    LivingWages V3 all of them (:meth:`RightsIndex.states`)."""
+
     pcsa_cbe_number: Any
     category: Any
     begin_date: Any
     end_date: Any  # null: open-ended
+    household_category: Any
+    decision_date: Any  # the decision date of the current state (the latest applied CREATE or MODIFY)
+    last_event_type: Any  # the event that made the current state
+    last_sequence: Any
+    last_registration_date: Any
 
 
 class IntegrationColumns(NamedTuple):
@@ -46,6 +54,8 @@ class IntegrationColumns(NamedTuple):
 
 
 AMOUNT = AmountColumns._make(range(len(AmountColumns._fields)))  # each column's position, by name
+RIGHT = RightsColumns._make(range(len(RightsColumns._fields)))
+_V2_RIGHT_COLUMNS = (RIGHT.pcsa_cbe_number, RIGHT.category, RIGHT.begin_date, RIGHT.end_date)
 INTEGRATION = IntegrationColumns._make(range(len(IntegrationColumns._fields)))
 
 
@@ -84,6 +94,18 @@ class AmountsIndex(PersonIndex):
 
 class RightsIndex(PersonIndex):
     """A person's active rights, ordered by CPAS, category and begin."""
+
+    def periods(self, ssin: str) -> list[tuple]:
+        """The person's rights as (CPAS, category, begin, end): the V2 columns only, nothing else decoded."""
+        found = self.range_of(ssin)
+        if found is None:
+            return []
+        return list(zip(*(self._decoders[column](*found) for column in _V2_RIGHT_COLUMNS), strict=True))
+
+    def states(self, ssin: str) -> list[RightsColumns]:
+        """The person's rights with every column (LivingWages V3)."""
+        found = self.range_of(ssin)
+        return list(map(RightsColumns._make, self.decode(*found))) if found else []
 
 
 class IntegrationsIndex(PersonIndex):
@@ -128,6 +150,15 @@ def _amounts(table: str, person: str, other: str, period: str, last: str) -> Lay
     return Layout(_select(person, columns, table, order), AmountsIndex)
 
 
+# the state's decision date is published as state_decision_date (decision_date is the CREATE's)
+_RIGHT_STATE_SQL = (
+    "household_category",
+    "state_decision_date",
+    "last_event_type",
+    "last_sequence",
+    "last_registration_date",
+)
+
 INDEXES: dict[Any, Layout] = {
     ("MONTH", "BENEFICIARY"): _amounts(
         "monthly_amounts", "beneficiary_ssin", "partner_ssin", "month", "is_last_indemnified_month"
@@ -140,7 +171,7 @@ INDEXES: dict[Any, Layout] = {
     "rights": Layout(
         _select(
             "ssin",
-            RightsColumns(*RightsColumns._fields),
+            RightsColumns(*RightsColumns._fields[:-5], *_RIGHT_STATE_SQL),
             "rights WHERE status = 'ACTIVE'",
             "ssin, pcsa_cbe_number, category, begin_date",
         ),

@@ -30,7 +30,7 @@ class PersonIndex:
     """
 
     BATCH_ROWS = 1_000_000
-    FORMAT = 1
+    FORMAT = 2  # the cache folders' version: bumped when an index's columns change (2: the rights' V3 columns)
 
     def __init__(
         self,

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from service.schemas import LIVING_WAGES, LIVING_WAGES_WITH_AMOUNT
+from service.schemas import LIVING_WAGES, LIVING_WAGES_V3, LIVING_WAGES_WITH_AMOUNT
 from tests.service.conftest import (
     CBE_A,
     CBE_B,
@@ -43,7 +43,15 @@ from tests.service.test_soap_refusals import envelope, fault_of, post, status_of
 R_EDGE = dt.date(2026, 7, 1)
 A_EDGE = dt.date(2026, 6, 6)  # A(R_EDGE)
 AMOUNT_OP = "getLivingWagesWithAmount"
-OPERATIONS = (*LIVING_WAGES.operations, AMOUNT_OP)
+V3 = "v3:"  # an operation of LivingWages V3 in the parameters (the same names as V2's)
+OPERATIONS = (*LIVING_WAGES.operations, AMOUNT_OP, *(V3 + operation for operation in LIVING_WAGES_V3.operations))
+
+
+def service_of(operation: str):
+    """The spec and the operation's name of a parameter of ``OPERATIONS``."""
+    if operation.startswith(V3):
+        return LIVING_WAGES_V3, operation[len(V3) :]
+    return (LIVING_WAGES_WITH_AMOUNT if operation == AMOUNT_OP else LIVING_WAGES), operation
 
 
 def edge_rows() -> dict[str, list[tuple]]:
@@ -92,7 +100,7 @@ def json_body(operation, ssin, begin, end, cbe, legal_context) -> dict:
 
 
 def ask(running, channel, operation, ssin=X, begin="2026-01-01", end="2026-05-31", cbe=CBE_A, legal_context=CTX):
-    spec = LIVING_WAGES_WITH_AMOUNT if operation == AMOUNT_OP else LIVING_WAGES
+    spec, operation = service_of(operation)
     if channel == "SOAP":
         body = envelope(spec, operation, ssin, begin, end, cbe, legal_context)
         response = post(running, body, spec=spec, operation=operation)
@@ -102,7 +110,7 @@ def ask(running, channel, operation, ssin=X, begin="2026-01-01", end="2026-05-31
         faultcode, reason = fault_of(response, spec)
         return Outcome(response.status_code, reason, [], faultcode.split(":")[-1])
     response = httpx.post(
-        f"{running.url}/api/v1/{spec.name}/{operation}",
+        f"{running.url}/api/v1/{spec.key}/{operation}",
         json=json_body(operation, ssin, begin, end, cbe, legal_context),
         headers=basic(USER_A, PASSWORD_A),
         timeout=10,
@@ -117,10 +125,10 @@ def ask(running, channel, operation, ssin=X, begin="2026-01-01", end="2026-05-31
 
 
 def answer_json(running, operation, **kwargs) -> dict:
-    spec = LIVING_WAGES_WITH_AMOUNT if operation == AMOUNT_OP else LIVING_WAGES
+    spec, operation = service_of(operation)
     defaults = {"ssin": X, "begin": "2026-01-01", "end": None, "cbe": CBE_A, "legal_context": CTX}
     response = httpx.post(
-        f"{running.url}/api/v1/{spec.name}/{operation}",
+        f"{running.url}/api/v1/{spec.key}/{operation}",
         json=json_body(operation, **{**defaults, **kwargs}),
         headers=basic(USER_A, PASSWORD_A),
         timeout=10,

@@ -18,7 +18,7 @@ from service.audit import AuditLog
 from service.auth import Authenticator, AuthRefused
 from service.channels import SOAP_CHANNELS, JsonChannel
 from service.pipeline import Context, Incoming, Refused, answer
-from service.schemas import LIVING_WAGES, LIVING_WAGES_WITH_AMOUNT
+from service.schemas import LIVING_WAGES, LIVING_WAGES_V3, LIVING_WAGES_WITH_AMOUNT
 from service.snapshot_store import SnapshotStore
 from tests.service.conftest import CBE_A, CBE_B, PASSWORD_A, TODAY, USER_A, X, basic, home_with_fixture
 from tests.service.test_soap_refusals import envelope
@@ -59,14 +59,15 @@ def _context(snapshot, authenticator, audit) -> Context:
     body=st.sampled_from(["valid", "not xml", "breaks the schema"]),
     customer=st.sampled_from([CBE_A, CBE_B]),
     json_channel=st.booleans(),
+    spec=st.sampled_from([LIVING_WAGES, LIVING_WAGES_V3]),
 )
 def test_the_first_failing_check_answers_and_one_record_is_written(
-    grounds, too_large, published, credentials, body, customer, json_channel
+    grounds, too_large, published, credentials, body, customer, json_channel, spec
 ):
     snapshot, _shared, audit, folder = grounds
     authenticator = Authenticator()  # its own: failed logins of earlier examples would throttle this one (429)
     if json_channel:
-        channel = JsonChannel(LIVING_WAGES.name, OP)
+        channel = JsonChannel(spec.key, OP)
         valid = json.dumps(
             {
                 "informationCustomer": {"customerIdentification": {"cbeNumber": customer}},
@@ -77,10 +78,10 @@ def test_the_first_failing_check_answers_and_one_record_is_written(
         breaking = valid.replace(b'"ssin"', b'"sin"')
         action = None
     else:
-        channel = SOAP_CHANNELS[LIVING_WAGES.name]
-        valid = envelope(LIVING_WAGES, OP, begin="2024-01-01", end="2024-12-31", cbe=customer)
+        channel = SOAP_CHANNELS[spec.key]
+        valid = envelope(spec, OP, begin="2024-01-01", end="2024-12-31", cbe=customer)
         breaking = valid.replace(b"<ssin>", b"<sin>").replace(b"</ssin>", b"</sin>")
-        action = LIVING_WAGES.soap_action(OP)
+        action = spec.soap_action(OP)
     content = {"valid": valid, "not xml": b"<<not a request", "breaks the schema": breaking}[body]
     headers = {"right": basic(USER_A, PASSWORD_A), "wrong": basic(USER_A, "nope"), "none": {}}[credentials]
     incoming = Incoming(None if too_large else content, headers.get("Authorization"), "127.0.0.1", action)

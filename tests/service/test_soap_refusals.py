@@ -35,7 +35,7 @@ def envelope(
     extra_criteria="<grouping>MONTH</grouping>",
 ) -> bytes:
     end_xml = f"<endDate>{end}</endDate>" if end else ""
-    if spec is LIVING_WAGES:
+    if spec.name == LIVING_WAGES.name:  # V2 and V3
         extra_criteria = ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:i="{spec.interface_ns}">
