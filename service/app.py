@@ -15,12 +15,14 @@ import functools
 import gc
 import json
 import logging
+import os
 from collections.abc import Mapping
 
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from kernel.settings import Settings, env_number
 from service import schemas
@@ -77,6 +79,17 @@ def app_from_environment() -> FastAPI:
 
 def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def _public_base(request: Request) -> str:
+    """The service's address in its WSDLs: ``LWW_SERVICE_PUBLIC_URL`` (``lww serve --public-url``, else the bound
+    address), else the local address the connection reached (a server bound to every address)."""
+    configured = os.environ.get("LWW_SERVICE_PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    host, port = request.scope.get("server") or ("127.0.0.1", None)
+    host = f"[{host}]" if ":" in host else host
+    return f"{request.scope.get('scheme', 'http')}://{host}{f':{port}' if port else ''}"
 
 
 def _response(reply: Reply) -> Response:
@@ -166,10 +179,15 @@ async def _answer(request: Request, service: ConsultationService, channel: Chann
     headers = request.headers
     authorization = headers.get("authorization")
     incoming = Incoming(
-        await read_body(request, service.max_body), authorization, _client_ip(request), headers.get("soapaction")
+        body, authorization, _client_ip(request), headers.get("soapaction"), headers.get("content-type", "")
     )
     if service.answers_inline(authorization):
         pending = service.answer(channel, incoming)
+    try:
+        body = await read_body(request, service.max_body)
+    except ClientDisconnect:  # gone mid-body (or closed for its body timeout): nobody to answer
+        service.client_gone(channel.name, _client_ip(request))
+        return Response(status_code=400)
     else:
         pending = await request.app.state.in_worker(service.answer, channel, incoming)
     return _response(await service.settle_async(pending))
@@ -181,7 +199,7 @@ def _add_soap_routes(app: FastAPI, service: ConsultationService, spec: schemas.S
 
     async def get(request: Request) -> Response:
         if "wsdl" in request.query_params or "WSDL" in request.query_params:
-            location = str(request.url.replace(query=""))
+            location = _public_base(request) + spec.path  # never from the request's Host header
             return Response(schemas.wsdl_bytes(spec, location), media_type="text/xml; charset=utf-8")
         return Response(
             f"{spec.name}Service {spec.version}: POST SOAP 1.1 requests here; WSDL at ?wsdl\n", media_type="text/plain"

@@ -9,8 +9,10 @@ Hashing is deliberately slow, so three things keep it from becoming the bottlene
   connections stalled for about a second, every minute, in ``bench/service_bench.py``);
 - one verification at a time per stored hash: requests arriving together with credentials not yet cached wait
   for the first one's hash and then find it cached, instead of each paying for the same hash;
-- throttling of repeated failures per (username, client address) and per client address: past the limit,
-  requests are refused without hashing, so a login flood cannot burn the CPU;
+- throttling of repeated failures per username (from any address) and per client address (for any username):
+  past the limit, requests are refused without hashing (``429``, audited like every request), so a login flood
+  cannot burn the CPU nor guess a password by rotating addresses or usernames; the counts live in a store every
+  worker process shares (:class:`SharedFailures`), so spreading attempts over the workers does not help either;
 - unknown usernames cost the same hash as known ones (against a dummy hash), so timing does not reveal them.
 """
 
@@ -18,13 +20,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import secrets
+import sqlite3
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -66,31 +71,80 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
     return username, password
 
 
-class _FailureWindow:
-    """Failure times per key in a sliding window (bounded memory: old keys are swept)."""
+class MemoryFailures:
+    """Failure times per key in a sliding window, in this process (a test's, or one process serving alone)."""
 
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit = limit
+    def __init__(self, window_s: float, clock=time.monotonic) -> None:
         self.window_s = window_s
-        self._times: dict[tuple, deque[float]] = {}
+        self._clock = clock
+        self._times: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
 
-    def blocked_for(self, key: tuple, now: float) -> float:
-        times = self._times.get(key)
-        if not times:
-            return 0.0
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
-        if len(times) >= self.limit:
-            return times[0] + self.window_s - now
-        return 0.0
+    def blocked_for(self, limits: dict[str, int]) -> float:
+        """Seconds until every key of ``limits`` (key -> most failures allowed in the window) is under its limit."""
+        now, wait = self._clock(), 0.0
+        with self._lock:
+            for key, limit in limits.items():
+                times = self._times.get(key)
+                while times and times[0] <= now - self.window_s:
+                    times.popleft()
+                if times and len(times) >= limit:
+                    wait = max(wait, times[0] + self.window_s - now)
+        return wait
 
-    def add(self, key: tuple, now: float) -> None:
-        self._times.setdefault(key, deque()).append(now)
-        if len(self._times) > 50_000:
-            self._times = {k: v for k, v in self._times.items() if v and v[-1] > now - self.window_s}
+    def add(self, keys: list[str]) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in keys:
+                self._times.setdefault(key, deque()).append(now)
+            if len(self._times) > 50_000:
+                self._times = {k: v for k, v in self._times.items() if v and v[-1] > now - self.window_s}
 
-    def clear(self, key: tuple) -> None:
-        self._times.pop(key, None)
+
+class SharedFailures:
+    """:class:`MemoryFailures` in a SQLite file that every worker process of ``lww serve`` uses
+    (``$LWW_HOME/run/login-failures.sqlite``): a client cannot spread its attempts over the workers. Wall-clock
+    times, so the window holds across a restart. Read on every authentication (one indexed query, no write);
+    written on failures only, which cost a password hash anyway."""
+
+    def __init__(self, path: Path, window_s: float, clock=time.time) -> None:
+        self.path = path
+        self.window_s = window_s
+        self._clock = clock
+        self._local = threading.local()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(self._connect()) as con:
+            con.execute("CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL)")
+            con.execute("CREATE INDEX IF NOT EXISTS failures_key_at ON failures (key, at)")
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        return con
+
+    def _con(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = self._connect()
+        return con
+
+    def blocked_for(self, limits: dict[str, int]) -> float:
+        now = self._clock()
+        marks = ", ".join("?" * len(limits))
+        rows = self._con().execute(
+            f"SELECT key, count(*), min(at) FROM failures WHERE key IN ({marks}) AND at > ? GROUP BY key",
+            [*limits, now - self.window_s],
+        )
+        waits = [oldest + self.window_s - now for key, count, oldest in rows if count >= limits[key]]
+        return max(waits, default=0.0)
+
+    def add(self, keys: list[str]) -> None:
+        now = self._clock()
+        con = self._con()
+        con.executemany("INSERT INTO failures VALUES (?, ?)", [(key, now) for key in keys])
+        if secrets.randbelow(64) == 0:  # now and then, the failures out of every window go
+            con.execute("DELETE FROM failures WHERE at <= ?", [now - self.window_s])
 
 
 class Authenticator:
@@ -104,13 +158,15 @@ class Authenticator:
         max_failures_per_ip: int = 20,
         window_s: float = 60.0,
         clock=time.monotonic,
+        failures: MemoryFailures | SharedFailures | None = None,
     ) -> None:
         self.cache_ttl_s = cache_ttl_s
         self._clock = clock
         self._key = secrets.token_bytes(32)  # per process: cached digests are useless outside it
         self._cache: dict[tuple[str, str], tuple[bytes, float]] = {}
-        self._per_user = _FailureWindow(max_failures_per_user, window_s)
-        self._per_ip = _FailureWindow(max_failures_per_ip, window_s)
+        self.max_failures_per_user = max_failures_per_user
+        self.max_failures_per_ip = max_failures_per_ip
+        self.failures = failures or MemoryFailures(window_s, clock)
         self._lock = threading.Lock()
         self._verifying: dict[str, threading.Lock] = {}  # by stored hash (bounded by the credentials, + the dummy)
         self._dummy: str | None = None  # made at the first unknown username (hashing costs at start-up)
@@ -159,9 +215,9 @@ class Authenticator:
             raise AuthRefused(401, "HTTP Basic credentials are required", None)
         username, password = pair
         now = self._clock()
-        user_key, ip_key = (username, client_ip), (client_ip,)
-        with self._lock:
-            wait = max(self._per_user.blocked_for(user_key, now), self._per_ip.blocked_for(ip_key, now))
+        # per username whatever the address (rotating addresses), and per address whatever the username
+        user_key, ip_key = f"user:{username}", f"ip:{client_ip}"
+        wait = self.failures.blocked_for({user_key: self.max_failures_per_user, ip_key: self.max_failures_per_ip})
         if wait > 0:
             raise AuthRefused(429, "too many failed logins: retry later", username, retry_after=int(wait) + 1)
 
@@ -180,12 +236,8 @@ class Authenticator:
             ok = self._verify(stored_hash, password) and known is not None
             if ok:
                 self._remember(username, stored_hash, digest, now)
-        with self._lock:
-            if ok:
-                self._per_user.clear(user_key)
-            else:
-                self._per_user.add(user_key, now)
-                self._per_ip.add(ip_key, now)
+        if not ok:  # a success does not clear them: an attacker would get another round after each of the user's
+            self.failures.add([user_key, ip_key])
         if not ok:
             raise AuthRefused(401, "unknown user or wrong password", username)
         return Caller(username, known[0])

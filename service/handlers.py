@@ -19,7 +19,7 @@ from kernel.calendar import today_brussels
 from kernel.settings import Settings
 from service import pipeline
 from service.audit import AuditLog, AuditUnavailable
-from service.auth import Authenticator, AuthRefused, Caller
+from service.auth import Authenticator, AuthRefused, Caller, SharedFailures
 from service.metrics import Metrics
 from service.pipeline import Channel, Incoming, Pending, Refused, Reply
 from service.schemas import SERVICES, validator
@@ -28,6 +28,7 @@ from service.snapshot_store import LoadedSnapshot, SnapshotStore
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY = 64 * 1024
+FAILURES_FILE = "login-failures.sqlite"
 _CHALLENGE = {"WWW-Authenticate": 'Basic realm="LivingWages", charset="UTF-8"'}
 
 
@@ -45,7 +46,8 @@ class ConsultationService:
         self.settings = settings
         self.max_body = max_body
         self.store = SnapshotStore(settings.published, settings.service_cache / "indexes")
-        self.auth = authenticator or Authenticator()
+        # failed logins counted where every worker process sees them (a file under $LWW_HOME/run/)
+        self.auth = authenticator or Authenticator(failures=SharedFailures(settings.home / "run" / FAILURES_FILE, 60.0))
         self.audit = AuditLog(settings.audit)
         self.metrics = Metrics(lambda: self.store.loaded)
         self.today = today
@@ -64,6 +66,12 @@ class ConsultationService:
             if refused.retry_after:
                 headers["Retry-After"] = str(refused.retry_after)
             raise Refused(refused.http_status, refused.reason, headers=headers, username=refused.username) from None
+
+    def client_gone(self, channel: str, client_ip: str) -> None:
+        """A client that went away before its body was whole: counted and logged in one line, nothing audited
+        (nothing was asked: no credentials checked, no body read)."""
+        self.metrics.client_disconnects.labels(channel).inc()
+        log.warning("client %s gone before sending its whole request body (%s): nothing answered", client_ip, channel)
 
     def answers_inline(self, authorization: str | None) -> bool:
         """Whether a request with these credentials is CPU work only (snapshot open, credentials cached)."""

@@ -66,6 +66,12 @@ class Metrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
+        self.client_disconnects = Counter(
+            "lww_service_client_disconnects",
+            "Requests whose client went away before its body was whole (or was closed for its body timeout)",
+            ["channel"],
+            registry=self.registry,
+        )
         self._current = current
         self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         self._worker_snapshot = None

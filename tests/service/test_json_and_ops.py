@@ -87,7 +87,11 @@ def test_json_rights_and_refusals(running):
     )
     assert invalid.status_code == 400 and invalid.json()["fault"]["reasonCode"] == "MSG00008"
     assert "grouping" in invalid.json()["fault"]["diagnostic"]
-    malformed = httpx.post(running.url + AMOUNTS_URL, content=b"{not json", headers=basic(USER_A, PASSWORD_A))
+    malformed = httpx.post(
+        running.url + AMOUNTS_URL,
+        content=b"{not json",
+        headers={**basic(USER_A, PASSWORD_A), "Content-Type": "application/json"},
+    )
     assert malformed.status_code == 400
 
 
