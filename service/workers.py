@@ -24,6 +24,8 @@ from typing import Any
 
 import uvicorn
 
+from service.limits import limits
+
 APP = "service.app:app_from_environment"
 log = logging.getLogger("uvicorn.error")
 # A worker that dies this soon after it started is failing at its start (a file it cannot read, a broken
@@ -70,7 +72,12 @@ class _HandedServer(uvicorn.Server):
         for fd in fds:
             connection = socket.socket(fileno=fd)
             connection.setblocking(False)
-            task = loop.create_task(loop.connect_accepted_socket(self._protocol, connection, ssl=self.config.ssl))
+            # a TLS handshake gets the time of a request head (``service.limits``), not asyncio's default minute
+            handshake = limits().head_timeout_s if self.config.ssl else None
+            adopt = loop.connect_accepted_socket(
+                self._protocol, connection, ssl=self.config.ssl, ssl_handshake_timeout=handshake
+            )
+            task = loop.create_task(adopt)
             self._adopting.add(task)
             task.add_done_callback(self._adopting.discard)
 

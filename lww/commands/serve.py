@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import urllib.parse
 from pathlib import Path
 
 from kernel.errors import LwwError
 from kernel.settings import env_number
+from service import limits as connection_limits
 
 
 def default_workers() -> int:
@@ -20,6 +23,8 @@ def default_workers() -> int:
     """
     return env_number("LWW_SERVICE_PROCESSES", max(1, min(8, os.cpu_count() or 1)), minimum=1)
 
+
+PROTOCOL = "service.connections:GuardedHttpProtocol"  # uvicorn's ``http`` option: the limits of service.limits
 
 # How long an idle kept-alive connection stays open. Longer than the clients' own idle expiry (5 s for httpx and
 # Java's HttpClient; requests, under zeep, keeps connections without limit) and than a load balancer's (60 s is
@@ -45,8 +50,77 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=KEEP_ALIVE_SECONDS,
         help=f"seconds an idle connection is kept open (default {KEEP_ALIVE_SECONDS})",
     )
+    parser.add_argument(
+        "--public-url",
+        help="the address clients reach the service at, written in the WSDLs (e.g. https://lww.example.be); "
+        "default: the bound address (--host and --port), never the request's Host header",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default="",
+        help="comma-separated addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are trusted "
+        "(default: none, the connection's own address is the client's)",
+    )
+    parser.add_argument(
+        "--max-header-bytes",
+        type=int,
+        default=connection_limits.DEFAULT_MAX_HEADER_BYTES,
+        help="largest request head (line + headers) in bytes, beyond it 431 "
+        f"(default {connection_limits.DEFAULT_MAX_HEADER_BYTES})",
+    )
+    parser.add_argument(
+        "--head-timeout",
+        type=float,
+        default=connection_limits.DEFAULT_HEAD_TIMEOUT_S,
+        help=f"seconds a connection has to send a whole request head, else 408 and closed "
+        f"(default {connection_limits.DEFAULT_HEAD_TIMEOUT_S})",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=connection_limits.DEFAULT_BODY_TIMEOUT_S,
+        help=f"seconds a request has to send its whole body after its head, else closed "
+        f"(default {connection_limits.DEFAULT_BODY_TIMEOUT_S})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        help=f"open connections per worker process (default {connection_limits.DEFAULT_MAX_CONNECTIONS}, less if the "
+        "open-file limit is lower); beyond it the longest-waiting connection without a request in progress is "
+        "closed, or the request gets 503 with Retry-After",
+    )
     parser.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     parser.set_defaults(handler=run)
+
+
+def open_file_limit() -> int:
+    """The open-file limit of this process and its workers, raised to the hard limit first."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = 65536 if hard == resource.RLIM_INFINITY else hard
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+# Descriptors a worker holds besides its connections: snapshot and index files, audit log, its syncer, logs.
+_OTHER_FILES = 256
+
+
+def public_url(value: str | None, scheme: str, host: str, port: int) -> str | None:
+    """The base URL the WSDLs name: ``--public-url`` checked, else the bound address; None when bound to every
+    address (then each connection's own local address, ``service.app``)."""
+    if value is None:
+        if host in ("0.0.0.0", "::", ""):
+            return None
+        return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
+    parsed = urllib.parse.urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+        raise LwwError(f"--public-url {value}: expected http(s)://host[:port][/path], without query or fragment")
+    return value.rstrip("/")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +137,34 @@ def run(args: argparse.Namespace) -> int:
     workers = default_workers() if args.workers is None else args.workers
     if workers < 1:
         raise LwwError(f"--workers {workers}: expected 1 or more")
+    for option, value, minimum in (
+        ("max-header-bytes", args.max_header_bytes, 1024),
+        ("head-timeout", args.head_timeout, 0.1),
+        ("body-timeout", args.body_timeout, 0.1),
+        ("max-connections", args.max_connections, 1),
+    ):
+        if value is not None and value < minimum:
+            raise LwwError(f"--{option} {value}: expected {minimum} or more")
+    scheme = "https" if args.certfile else "http"
+    base_url = public_url(args.public_url, scheme, args.host, args.port)
+    files = open_file_limit() - _OTHER_FILES
+    if args.max_connections is not None and args.max_connections > files:
+        raise LwwError(
+            f"--max-connections {args.max_connections}: the open-file limit allows {max(files, 0)} "
+            "(raise `ulimit -n`, or give fewer)"
+        )
+    limits = connection_limits.Limits(
+        max_header_bytes=args.max_header_bytes,
+        head_timeout_s=args.head_timeout,
+        body_timeout_s=args.body_timeout,
+        max_connections=args.max_connections or max(1, min(connection_limits.DEFAULT_MAX_CONNECTIONS, files)),
+    )
+    os.environ.update(limits.environment())  # read by every worker's connections (service.connections)
+    if base_url:
+        os.environ["LWW_SERVICE_PUBLIC_URL"] = base_url
+    else:
+        os.environ.pop("LWW_SERVICE_PUBLIC_URL", None)
+    connection_limits.limits.cache_clear()
 
     import uvicorn
 
@@ -70,7 +172,6 @@ def run(args: argparse.Namespace) -> int:
 
     check_environment()
     settings = args.settings.ensure()
-    scheme = "https" if args.certfile else "http"
     print(
         f"lww serve: {scheme}://{args.host}:{args.port}/soap/LivingWagesService/v2?wsdl, "
         f"/soap/LivingWagesWithAmountService/v1?wsdl, /api/v1/openapi.json (LWW_HOME={settings.home}, "
@@ -85,6 +186,9 @@ def run(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
         timeout_keep_alive=args.keep_alive,
+        http=PROTOCOL,
+        proxy_headers=bool(args.forwarded_allow_ips.strip()),
+        forwarded_allow_ips=args.forwarded_allow_ips.strip() or None,
     )
     if workers == 1:
         from service.app import app_from_environment
