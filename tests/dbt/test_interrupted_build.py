@@ -4,7 +4,9 @@ that model fails, or the dbt process is killed once the model's table is written
 must hold exactly what a full build of the same data holds, table for table, row for row, and move the
 last-indemnified months from where the last completed build left them (what publication applies to the snapshot
 published from it). The interrupted models are those whose table a later build reads as its previous state (the
-chains, the last indemnified months, the flags repaired in the monthly marts, the history) and one of the rights.
+chains, the last indemnified months, the flags repaired in the monthly marts, the history, the record of the due
+notifications) and one of the rights; after each, the due notifications are those of the uninterrupted build, none
+lost, none due twice.
 The next build may also come for a later R (with the files that arrived since: it recovers incrementally) or an
 earlier one (it rebuilds in full)."""
 
@@ -43,6 +45,7 @@ INTERRUPTED_AFTER = (
     "fct_monthly_amounts_by_partner",
     "int_rights_folded",
     "fct_amount_history",  # the latest R it recorded
+    "int_right_event_recipients",  # the right events it saw and the notifications they were due
 )
 MOVES = "SELECT * FROM intermediate.int_last_indemnified_moves ORDER BY ALL"
 # the history written since the completed build (a full build has no older R)
@@ -50,6 +53,31 @@ HISTORY = f"SELECT * FROM marts.fct_amount_history WHERE reference_date > '{R_BE
 COMPLETED = f"SELECT count(*) FROM intermediate.refresh_state WHERE reference_date = '{R}'"
 PLAN = "SELECT is_full, reason FROM intermediate.int_refresh_plan"
 KEYS = {"payment_lines": "line_id", "right_events": "event_id", "loaded_files": "file_id"}
+# the due notifications are not a full build's (which notifies nothing of its history) but the uninterrupted one's
+NOTIFIED = "SELECT * FROM intermediate.int_right_event_recipients ORDER BY ALL"
+NOTIFIER = "0400000101"
+
+
+def _notifier(people: int) -> dict[str, list[dict]]:
+    """An institution authorised for notifications, subscribed, following every person of _rights."""
+    since = dt.date(2020, 1, 1)
+    return {
+        "ref_authorizations": [
+            {
+                "cbe_number": NOTIFIER,
+                "operation": "LivingWagesNotifications:*",
+                "legal_context": "N",
+                "valid_from": since,
+            }
+        ],
+        "ref_subscriptions": [
+            {"cbe_number": NOTIFIER, "with_attestation": True, "endpoint_url": "http://127.0.0.1:1/"}
+        ],
+        "ref_integrations": [
+            {"cbe_number": NOTIFIER, "ssin": f"9{number:05d}00001", "quality_code": "001", "begin_date": since}
+            for number in range(0, people, 2)
+        ],
+    }
 
 
 def _contents(warehouse: Path) -> dict[str, list[tuple]]:
@@ -77,7 +105,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     before, after = arrived(R_BEFORE), arrived(R)
     base = root / "base.duckdb"
-    create_warehouse(base, before)
+    create_warehouse(base, {**before, **_notifier(60)})
     run_dbt(base, root, R_BEFORE, "run", project=project)
     _load_since(base, before, after)
     # the moves of an uninterrupted incremental build: from the completed build's months to the new ones
@@ -85,11 +113,20 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict:
     shutil.copyfile(base, straight)
     run_dbt(straight, root, R, "run", project=project)
     full = root / "full.duckdb"
-    create_warehouse(full, after)
+    create_warehouse(full, {**after, **_notifier(60)})
     run_dbt(full, root, R, "run", project=project)
     moves = query(straight, MOVES)
+    notified = query(straight, NOTIFIED)
+    assert [row for row in notified if row[13] == dt.date.fromisoformat(R) and row[15] == NOTIFIER], "nothing due"
     assert {move[0] for move in moves} >= {"80000000001", "80000000002", "80000000008", "80000000009"}, moves
-    return {"project": project, "base": base, "expected": _contents(full), "moves": moves, "arrived": arrived}
+    return {
+        "project": project,
+        "base": base,
+        "expected": _contents(full),
+        "moves": moves,
+        "notified": notified,
+        "arrived": arrived,
+    }
 
 
 def _load_since(warehouse: Path, loaded: dict[str, list[dict]], arrived: dict[str, list[dict]]) -> None:
@@ -145,6 +182,8 @@ def test_a_build_after_an_interrupted_one_equals_a_full_build(
         assert actual[name] == rows, f"{name} differs from a full build after an interruption after {model}"
     # publication applies these to the snapshot of the last completed build
     assert query(warehouse, MOVES) == scenario["moves"]
+    # no notification lost or due twice: what the uninterrupted build recorded
+    assert query(warehouse, NOTIFIED) == scenario["notified"]
 
 
 @pytest.mark.parametrize(
@@ -170,7 +209,7 @@ def test_the_next_build_for_another_r_equals_a_full_build(
     run_dbt(warehouse, tmp_path, next_r, "run", project=project)
     assert query(warehouse, PLAN) == [plan]
     full = tmp_path / "full.duckdb"
-    create_warehouse(full, data)
+    create_warehouse(full, {**data, **_notifier(60)})
     run_dbt(full, tmp_path, next_r, "run", project=project)
     expected, actual = _contents(full), _contents(warehouse)
     for name, rows in expected.items():
