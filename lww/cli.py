@@ -16,8 +16,8 @@ from kernel.errors import LwwError
 from kernel.settings import settings
 
 # In the order of CONTRACT §1 (replay added: operators load a fixed quarantined file with it). Only the commands
-# that are built: batch and notify (planned in CONTRACT §1) join the list with their module.
-COMMANDS = ("simulate", "refresh", "replay", "serve", "dashboards", "ui", "rollback", "demo")
+# that are built: batch (planned in CONTRACT §1) joins the list with its module.
+COMMANDS = ("simulate", "refresh", "replay", "serve", "dashboards", "ui", "notify", "subscriber", "rollback", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

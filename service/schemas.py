@@ -97,6 +97,18 @@ LIVING_WAGES_WITH_AMOUNT = ServiceSpec(
 SERVICES: dict[str, ServiceSpec] = {
     spec.key: spec for spec in (LIVING_WAGES, LIVING_WAGES_V3, LIVING_WAGES_WITH_AMOUNT)
 }
+# The service a subscriber of notifications implements (CONTRACT section 6): the project calls it at each subscriber's
+# endpoint_url and serves its WSDL for them; nothing is answered at its path here.
+NOTIFICATION = ServiceSpec(
+    name="LivingWagesNotification",
+    version="v1",
+    interface_ns="http://kszbcss.fgov.be/intf/LivingWagesNotificationService/v1",
+    types_ns="http://kszbcss.fgov.be/intf/LivingWagesNotificationService/v1",
+    wsdl_file="LivingWagesNotificationServiceV1.wsdl",
+    interface_xsd="LivingWagesNotificationServiceV1.xsd",
+    operations=("notifyLivingWage",),
+    fault_element="",
+)
 SERVED_FILES = frozenset(p.name for p in SCHEMA_DIR.glob("*.xsd"))
 
 
@@ -130,6 +142,12 @@ def file_bytes(name: str) -> bytes:
     if name not in SERVED_FILES:
         raise FileNotFoundError(name)
     return (SCHEMA_DIR / name).read_bytes()
+
+
+@cache
+def notification_wsdl() -> bytes:
+    """The subscriber's WSDL as written (its ``soap:address`` is a placeholder for the subscriber's endpoint)."""
+    return (SCHEMA_DIR / NOTIFICATION.wsdl_file).read_bytes()
 
 
 def wsdl_bytes(spec: ServiceSpec, location: str) -> bytes:
