@@ -148,17 +148,18 @@ def create_app(
         for operation in spec.operations:
             _add_json_route(app, service, spec, operation)
 
+    @app.get(schemas.NOTIFICATION.path, include_in_schema=False)
+    def notification_wsdl() -> Response:
+        """The WSDL a subscriber implements (CONTRACT §6): its address is the subscriber's own endpoint_url.
+        Before the schema files' route, which would take ``v1`` for a file name."""
+        return Response(schemas.notification_wsdl(), media_type="text/xml; charset=utf-8")
+
     @app.get(r"/soap/{service_name}/{file_name}", include_in_schema=False)
     def schema_file(service_name: str, file_name: str) -> Response:
         known = {f"{spec.name}Service" for spec in (*schemas.SERVICES.values(), schemas.NOTIFICATION)}
         if service_name not in known or file_name not in schemas.SERVED_FILES:
             return Response(b"not found\n", status_code=404, media_type="text/plain")
         return Response(schemas.file_bytes(file_name), media_type="text/xml; charset=utf-8")
-
-    @app.get(schemas.NOTIFICATION.path, include_in_schema=False)
-    def notification_wsdl() -> Response:
-        """The WSDL a subscriber implements (CONTRACT §6): its address is the subscriber's own endpoint_url."""
-        return Response(schemas.notification_wsdl(), media_type="text/xml; charset=utf-8")
 
     @app.get("/health", include_in_schema=False)
     def health() -> JSONResponse:
