@@ -4,6 +4,12 @@ server stack (parse + XSD validation + a fixed answer of the same size), and the
 load; for each number of server worker processes asked.
 
     .venv/bin/python -m bench.service_bench [--beneficiaries 170000] [--years 15] [--seconds 10] [--workers 1,2,4]
+    .venv/bin/python -m bench.service_bench --rights [--rounds 3] ...   # LivingWages V3 against V2
+
+With ``--rights``, the same server answers the five LivingWages operations (drawn at random per request, the
+same draws for both) for the same people through V2 and through V3, in alternating runs (V2 then V3, V3 then
+V2, ...) so that the machine's other load falls on both alike; it reports each run, the throughputs' ratio and
+the server's CPU per request of each version.
 
 The load generator is ``wrk`` (C, one thread, closed loop, so it takes little of the cores the server needs),
 with ``bench/service_wrk.lua``: random beneficiaries from a list, HTTP Basic, answers checked, p50/p99 from
@@ -50,6 +56,17 @@ LEGAL_CONTEXT = "BENCH"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 INTF = "http://kszbcss.fgov.be/intf/LivingWagesWithAmountService/v1"
 ACTION = "http://kszbcss.fgov.be/LivingWagesWithAmountService/getLivingWagesWithAmount"
+RIGHTS_INTF = {
+    "v2": "http://kszbcss.fgov.be/intf/LivingWagesService/v2",
+    "v3": "http://kszbcss.fgov.be/intf/LivingWagesService/v3",
+}
+RIGHTS_OPERATIONS = (
+    "getLivingWagePeriods",
+    "getLivingWagePeriodsFlanders",
+    "getLivingWagePeriodsPerPCSA",
+    "getLivingWagePeriodsPerPCSAFlanders",
+    "getLivingWages",
+)
 
 
 def build_snapshot(home: Path, beneficiaries: int, years: int) -> tuple[str, int]:
@@ -165,6 +182,19 @@ def build_snapshot(home: Path, beneficiaries: int, years: int) -> tuple[str, int
         FROM people ORDER BY ssin
         """
     )
+    # a third of the people had their right followed by another, adjacent, in another household category (V2
+    # merges them into one period, V3 answers two rows)
+    con.execute(
+        f"""
+        INSERT INTO rights
+        SELECT 'q' || p, ssin, pcsa, 'LIVING_WAGE', 1 + category % 3,
+               CAST(DATE '{first_month}' + to_months(CAST(start_index + spell AS INTEGER)) AS DATE),
+               CAST(DATE '{first_month}' + to_months(CAST(start_index + spell + 12 AS INTEGER)) AS DATE) - 1,
+               'ACTIVE', true, DATE '{first_month}', DATE '{first_month}', DATE '{first_month}', 'MODIFY', 2,
+               DATE '{first_month}' + 1, 2, DATE '{first_month}'
+        FROM people WHERE p % 3 = 0 ORDER BY ssin
+        """
+    )
     con.execute(
         f"INSERT INTO integrations SELECT '{CBE}', ssin, '1', DATE '2000-01-01', NULL FROM people ORDER BY ssin"
     )
@@ -177,8 +207,9 @@ def build_snapshot(home: Path, beneficiaries: int, years: int) -> tuple[str, int
     )
     con.execute("INSERT INTO institution_credentials VALUES (?, ?, ?)", [CBE, USER, PasswordHasher().hash(PASSWORD)])
     con.execute(
-        "INSERT INTO authorizations VALUES (?, 'LivingWagesWithAmount:*', ?, 'bench', DATE '2000-01-01', NULL, '')",
-        [CBE, LEGAL_CONTEXT],
+        "INSERT INTO authorizations VALUES (?, 'LivingWagesWithAmount:*', ?, 'bench', DATE '2000-01-01', NULL, ''), "
+        "(?, 'LivingWages:*', ?, 'bench', DATE '2000-01-01', NULL, '')",
+        [CBE, LEGAL_CONTEXT, CBE, LEGAL_CONTEXT],
     )
     con.execute(
         "INSERT INTO snapshot_info VALUES (?, ?, ?, ?)",
@@ -219,6 +250,17 @@ def envelope(ssin: str) -> bytes:
 <grouping>MONTH</grouping></criteria></i:getLivingWagesWithAmountRequest></s:Body></s:Envelope>""".encode()
 
 
+def rights_envelope(ssin: str, version: str, operation: str) -> bytes:
+    """A LivingWages request of ``version`` (v2, v3) over the last ten years, as ``envelope`` asks amounts."""
+    begin = R.replace(year=R.year - 10) + dt.timedelta(days=1)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<s:Envelope xmlns:s="{SOAP_ENV}" xmlns:i="{RIGHTS_INTF[version]}"><s:Body><i:{operation}Request>
+<informationCustomer><customerIdentification><cbeNumber>{CBE}</cbeNumber></customerIdentification></informationCustomer>
+<legalContext>{LEGAL_CONTEXT}</legalContext>
+<criteria><ssin>{ssin}</ssin><period><beginDate>{begin}</beginDate><endDate>{R}</endDate></period></criteria>
+</i:{operation}Request></s:Body></s:Envelope>""".encode()
+
+
 def mean_rows(home: Path, ssins: list[str]) -> float:
     """Mean number of amount rows of the sampled 10-year MONTH answers (the floor answers with as many)."""
     begin = R.replace(year=R.year - 10) + dt.timedelta(days=1)
@@ -230,12 +272,12 @@ def mean_rows(home: Path, ssins: list[str]) -> float:
     return rows / len(ssins)
 
 
-def wrk(url: str, bodies: Path, clients: int, seconds: float) -> dict:
+def wrk(url: str, bodies: Path, clients: int, seconds: float, action: str = ACTION) -> dict:
     """One closed-loop run of wrk (one thread, ``clients`` connections); its JSON line as a dict."""
     token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     command = [
         "wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s", "--latency",
-        "-s", str(Path(__file__).with_name("service_wrk.lua")), url, "--", str(bodies), f"Basic {token}", ACTION,
+        "-s", str(Path(__file__).with_name("service_wrk.lua")), url, "--", str(bodies), f"Basic {token}", action,
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0 or not done.stdout.strip():
@@ -426,6 +468,53 @@ def measure(args, home: Path, workers: int, bodies: Path, floor_rows: int, other
         snapshots.switch_current(published_dir, current_id, reason="bench end")
 
 
+def measure_rights(args, home: Path, ssins: list[str]) -> dict:
+    """V2 and V3 of LivingWages for the same people and operations, in alternating runs on one server."""
+    rng = random.Random(11)
+    draws = [(ssin, rng.choice(RIGHTS_OPERATIONS)) for ssin in ssins]
+    bodies = {}
+    for version in RIGHTS_INTF:
+        bodies[version] = home / f"bench-rights-{version}.txt"
+        lines = (rights_envelope(ssin, version, op).decode().replace("\n", "") + "\n" for ssin, op in draws)
+        bodies[version].write_text("".join(lines))
+    base = f"http://127.0.0.1:{args.port}"
+    workers = int(args.workers.split(",")[0])
+    server = start_server(home, args.port, workers, 1)
+    urls = {version: f"{base}/soap/LivingWagesService/{version}" for version in RIGHTS_INTF}
+    clients = args.clients[0]
+    result: dict = {"workers": workers, "clients": clients, "load_average_before": os.getloadavg(), "runs": []}
+    try:
+        result["first_health_s"] = round(wait_healthy(base, server), 1)
+        for version in RIGHTS_INTF:  # warm-up; the SOAPAction is left out: the operation varies by request
+            wrk(urls[version], bodies[version], clients, 3, action="")
+        for round_ in range(args.rounds):  # V2, V3, then V3, V2, ...: neither always runs first
+            for version in list(RIGHTS_INTF)[:: 1 if round_ % 2 == 0 else -1]:
+                run = measured(
+                    server, functools.partial(wrk, urls[version], bodies[version], clients, args.seconds, "")
+                )
+                run.update(version=version)
+                result["runs"].append(run)
+                print(json.dumps(run), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    for version in RIGHTS_INTF:
+        runs = [r for r in result["runs"] if r["version"] == version]
+        result[version] = {
+            "rps_mean": round(sum(r["rps"] for r in runs) / len(runs), 1),
+            "server_cpu_ms_per_request_mean": round(sum(r["server_cpu_ms_per_request"] for r in runs) / len(runs), 3),
+            "p50_ms_mean": round(sum(r["p50_ms"] for r in runs) / len(runs), 3),
+            "failures": sum(r["failures"] for r in runs),
+            "data_found": sum(r["data_found"] for r in runs),
+        }
+    result["v3_over_v2_rps"] = round(result["v3"]["rps_mean"] / result["v2"]["rps_mean"], 3)
+    result["v3_over_v2_cpu_per_request"] = round(
+        result["v3"]["server_cpu_ms_per_request_mean"] / result["v2"]["server_cpu_ms_per_request_mean"], 3
+    )
+    result["load_average_after"] = os.getloadavg()
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--beneficiaries", type=int, default=170_000)
@@ -435,6 +524,8 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,4", help="server worker processes to measure, comma-separated")
     parser.add_argument("--clients", default="1,8,64", help="concurrent clients, comma-separated")
     parser.add_argument("--no-switch", action="store_true", help="skip the snapshot switch (quick runs)")
+    parser.add_argument("--rights", action="store_true", help="LivingWages V3 against V2 instead (same people)")
+    parser.add_argument("--rounds", type=int, default=3, help="--rights: alternating V2/V3 runs of each")
     parser.add_argument("--output", default=str(RESULTS / "service_bench_results.json"))
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
@@ -455,6 +546,13 @@ def main() -> int:
     size_gb = current.path.stat().st_size / 1e9
     print(f"snapshot {current.refresh_id}: {monthly_rows} monthly rows, {people} beneficiaries, {size_gb:.2f} GB")
     ssins = sample_ssins(home, 2000)
+    if args.rights:
+        if args.output == parser.get_default("output"):
+            args.output = str(RESULTS / "service_bench_rights_v3.json")
+        results = {"snapshot_gb": round(size_gb, 2), "beneficiaries": people, "years": args.years}
+        results.update(measure_rights(args, home, ssins))
+        record(results, args.output)
+        return 0
     floor_rows = round(mean_rows(home, ssins))
     bodies = home / "bench-bodies.txt"
     bodies.write_text("".join(envelope(s).decode().replace("\n", "") + "\n" for s in ssins))

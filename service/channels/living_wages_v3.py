@@ -4,14 +4,17 @@ naming what the caller's authorisation withholds (``service.consult`` has alread
 
 from __future__ import annotations
 
+import functools
 from xml.sax.saxutils import escape
 
 from service.channels.living_wages import LivingWagesChannel
 from service.consult import Answer, RightRow
 
 
+@functools.lru_cache(maxsize=65536)
 def row_xml(row: RightRow) -> str:
-    """One ``livingWagePeriod`` of the V3 type; an element withheld (None) is left out."""
+    """One ``livingWagePeriod`` of the V3 type; an element withheld (None) is left out. Cached, as V2's periods
+    are: the same rows (months, decisions, events) come back across requests."""
     parts = [
         f"<livingWagePeriod><beginDate>{row.begin.isoformat()}</beginDate><endDate>{row.end.isoformat()}</endDate>"
     ]

@@ -92,7 +92,7 @@ class IndexCache:
             connection.execute("SET threads = 2")
             connection.execute("SET enable_progress_bar = false")
             for key, layout in INDEXES.items():
-                index = layout.kind.load(connection, layout.sql)  # one index in memory at a time
+                index = layout.kind.load(connection, layout.query(connection))  # one index in memory at a time
                 name = _index_name(key)
                 for part, array in index.files().items():
                     target = work / f"{name}.{part}.npy"

@@ -102,10 +102,11 @@ class RightsIndex(PersonIndex):
             return []
         return list(zip(*(self._decoders[column](*found) for column in _V2_RIGHT_COLUMNS), strict=True))
 
-    def states(self, ssin: str) -> list[RightsColumns]:
-        """The person's rights with every column (LivingWages V3)."""
+    def states(self, ssin: str) -> list[tuple]:
+        """The person's rights with every column, as tuples in :class:`RightsColumns` order (LivingWages V3; plain
+        tuples: a request makes one per right, and a named tuple's constructor costs more)."""
         found = self.range_of(ssin)
-        return list(map(RightsColumns._make, self.decode(*found))) if found else []
+        return self.decode(*found) if found else []
 
 
 class IntegrationsIndex(PersonIndex):
@@ -131,6 +132,21 @@ class IntegrationsIndex(PersonIndex):
 class Layout(NamedTuple):
     sql: str
     kind: type[PersonIndex]
+    # (table, column, sql): the query for a snapshot published before ``column`` of ``table`` existed (one that
+    # ``lww rollback`` serves again), which stands something else in for it
+    older: tuple[str, str, str] | None = None
+
+    def query(self, connection) -> str:
+        """The query for the snapshot open on ``connection``."""
+        if self.older is not None:
+            table, column, sql = self.older
+            found = connection.execute(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                [table, column],
+            ).fetchall()[0][0]
+            if not found:
+                return sql
+        return self.sql
 
 
 def _amounts(table: str, person: str, other: str, period: str, last: str) -> Layout:
@@ -150,14 +166,14 @@ def _amounts(table: str, person: str, other: str, period: str, last: str) -> Lay
     return Layout(_select(person, columns, table, order), AmountsIndex)
 
 
-# the state's decision date is published as state_decision_date (decision_date is the CREATE's)
-_RIGHT_STATE_SQL = (
-    "household_category",
-    "state_decision_date",
-    "last_event_type",
-    "last_sequence",
-    "last_registration_date",
-)
+def _rights(state_decision_date: str) -> str:
+    """The rights index's query; the state's decision date is published as state_decision_date (decision_date is
+    the CREATE's, what a snapshot published before state_decision_date answers with)."""
+    columns = RightsColumns(
+        *RightsColumns._fields[:5], state_decision_date, "last_event_type", "last_sequence", "last_registration_date"
+    )
+    return _select("ssin", columns, "rights WHERE status = 'ACTIVE'", "ssin, pcsa_cbe_number, category, begin_date")
+
 
 INDEXES: dict[Any, Layout] = {
     ("MONTH", "BENEFICIARY"): _amounts(
@@ -169,13 +185,7 @@ INDEXES: dict[Any, Layout] = {
     ("YEAR", "BENEFICIARY"): _amounts("yearly_amounts", "beneficiary_ssin", "partner_ssin", "year", "false"),
     ("YEAR", "PARTNER"): _amounts("yearly_amounts_by_partner", "partner_ssin", "beneficiary_ssin", "year", "false"),
     "rights": Layout(
-        _select(
-            "ssin",
-            RightsColumns(*RightsColumns._fields[:-5], *_RIGHT_STATE_SQL),
-            "rights WHERE status = 'ACTIVE'",
-            "ssin, pcsa_cbe_number, category, begin_date",
-        ),
-        RightsIndex,
+        _rights("state_decision_date"), RightsIndex, ("rights", "state_decision_date", _rights("decision_date"))
     ),
     "integrations": Layout(
         _select("ssin", IntegrationColumns(*IntegrationColumns._fields), "integrations", "ssin, cbe_number"),

@@ -471,3 +471,39 @@ def test_merged_rows_cover_v2_periods_and_say_the_latest_of_what_they_overlap(fo
         assert r.decision_date == (max(s.decision_date for s in overlapping) if decision else None)
         latest = max(s.event for s in overlapping)
         assert r.last_event == ((latest[2], latest[0]) if event else None)
+
+
+def test_a_snapshot_published_before_v3_is_still_served(tmp_path):
+    """``lww rollback`` may serve a snapshot published before the rights' state_decision_date and the
+    authorisations' withheld column: V2 answers as before, V3 with the CREATE's decision date, nothing withheld."""
+    import duckdb
+
+    from kernel import published, snapshots
+
+    rows = v3_rows()
+    rows["rights"] = [r[:-1] for r in rows["rights"]]
+    rows["authorizations"] = [r[:-1] for r in rows["authorizations"]]
+    with RunningService(tmp_path) as running:
+        published_dir = running.settings.published
+        refresh_id = snapshots.new_refresh_id(R)
+        with duckdb.connect(str(snapshots.staging_path(published_dir, refresh_id))) as con:
+            for table in (*published.TABLES, published.SNAPSHOT_INFO):
+                con.execute(table.ddl())
+            con.execute("ALTER TABLE rights DROP COLUMN state_decision_date")
+            con.execute("ALTER TABLE authorizations DROP COLUMN withheld")
+            for name, table_rows in rows.items():
+                if table_rows:
+                    marks = ", ".join("?" * len(table_rows[0]))
+                    con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', table_rows)
+            con.execute("INSERT INTO snapshot_info VALUES (?, ?, ?, ?)", [refresh_id, R, R, dt.datetime.now()])
+        snapshots.commit(published_dir, refresh_id, {"reference_date": R.isoformat()})
+        v2 = Client(running.url, LIVING_WAGES).call("getLivingWagePeriods", V, "2024-01-01")
+        assert spans(v2.livingWagePeriod) == [(d("2024-01-01"), d("2025-06-30")), (d("2025-09-01"), R)]
+        client = Client(running.url, LIVING_WAGES_V3, USER_C, PASSWORD_C)
+        answer = client.call("getLivingWagePeriods", V, "2024-01-01", cbe=CBE_C, legal_context=CTX_C)
+        assert answer.dataFilters is None
+        assert [(r.begin, r.household, r.decided) for r in soap_rows(answer.livingWagePeriod)] == [
+            (d("2024-01-01"), 2, d("2023-12-15")),  # every fixture right's CREATE was decided on 2023-12-15
+            (d("2025-01-01"), 3, d("2023-12-15")),
+            (d("2025-09-01"), 1, d("2023-12-15")),
+        ]
