@@ -102,8 +102,12 @@ def _password_hash(value: str) -> str:
 
 
 def _operation(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(:\*)?", value):
-        raise _Bad("must be a SOAP operation name, or Service:* for every operation of a service")
+    # Service:extract: a periodic extract of that service (CONTRACT §7), granted apart from its consultations
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(:\*|:extract)?", value):
+        raise _Bad(
+            "must be a SOAP operation name, Service:* for every operation of a service, or Service:extract for "
+            "its periodic extract"
+        )
     return value
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 LW = "LivingWages:*"
 LWA = "LivingWagesWithAmount:*"
 NOTIFY = "LivingWagesNotifications:*"
+EXTRACT = "LivingWagesWithAmount:extract"  # the yearly SPF Finances extract, not a consultation
 OPERATIONS = (
     "getLivingWagePeriods",
     "getLivingWagePeriodsFlanders",
@@ -102,7 +103,10 @@ INSTITUTIONS: tuple[Institution, ...] = (
         "SPF Finances - FOD Financiën",
         50,
         "spf.finances",
-        (_g("getLivingWagesWithAmount", "TAX_CONTROL", "14/091"),),
+        (
+            _g("getLivingWagesWithAmount", "TAX_CONTROL", "14/091"),
+            _g(EXTRACT, "TAX_CONTROL", "14/091"),  # the yearly extract of CONTRACT §7
+        ),
         0.5,
         quality_code="004",
     ),

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 
 from kernel.identifiers import is_valid_cbe, is_valid_ssin
 from kernel.raw_tables import REFERENCE_FILES
-from simulator.institutions import OPERATIONS, SERVICE_WILDCARDS
+from simulator.institutions import EXTRACT, OPERATIONS, SERVICE_WILDCARDS
 
 
 def _rows(run, name: str) -> list[dict[str, str]]:
@@ -76,7 +76,11 @@ def test_institutions_authorisations_and_subscriptions_are_consistent(small_run)
 
     authorizations = _rows(small_run, "authorizations.csv")
     assert {a["cbe_number"] for a in authorizations} == set(institutions)
-    assert all(a["operation"] in OPERATIONS or a["operation"] in SERVICE_WILDCARDS for a in authorizations)
+    assert all(a["operation"] in (*OPERATIONS, *SERVICE_WILDCARDS, EXTRACT) for a in authorizations)
+    # the yearly extract (CONTRACT §7) is granted to SPF Finances, its recipient, alone
+    assert {institutions[a["cbe_number"]]["username"] for a in authorizations if a["operation"] == EXTRACT} == {
+        "spf.finances"
+    }
     assert {"00/036", "07/025", "99/107", "01/090"} <= {a["deliberation"] for a in authorizations}
     today = dt.date(2026, 11, 27)
     expired = [a for a in authorizations if a["valid_to"] and dt.date.fromisoformat(a["valid_to"]) < today]
