@@ -79,6 +79,11 @@ class Settings:
         return self.home / "notifications"
 
     @property
+    def extracts(self) -> Path:
+        """The periodic extracts (CONTRACT §7): released files, their GO files and the manifest."""
+        return self.home / "extracts"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 

@@ -17,7 +17,19 @@ from kernel.settings import settings
 
 # In the order of CONTRACT §1 (replay added: operators load a fixed quarantined file with it). Only the commands
 # that are built: batch (planned in CONTRACT §1) joins the list with its module.
-COMMANDS = ("simulate", "refresh", "replay", "serve", "dashboards", "ui", "notify", "subscriber", "rollback", "demo")
+COMMANDS = (
+    "simulate",
+    "refresh",
+    "replay",
+    "serve",
+    "dashboards",
+    "ui",
+    "notify",
+    "subscriber",
+    "extract",
+    "rollback",
+    "demo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
