@@ -60,3 +60,9 @@ DELTA_KEY = mart_key(DELTA.removeprefix("wh."))
 
 # publication
 SNAPSHOT = dg.AssetKey(["published", "snapshot"])
+
+# the periodic extracts: each written under staging/ and checked (a blocking check), then released
+FINANCES_STAGED = dg.AssetKey(["extracts", "finances_staged"])
+FINANCES_EXTRACT = dg.AssetKey(["extracts", "finances"])
+SSH_STAGED = dg.AssetKey(["extracts", "ssh_staged"])
+SSH_EXTRACT = dg.AssetKey(["extracts", "ssh"])

@@ -1,4 +1,5 @@
-"""The monthly refresh on the first Saturday of every month, R = that day (Europe/Brussels)."""
+"""The monthly refresh on the first Saturday of every month, R = that day (Europe/Brussels); the yearly SPF
+Finances extract on the first Saturday of July."""
 
 import datetime as dt
 
@@ -11,7 +12,7 @@ from dagster_project.dates import (
     partition_range_tags,
     run_tags,
 )
-from dagster_project.jobs import refresh_job
+from dagster_project.jobs import finances_extract_job, refresh_job
 from dagster_project.resources import Warehouse
 from dagster_project.sensors import pending_months
 
@@ -35,3 +36,26 @@ def tick_request(day: dt.date, pending: list[dt.date]) -> dg.RunRequest | dg.Ski
         return dg.SkipReason(f"{day} is a Saturday, but not the first of its month")
     months = pending or [day.replace(day=1)]
     return dg.RunRequest(run_key=f"first-saturday-{day}", tags={**run_tags(day), **partition_range_tags(months)})
+
+
+# The first Saturday of July (cron's "#1": the first such weekday of the month; here one field says it, unlike the
+# refresh's), at noon: after that morning's refresh (06:00) published the amounts accepted up to June, when every
+# month of the year before is FINAL by age (December's age is 6). A year still not final fails the run, visibly.
+FINANCES_CRON = "0 12 * 7 6#1"
+
+
+@dg.schedule(
+    job=finances_extract_job,
+    cron_schedule=FINANCES_CRON,
+    execution_timezone=SCHEDULE_TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="First Saturday of July, 12:00 Brussels: the SPF Finances extract of the year before.",
+)
+def yearly_finances_extract(context: dg.ScheduleEvaluationContext):
+    return finances_request(context.scheduled_execution_time.date())
+
+
+def finances_request(day: dt.date) -> dg.RunRequest:
+    """What a July tick runs (pure): the finances extract of the tax year before ``day``."""
+    year = day.year - 1
+    return dg.RunRequest(run_key=f"finances-{year}-{day}", partition_key=str(year))

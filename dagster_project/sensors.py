@@ -9,9 +9,10 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.dates import partition_range_tags, run_tags
-from dagster_project.jobs import refresh_job
+from dagster_project.jobs import refresh_job, ssh_extract_job
+from dagster_project.keys import SNAPSHOT
 from dagster_project.resources import Warehouse
-from kernel.calendar import today_brussels
+from kernel.calendar import add_months, first_saturday, today_brussels
 from kernel.settings import Settings
 
 
@@ -72,3 +73,25 @@ def refresh_failure_sensor(context: dg.RunFailureSensorContext, warehouse: Wareh
     message = (context.failure_event.message or "").replace("\n", " ")
     with log.open("a", encoding="utf-8") as handle:
         handle.write(f"{dt.datetime.now(dt.UTC).isoformat()} run {context.dagster_run.run_id}: {message}\n")
+
+
+@dg.asset_sensor(
+    asset_key=SNAPSHOT,
+    job=ssh_extract_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After each first-Saturday refresh, the harmonised social statuses of the month before.",
+)
+def ssh_after_first_saturday(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
+    metadata = asset_event.asset_materialization.metadata if asset_event.asset_materialization else {}
+    if "reference_date" not in metadata or "refresh_id" not in metadata:
+        return dg.SkipReason("the snapshot's materialization names no reference date")
+    return ssh_request(dt.date.fromisoformat(metadata["reference_date"].value), metadata["refresh_id"].value)
+
+
+def ssh_request(reference_date: dt.date, refresh_id: str) -> dg.RunRequest | dg.SkipReason:
+    """What a publication starts (pure): the statuses of the month before R when R is a first Saturday."""
+    if reference_date != first_saturday(reference_date.year, reference_date.month):
+        return dg.SkipReason(f"R={reference_date} is not a first Saturday: the monthly statuses wait for one")
+    month = add_months(reference_date, -1)
+    return dg.RunRequest(run_key=f"ssh-{month:%Y-%m}-{refresh_id}", partition_key=month.isoformat())
