@@ -13,6 +13,7 @@ from dagster_project.resources import Warehouse
 from dagster_project.schedules import first_saturday_refresh, yearly_finances_extract
 from dagster_project.sensors import new_files_sensor, refresh_failure_sensor, ssh_after_first_saturday
 
+from kernel import permissions
 
 def build_definitions(home: str = "") -> dg.Definitions:
     return dg.Definitions(
@@ -26,3 +27,5 @@ def build_definitions(home: str = "") -> dg.Definitions:
 
 
 defs = build_definitions()
+# the code location's processes (dagster dev, its daemon, each run) write under LWW_HOME too (kernel.permissions)
+permissions.restrict()

@@ -21,6 +21,7 @@ from ingest.reader import read_header
 from ingest.schemas import KINDS
 from ingest.security import Limits
 from ingest.violations import FileRejected
+from kernel import permissions
 from kernel.errors import LwwError
 from kernel.raw_tables import create_all
 from kernel.settings import Settings
@@ -92,6 +93,8 @@ def _move(source: Path, target: Path) -> Path:
         os.replace(source, target)
     else:
         shutil.move(source, target)
+    if not target.is_symlink():  # dropped with any mode: personal data, not for other users (kernel.permissions)
+        os.chmod(target, permissions.FILE_MODE)
     return target
 
 

@@ -25,6 +25,8 @@ from typing import Any
 
 import duckdb
 
+from kernel import permissions
+
 CURRENT = "CURRENT"
 
 
@@ -99,7 +101,7 @@ def commit(published: Path, refresh_id: str, manifest: dict[str, Any], *, switch
     with duckdb.connect(str(staged), read_only=True) as con:
         con.execute("SELECT 1").fetchall()
     os.replace(staged, final)
-    os.chmod(final, 0o444)
+    os.chmod(final, permissions.SNAPSHOT_MODE)  # read-only, and personal data: no access for other users
     full = {**manifest, "refresh_id": refresh_id, "file": final.name, "sha256": sha256_of(final)}
     _write_atomically(manifest_path(published, refresh_id), json.dumps(full, indent=2, sort_keys=True))
     snapshot = Snapshot(refresh_id, final, full)

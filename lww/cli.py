@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from kernel import permissions
 from kernel.errors import LwwError
 from kernel.settings import settings
 
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    permissions.restrict()  # everything written under LWW_HOME: not for other local users (kernel.permissions)
     args = parser.parse_args(argv)
     args.settings = settings(args.home)
     try:

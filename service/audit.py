@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kernel import permissions
 from kernel.audit import FIELDS
 from service.audit_sync import ANSWER, REQUEST
 
@@ -90,7 +91,7 @@ class AuditLog:
         while path.exists():  # two rotations in one second: never append to a closed file
             path = self.directory / f"audit-{stamp}-{os.getpid()}.{suffix}.jsonl"
             suffix += 1
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        self._fd = permissions.open_secret(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)  # 0600: who looked up whom
         self._generation += 1
         self._day, self._size, self.path = now.date(), 0, path
 

@@ -34,6 +34,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from kernel import permissions
+
 _HASHER = PasswordHasher()
 
 
@@ -113,6 +115,7 @@ class SharedFailures:
         self._clock = clock
         self._local = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
+        permissions.create_secret(path)  # 0600 (SQLite gives its -wal and -shm files the same mode)
         with contextlib.closing(self._connect()) as con:
             con.execute("CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL)")
             con.execute("CREATE INDEX IF NOT EXISTS failures_key_at ON failures (key, at)")

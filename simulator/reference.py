@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from argon2 import PasswordHasher
 from argon2.low_level import Type, hash_secret
 
+from kernel import permissions
 from kernel.identifiers import cbe_with_check
 from kernel.raw_tables import REFERENCE_FILES
 from simulator.days import month_first_day
@@ -298,7 +299,9 @@ def write_reference(reference: Reference, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, table in reference.tables.items():
         partial = folder / f".{name}.partial"
-        with open(partial, "w", encoding="utf-8", newline="") as out:
+        secret = "password_hash" in table.column_names  # 0600 whatever the umask (kernel.permissions)
+        opener = permissions.open_secret if secret else None
+        with open(partial, "w", encoding="utf-8", newline="", opener=opener) as out:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(table.column_names)
             columns = [_as_text(column) for column in table.columns]

@@ -5,6 +5,7 @@ never parses dbt at import time."""
 import hashlib
 import importlib.metadata
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -145,6 +146,11 @@ def build_target(home: Settings) -> Path:
     beside the new one."""
     target = home.dbt_target
     target.mkdir(parents=True, exist_ok=True)
+    # dagster-dbt seeds a new target with the project's partial parse state by shutil.copy, which keeps the
+    # project file's mode (0644): copied here first, with the home's (kernel.permissions)
+    seed = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+    if seed.is_file() and not (target / seed.name).exists():
+        shutil.copyfile(seed, target / seed.name)
     log = target / "dbt.log"
     if log.exists():
         log.replace(target / "dbt.previous.log")
