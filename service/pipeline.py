@@ -1,8 +1,9 @@
 """One consultation, whatever the channel: the checks of CONTRACT section 4.3 in order, and one audit record.
 
-Order of checks: body size -> published data -> credentials -> well-formed and schema-valid (the channel's
-``parse``) -> business checks (``consult.answer``). The first failing check answers; refusals are raised
-(:class:`Refused`, :class:`NothingPublished`, :class:`Invalid`) and turned into a reply in one place. Whatever
+Order of checks: body size -> media type (over HTTP: the channel's ``media_types``, else 415) -> published data
+-> credentials -> well-formed and schema-valid (the channel's ``parse``) -> business checks (``consult.answer``).
+The first failing check answers; refusals are raised (:class:`Refused`, :class:`NothingPublished`,
+:class:`Invalid`) and turned into a reply in one place. Whatever
 happens, exactly one audit record is appended; :func:`answer` returns it with the reply and its sequence in the
 audit log, and whoever sends the reply waits for that record to be durable first (``service.handlers``).
 
