@@ -29,6 +29,10 @@ PAGES = (
     Page("app_pages/finality.py", "Finality", ":material/hourglass_bottom:", "Amounts"),
     Page("app_pages/data_quality.py", "Data quality", ":material/rule:", "Operations"),
     Page("app_pages/consultations.py", "Consultations", ":material/manage_search:", "Operations"),
+    # personal: the parked notifications name people, and only SPP IS operates the delivery
+    Page("app_pages/notifications.py", "Notifications", ":material/notifications:", "Operations", personal=True),
+    # personal: what SPP IS sent to whom is for its own operators, not for partner institutions
+    Page("app_pages/extracts.py", "Extracts", ":material/outbox:", "Operations", personal=True),
     Page("app_pages/person_lookup.py", "Person lookup", ":material/person_search:", "Personal data", personal=True),
 )
 SIGN_IN = Page("app_pages/login.py", "Sign in", ":material/login:", "")
