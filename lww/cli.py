@@ -17,7 +17,7 @@ from kernel.errors import LwwError
 from kernel.settings import settings
 
 # In the order of CONTRACT §1 (replay added: operators load a fixed quarantined file with it). Only the commands
-# that are built: batch (planned in CONTRACT §1) joins the list with its module.
+# that are built, each with its module.
 COMMANDS = (
     "simulate",
     "refresh",
@@ -25,6 +25,7 @@ COMMANDS = (
     "serve",
     "dashboards",
     "ui",
+    "batch",
     "notify",
     "subscriber",
     "extract",

@@ -161,6 +161,14 @@ def create_app(
             return Response(b"not found\n", status_code=404, media_type="text/plain")
         return Response(schemas.file_bytes(file_name), media_type="text/xml; charset=utf-8")
 
+    @app.get("/batch/v1/{file_name}", include_in_schema=False)
+    def batch_schema(file_name: str) -> Response:
+        """The batch file's schema (CONTRACT §5), and beside it the services' schemas it imports."""
+        file_name = "ConsultationBatchV1.xsd" if file_name == "consultationBatch.xsd" else file_name
+        if file_name not in schemas.SERVED_FILES:
+            return Response(b"not found\n", status_code=404, media_type="text/plain")
+        return Response(schemas.file_bytes(file_name), media_type="text/xml; charset=utf-8")
+
     @app.get("/health", include_in_schema=False)
     def health() -> JSONResponse:
         loaded = service.store.get()
