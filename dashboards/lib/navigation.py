@@ -33,8 +33,6 @@ PAGES = (
     Page("app_pages/notifications.py", "Notifications", ":material/notifications:", "Operations", personal=True),
     # personal: what SPP IS sent to whom is for its own operators, not for partner institutions
     Page("app_pages/extracts.py", "Extracts", ":material/outbox:", "Operations", personal=True),
-    # personal: what SPP IS sent to whom is for its own operators, not for partner institutions
-    Page("app_pages/extracts.py", "Extracts", ":material/outbox:", "Operations", personal=True),
     Page("app_pages/person_lookup.py", "Person lookup", ":material/person_search:", "Personal data", personal=True),
 )
 SIGN_IN = Page("app_pages/login.py", "Sign in", ":material/login:", "")
