@@ -84,8 +84,9 @@ def import_current(store: Store, published: Path, say: Callable[[str], None]) ->
             while batch := cursor.fetchmany(10_000):
                 yield batch
 
+        started = time.perf_counter()
         rows, new = store.import_rows(snapshot.refresh_id, batches())
-    say(f"imported {snapshot.refresh_id}: {rows} due notifications, {new} new")
+    say(f"imported {snapshot.refresh_id}: {rows} due notifications, {new} new ({time.perf_counter() - started:.1f} s)")
     return new
 
 
