@@ -26,8 +26,8 @@ from pathlib import Path
 import duckdb
 
 from bench import OUT, RESULTS, record
-from kernel import published, snapshots
-from notify import store, subscriber
+from kernel import delivery_state, published, snapshots
+from notify import subscriber
 
 ROOT = Path(__file__).resolve().parent.parent
 DUE = next(table for table in published.TABLES if table.name == "due_notifications")
@@ -105,7 +105,7 @@ def run_size(size: int, subscribers: int) -> dict:
     finally:
         server.terminate()
         _, _, server_usage = os.wait4(server.pid, 0)
-    with store.open_read_only(home / "notifications") as connection:
+    with delivery_state.open_read_only(home / "notifications") as connection:
         states = dict(connection.execute("SELECT state, count(*) FROM notifications GROUP BY state").fetchall())
     received = subscriber.received(receipts)
     assert states == {"delivered": size}, states

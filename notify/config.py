@@ -19,7 +19,6 @@ class NotifyConfig:
     per_subscriber: int = 16  # notifications in flight per subscriber (each a different right)
     max_answer_bytes: int = 64 * 1024  # a longer answer is cut and refused (never read whole)
     ca_bundle: Path | None = None  # a custom CA for subscribers' TLS certificates; verification is always on
-    late_minutes: float = 60.0  # a notification still pending this long after its import is late (operators)
     linger_seconds: float = 5.0  # `lww notify` without --follow waits for a retry due within this long
     poll_seconds: float = 2.0  # --follow: how often CURRENT is looked at
 
@@ -38,7 +37,6 @@ def from_environment() -> NotifyConfig:
         per_subscriber=int(env_number("LWW_NOTIFY_CONCURRENCY", defaults.per_subscriber, minimum=1)),
         max_answer_bytes=defaults.max_answer_bytes,
         ca_bundle=Path(ca) if ca else None,
-        late_minutes=float(env_number("LWW_NOTIFY_LATE_MINUTES", defaults.late_minutes, minimum=0.0)),
         linger_seconds=float(env_number("LWW_NOTIFY_LINGER_SECONDS", defaults.linger_seconds, minimum=0.0)),
         poll_seconds=float(env_number("LWW_NOTIFY_POLL_SECONDS", defaults.poll_seconds, minimum=0.05)),
     )

@@ -2,7 +2,7 @@
 
 We send ``livingWagesNotification`` (SOAP 1.1, document/literal, local elements unqualified as in the rest of the
 CBSS family) and read ``livingWagesNotificationResponse``; the reference subscriber does the opposite. Both
-parse with the project's safe parser (``service.xmlsafe``: no DTD, no entities, no network). The schema a
+parse with the project's safe parser (``kernel.xmlsafe``: no DTD, no entities, no network). The schema a
 subscriber implements is ``service/schemas/LivingWagesNotificationServiceV1.wsdl``; the tests validate what is
 built here against it.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-from service import xmlsafe
+from kernel import xmlsafe
 
 NAMESPACE = "http://kszbcss.fgov.be/intf/LivingWagesNotificationService/v1"
 SOAP_ACTION = "http://kszbcss.fgov.be/LivingWagesNotificationService/notifyLivingWage"

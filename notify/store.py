@@ -1,7 +1,8 @@
 """The notifier's delivery state: ``$LWW_HOME/notifications/notifications.sqlite3`` (SQLite, WAL).
 
 One writer (the notifier holding ``notifier.lock``); readers (``lww notify --status``, the dashboards) open it
-read-only at any time. Every change is a transaction with ``synchronous=FULL``: what a commit says is on disk.
+read-only at any time, through ``kernel.delivery_state`` (the store's read protocol, as ``kernel.snapshots`` is
+the snapshots'). Every change is a transaction with ``synchronous=FULL``: what a commit says is on disk.
 
 - ``notifications``: one row per ``ticketCBSS``, imported from a published snapshot's ``due_notifications``
   (``INSERT OR IGNORE``: importing the same or an overlapping snapshot again changes nothing), with its state:
@@ -27,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kernel.delivery_state import path_in
 from kernel.errors import LwwError
 
-FILE_NAME = "notifications.sqlite3"
 LOCK_NAME = "notifier.lock"
 
 # The columns of the published ``due_notifications`` the notifier keeps (snapshot name -> store name).
@@ -99,10 +100,6 @@ CREATE TABLE IF NOT EXISTS imports (
 DELIVERED, NOT_YET, PARKED = "delivered", "pending", "parked"
 
 
-def path_in(folder: Path) -> Path:
-    return folder / FILE_NAME
-
-
 @dataclass(frozen=True)
 class Result:
     """The outcome of one attempt, to be committed."""
@@ -120,13 +117,10 @@ class Result:
         return self.outcome == "OK"
 
 
-def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
-    if read_only:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=10)
-    else:
-        connection = sqlite3.connect(path, isolation_level=None, timeout=10)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, timeout=10)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
     connection.row_factory = sqlite3.Row
     return connection
 
@@ -159,7 +153,7 @@ class Store:
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = path_in(folder)
-        self.db = _connect(self.path, read_only=False)
+        self.db = _connect(self.path)
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -296,55 +290,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value
-
-
-# Readers (status, dashboards): read-only, never blocking the notifier.
-
-
-def open_read_only(folder: Path) -> sqlite3.Connection | None:
-    """A read-only connection to the store, or None when no notifier has run yet."""
-    path = path_in(folder)
-    if not path.exists():
-        return None
-    return _connect(path, read_only=True)
-
-
-STATUS_SQL = """
-SELECT recipient,
-       max(endpoint_url) AS endpoint_url,
-       sum(state = 'pending') AS pending,
-       sum(state = 'pending' AND imported_at < :late_before) AS late,
-       sum(state = 'pending' AND attempts > 0) AS retrying,
-       sum(state = 'delivered') AS delivered,
-       sum(state = 'parked') AS parked,
-       max(delivered_at) AS last_delivered_at,
-       min(CASE WHEN state = 'pending' THEN next_attempt_at END) AS next_attempt_at
-FROM notifications
-GROUP BY recipient
-ORDER BY recipient
-"""
-
-
-def status(connection: sqlite3.Connection, *, late_minutes: float, now: float | None = None) -> list[dict[str, Any]]:
-    """Per subscriber: pending (of which late: imported more than ``late_minutes`` ago; retrying: failed at
-    least once), delivered, parked, the last delivery and the next attempt."""
-    late_before = (now or time.time()) - late_minutes * 60
-    return [dict(row) for row in connection.execute(STATUS_SQL, {"late_before": late_before})]
-
-
-def parked(connection: sqlite3.Connection, limit: int = 200) -> list[dict[str, Any]]:
-    """The parked notifications, oldest first, with their last error."""
-    rows = connection.execute(
-        "SELECT ticket, recipient, right_id, sequence, event_type, ssin, attempts, last_outcome, last_error "
-        "FROM notifications WHERE state = 'parked' ORDER BY imported_at, ticket LIMIT ?",
-        (limit,),
-    )
-    return [dict(row) for row in rows]
-
-
-def attempts_of(connection: sqlite3.Connection, ticket: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in connection.execute("SELECT * FROM attempts WHERE ticket = ? ORDER BY attempt", (ticket,))]
-
-
-def iso(epoch: float | None) -> str:
-    return "" if not epoch else dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds")

@@ -10,7 +10,8 @@ one JSON line in its receipts file (before answering), and answers as told:
 - ``DOWN``: handled by :func:`serve`: nothing listens, connections are refused.
 
 A notification sent again (same ``ticketCBSS``) is kept again: :func:`received` groups the receipts by ticket, as
-a subscriber deduplicates. ``GET ?wsdl`` gives the WSDL it implements.
+a subscriber deduplicates. The WSDL it implements is served by the consultation service (the parts meet in the
+contract, not in each other's code).
 """
 
 from __future__ import annotations
@@ -90,19 +91,11 @@ class Subscriber:
         await _reply(send, 200, payload)
 
     async def _get(self, scope: dict, send) -> None:
-        from service import schemas
-
-        query = scope.get("query_string", b"").lower()
-        if query in (b"wsdl",):
-            host = dict(scope["headers"]).get(b"host", b"127.0.0.1").decode("latin-1")
-            location = f"http://{host}{scope['path']}"
-            await _reply(send, 200, schemas.wsdl_bytes(schemas.NOTIFICATION, location))
-            return
-        name = scope["path"].rsplit("/", 1)[-1]
-        if name in schemas.SERVED_FILES:
-            await _reply(send, 200, schemas.file_bytes(name))
-            return
-        await _reply(send, 200, b"reference subscriber: POST notifications here; WSDL at ?wsdl\n", "text/plain")
+        text = (
+            b"reference subscriber: POST livingWagesNotification requests here; the WSDL it implements is the "
+            b"consultation service's /soap/LivingWagesNotificationService/v1?wsdl\n"
+        )
+        await _reply(send, 200, text, "text/plain")
 
 
 async def _reply(send, status: int, body: bytes, content_type: str = message.CONTENT_TYPE) -> None:

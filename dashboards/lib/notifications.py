@@ -1,4 +1,4 @@
-"""The delivery of notifications, for operators: read from the notifier's own store (``notify.store``,
+"""The delivery of notifications, for operators: read from the notifier's own store (``kernel.delivery_state``,
 read-only; the notifier keeps writing meanwhile), with the subscribers' names from the snapshot."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboards.lib.snapshot import SnapshotRef, query
+from kernel import delivery_state as store
 from kernel.settings import settings
-from notify import config, store
 
 
 def _names(ref: SnapshotRef) -> dict[str, str]:
@@ -22,7 +22,7 @@ def per_subscriber(ref: SnapshotRef) -> pd.DataFrame | None:
     if connection is None:
         return None
     with connection:
-        rows = store.status(connection, late_minutes=config.from_environment().late_minutes)
+        rows = store.status(connection, late_minutes=store.late_minutes())
     names = _names(ref)
     frame = pd.DataFrame(
         [

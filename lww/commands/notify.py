@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kernel import delivery_state
     from notify import config as notify_config
     from notify import delivery, store
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.status:
         if args.retry_parked:
             raise LwwError("--status only reads: run --retry-parked without it")
-        return _status(home.notifications, config)
+        return _status(home.notifications)
     home.ensure()
     with store.notifier_lock(home.notifications):
         writer = store.Store(home.notifications)
@@ -47,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
             writer.close()
     failed = f", {summary.failed} failed attempts ({_outcomes(summary)})" if summary.failed else ""
     print(f"delivered {summary.delivered} in {seconds:.1f} s{failed}")
-    reader = store.open_read_only(home.notifications)
+    reader = delivery_state.open_read_only(home.notifications)
     if reader is not None:
         with reader:
-            rows = store.status(reader, late_minutes=config.late_minutes)
+            rows = delivery_state.status(reader, late_minutes=delivery_state.late_minutes())
         pending, parked = sum(r["pending"] for r in rows), sum(r["parked"] for r in rows)
         if pending or parked:
             print(f"still pending {pending}, parked {parked}: lww notify --status")
@@ -61,15 +62,15 @@ def _outcomes(summary) -> str:
     return ", ".join(f"{outcome} {n}" for outcome, n in sorted(summary.outcomes.items()) if outcome != "OK")
 
 
-def _status(folder, config) -> int:
-    from notify import store
+def _status(folder) -> int:
+    from kernel import delivery_state as store
 
     reader = store.open_read_only(folder)
     if reader is None:
         print(f"no notifier has run yet ({folder} holds no delivery state)")
         return 0
     with reader:
-        rows = store.status(reader, late_minutes=config.late_minutes)
+        rows = store.status(reader, late_minutes=store.late_minutes())
         parked = store.parked(reader, limit=20)
     header = ("subscriber", "pending", "late", "retrying", "delivered", "parked", "last delivered", "next attempt")
     table = [header] + [

@@ -21,8 +21,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from kernel import xmlsafe
 from kernel.calendar import BRUSSELS
-from service import xmlsafe
 from service.consult import Answer, Consultation
 from service.pipeline import Fault, Incoming, Invalid, Reply
 from service.schemas import SOAP_ENV, ServiceSpec, validator

@@ -8,6 +8,7 @@ import signal
 import time
 from collections import defaultdict
 
+from kernel import delivery_state
 from notify import store
 from tests.notify.notify_fixture import (
     RunningSubscriber,
@@ -36,7 +37,7 @@ def arrival_order(path) -> dict[tuple[str, str], list[int]]:
 
 
 def state_counts(home) -> dict[str, int]:
-    with store.open_read_only(home / "notifications") as connection:
+    with delivery_state.open_read_only(home / "notifications") as connection:
         return dict(connection.execute("SELECT state, count(*) FROM notifications GROUP BY state").fetchall())
 
 
@@ -116,9 +117,9 @@ def test_nok_is_retried_then_delivered_once_ok_with_every_attempt_recorded(tmp_p
         assert len({(r["rightId"], r["sequence"]) for r in receipts}) == 1
     for sequences in arrival_order(subscriber.receipts).values():
         assert sequences == [1, 2]
-    with store.open_read_only(home / "notifications") as connection:
+    with delivery_state.open_read_only(home / "notifications") as connection:
         ticket = rows[0]["ticket_cbss"]
-        attempts = store.attempts_of(connection, ticket)
+        attempts = delivery_state.attempts_of(connection, ticket)
     assert [a["outcome"] for a in attempts][-1] == "OK"
     assert {a["outcome"] for a in attempts[:-1]} == {"NOK"}
     assert all(a["http_status"] == 200 and a["duration_ms"] > 0 and a["answer"] for a in attempts)
@@ -133,8 +134,8 @@ def test_a_subscriber_down_then_up(tmp_path):
     down = notify(home, env={"LWW_NOTIFY_LINGER_SECONDS": "0.2"})  # nothing listens on the port
     assert down.returncode == 0 and "REFUSED" in down.stdout
     assert state_counts(home) == {"pending": 6}
-    with store.open_read_only(home / "notifications") as connection:
-        errors = {a["error"] for a in store.attempts_of(connection, rows[0]["ticket_cbss"])}
+    with delivery_state.open_read_only(home / "notifications") as connection:
+        errors = {a["error"] for a in delivery_state.attempts_of(connection, rows[0]["ticket_cbss"])}
     assert all("refused" in error for error in errors)
 
     follower = start_notify(home, "--follow")  # keeps retrying; the subscriber comes up meanwhile

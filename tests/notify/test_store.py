@@ -8,7 +8,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notify import store
+from kernel import delivery_state
 from notify.store import IMPORTED, Result, Store
 
 
@@ -69,7 +69,7 @@ def test_events_of_a_right_are_ready_one_at_a_time_in_sequence_order(tmp_path_fa
         writer.record(results, max_attempts=max_attempts, backoff=lambda tries: 0.0)
         delivered += [(row["right_id"], row["sequence"]) for row, r in zip(page, results, strict=True) if r.delivered]
         now += 1.0
-    connection = store.open_read_only(folder)
+    connection = delivery_state.open_read_only(folder)
     with connection:
         states = dict(connection.execute("SELECT ticket, state FROM notifications").fetchall())
         attempts = dict(connection.execute("SELECT ticket, count(*) FROM attempts GROUP BY ticket").fetchall())

@@ -75,16 +75,17 @@ def test_every_notification_is_valid_and_reads_back(schema, attestation, end, ri
 
 
 def test_the_service_serves_the_subscribers_wsdl_and_zeep_calls_the_reference_subscriber(tmp_path):
-    with RunningService(tmp_path / "service-home") as service:
+    port = free_port()
+    with RunningService(tmp_path / "service-home") as service, RunningSubscriber(tmp_path / "home", port) as subscriber:
         base = service.url
-        wsdl = httpx.get(f"{base}/soap/LivingWagesNotificationService/v1?wsdl")
-        assert wsdl.status_code == 200 and b"notifyLivingWage" in wsdl.content
         xsd = httpx.get(f"{base}/soap/LivingWagesNotificationService/LivingWagesNotificationServiceV1.xsd")
         assert xsd.status_code == 200 and b"livingWagesNotificationResponse" in xsd.content
-    port = free_port()
-    with RunningSubscriber(tmp_path / "home", port) as subscriber:
-        soap = zeep.Client(f"{subscriber.url}/notifications/zeep?wsdl")  # the subscriber serves the same WSDL
-        answer = soap.service.notifyLivingWage(
+        soap = zeep.Client(f"{base}/soap/LivingWagesNotificationService/v1?wsdl")  # the WSDL, from its URL alone
+        binding = (
+            "{http://kszbcss.fgov.be/intf/LivingWagesNotificationService/v1}LivingWagesNotificationServiceHTTPBinding"
+        )
+        subscriber_side = soap.create_service(binding, f"{subscriber.url}/notifications/zeep")
+        answer = subscriber_side.notifyLivingWage(
             informationNotificationCBSS={"ticketCBSS": ROW["ticket"], "timestampSent": dt.datetime.now(dt.UTC)},
             informationNotified={"notifiedIdentification": {"cbeNumber": "0200000001"}},
             ssin=ROW["ssin"],

@@ -14,9 +14,9 @@ from argon2 import PasswordHasher
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kernel.xmlsafe import UnsafeXml, parse
 from service import periods as P
 from service.auth import Authenticator, AuthRefused, parse_basic
-from service.xmlsafe import UnsafeXml, parse
 
 D = dt.date.fromisoformat
 
