@@ -89,6 +89,7 @@ class BatchChannel:
     """``service.pipeline.Channel`` for the requests of a file: parsed already, rendered by their SOAP channel."""
 
     name = "BATCH"
+    media_types: tuple[str, ...] = ()  # not over HTTP: no Content-Type to check
     invalid_status = 200  # never used: a file whose requests the schemas refuse is refused whole beforehand
 
     def operation(self, incoming: _BatchIncoming) -> str | None:
