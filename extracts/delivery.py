@@ -188,12 +188,11 @@ def _write(home: Settings, module: ModuleType, source: Source, plan, now: dt.dat
         now,
     )
     counter = Counter()
-    extra = {}
-    if module is ssh:
-        extra = {"previous_file": last_released(home, module.KIND, ssh.previous_period(plan.period))}
     with partial.open("w", encoding="utf-8", buffering=1 << 20) as out:
         xmlout.start(out, module.ROOT, header)
-        details = module.write_records(out, source, plan, counter, **extra)
+        details = module.write_records(
+            out, source, plan, counter, lambda period: last_released(home, module.KIND, period)
+        )
         xmlout.control(out, counter.figures())
         xmlout.end(out, module.ROOT)
         out.flush()

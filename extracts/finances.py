@@ -131,7 +131,8 @@ ORDER BY y.ssin, y.allowance_type
 """
 
 
-def write_records(out: TextIO, source: Source, plan: Plan, counter: Counter) -> dict:
+def write_records(out: TextIO, source: Source, plan: Plan, counter: Counter, last_released: object) -> dict:
+    """The records of the tax year, from the snapshot alone (no earlier file is read: ``last_released`` unused)."""
     out.write(f"<taxYear>{plan.period}</taxYear><provisional>{str(plan.provisional).lower()}</provisional>\n")
     cursor = source.connection.execute(_RECORDS, {"year": int(plan.period), "begin": plan.begin, "end": plan.end})
     while rows := cursor.fetchmany(20_000):

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -135,8 +136,11 @@ def statuses_in_file(path: Path) -> pa.Table:
     return pa.table(columns)
 
 
-def write_records(out: TextIO, source: Source, plan: Plan, counter: Counter, previous_file: Path | None = None) -> dict:
-    """The statuses of M, then the changes against P (see the module's docstring for P's statuses)."""
+def write_records(
+    out: TextIO, source: Source, plan: Plan, counter: Counter, last_released: Callable[[str], Path | None]
+) -> dict:
+    """The statuses of M, then the changes against P (see the module's docstring for P's statuses);
+    ``last_released(period)``: the last file released for ``period``, if any."""
     out.write(f"<month>{plan.period}</month>\n")
     _statuses(source, "ssh_current", plan.begin, plan.end)
     cursor = source.connection.execute("SELECT * FROM ssh_current")
@@ -149,6 +153,7 @@ def write_records(out: TextIO, source: Source, plan: Plan, counter: Counter, pre
             )
             counter.add(ssin)
     previous = add_months(plan.begin, -1)
+    previous_file = last_released(previous_period(plan.period))
     if previous_file is not None:
         previous_rows = statuses_in_file(previous_file)  # noqa: F841 (read by DuckDB below)
         source.connection.execute("CREATE OR REPLACE TEMP TABLE ssh_previous AS SELECT * FROM previous_rows")
