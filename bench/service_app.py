@@ -167,7 +167,7 @@ def app_from_environment() -> FastAPI:
 def main() -> int:
     import uvicorn
 
-    from lww.commands.serve import KEEP_ALIVE_SECONDS
+    from lww.commands.serve import KEEP_ALIVE_SECONDS, PROTOCOL
     from service import workers
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -181,7 +181,14 @@ def main() -> int:
     os.environ.update(
         LWW_HOME=str(args.home.resolve()), LWW_BENCH_FLOOR_ROWS=str(args.floor_rows), LWW_BENCH_LADDER=args.ladder
     )
-    options = dict(log_level=args.log_level, access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
+    # as lww serve: its connection limits (service.connections, default values) and no forwarding headers trusted
+    options = dict(
+        log_level=args.log_level,
+        access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        http=PROTOCOL,
+        proxy_headers=False,
+    )
     if args.workers == 1:  # as lww serve: the application in this process
         uvicorn.run(app_from_environment(), host="127.0.0.1", port=args.port, **options)
         return 0

@@ -115,7 +115,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.limits = limits()
         self.limit_concurrency = None  # uvicorn's own cap answers 503 without Retry-After: ours replaces it
         self._in_head = True  # between a request's start (or the connection's) and the end of its head
-        self._head_bytes = 0
+        self._head_bytes = 0  # of the head being read, in the reads before this one
+        self._chunk = 0  # the size of the read being parsed
         self._head_timer = None
         self._body_timer = None
         self._free_since = time.monotonic()  # since when no request is in progress
@@ -163,28 +164,38 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self.transport.is_closing():
             return
+        self._chunk = len(data)
         super().data_received(data)
-        if self._in_head and self.parser is not None:
+        if self.parser is None or self.transport.is_closing():
+            return
+        # timers only for what is left unfinished by this read: a request whose head (and body) came whole in one
+        # read, the common case, costs none
+        if self._in_head:
             self._head_bytes += len(data)
             if self._head_bytes > self.limits.max_header_bytes:
                 self._close(f"request head over {self.limits.max_header_bytes} bytes", _TOO_LARGE)
+            elif self._head_timer is None:  # a following request on a kept-alive connection: its head's own time
+                self._head_timer = self.loop.call_later(self.limits.head_timeout_s, self._head_timed_out)
+        elif self._body_timer is None and self._busy_with_request() and self.cycle.more_body:
+            self._body_timer = self.loop.call_later(self.limits.body_timeout_s, self._body_timed_out)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
-        if self._head_timer is None:  # a following request on a kept-alive connection: its head's own time
-            self._head_timer = self.loop.call_later(self.limits.head_timeout_s, self._head_timed_out)
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        self._head_bytes = 0
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
-        self._body_timer = self.loop.call_later(self.limits.body_timeout_s, self._body_timed_out)
-        # a head that arrived whole in one read was not measured as it came (data_received): measured here
-        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers) + 16
-        if size > self.limits.max_header_bytes:
+        # a head that arrived whole in one read was not measured as it came (data_received): measured here when
+        # this read could hold more than the limit
+        over = False
+        if self._head_bytes + self._chunk > self.limits.max_header_bytes:
+            size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers) + 16
+            over = size > self.limits.max_header_bytes
+        self._head_bytes = 0
+        if over:
             TALLY.note(f"request head over {self.limits.max_header_bytes} bytes", self.client)
             refusal = _too_large
         elif self._make_room():
