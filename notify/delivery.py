@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kernel import snapshots
+from kernel import published, snapshots
 from notify import client as outbound
 from notify.config import NotifyConfig
 from notify.store import IMPORTED, Result, Store
@@ -63,6 +63,13 @@ class Summary:
         return sum(n for outcome, n in self.outcomes.items() if outcome != "OK")
 
 
+_IMPORT_COLUMNS = ", ".join(
+    f'"{name}"::VARCHAR' if kind == "DATE" else f'"{name}"::INTEGER' if kind == "BOOLEAN" else f'"{name}"'
+    for name, kind in next(t for t in published.TABLES if t.name == "due_notifications").columns
+    if name in dict(IMPORTED)
+)
+
+
 def import_current(store: Store, published: Path, say: Callable[[str], None]) -> int:
     """Import the current snapshot's due notifications (once per snapshot); the number of new ones."""
     snapshot = snapshots.current(published)
@@ -74,14 +81,14 @@ def import_current(store: Store, published: Path, say: Callable[[str], None]) ->
             say(f"snapshot {snapshot.refresh_id} publishes no due_notifications (published before notifications)")
             store.import_rows(snapshot.refresh_id, iter(()))
             return 0
-        columns = ", ".join(f'"{name}"' for name, _ in IMPORTED)
-        cursor = connection.execute(
-            f"SELECT {columns} FROM due_notifications "
-            "ORDER BY due_reference_date, registration_date, right_id, sequence, recipient_cbe_number"
-        )
+        # no ORDER BY, text dates and 0/1 booleans (as the store keeps them), rows fetched in batches by one thread
+        # with a small buffer pool: the import's memory hardly grows with the snapshot's rows (bench/README.md)
+        for setting in ("enable_progress_bar = false", "threads = 1", "memory_limit = '32MB'"):
+            connection.execute(f"SET {setting}")
+        cursor = connection.execute(f"SELECT {_IMPORT_COLUMNS} FROM due_notifications")
 
         def batches() -> Iterator[list[tuple]]:
-            while batch := cursor.fetchmany(10_000):
+            while batch := cursor.fetchmany(5_000):
                 yield batch
 
         started = time.perf_counter()
