@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TextIO
@@ -76,8 +77,26 @@ def unfinished_months(source: Source, year: int) -> list[tuple[dt.date, str]]:
 
 
 def plan(source: Source, period: str, *, provisional: bool, today: dt.date) -> Plan:
+    """The extract of tax year ``period``: the recipient's authorisation first (as a consultation checks it
+    before its criteria), then whether the year is published and final."""
     year = int(period)
     begin, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    recipient = institution_of_sector(source, SECTOR, "SPF Finances")
+    legal_context = authorised_legal_context(source, recipient.cbe_number, OPERATION, today)
+    asked = Plan(
+        period,
+        begin,
+        end,
+        Recipient(recipient.cbe_number, recipient.name, legal_context),
+        source.amounts_date,
+        provisional=False,
+    )
+    if legal_context is None:
+        raise Refused(
+            f"MSG00013: {recipient.name} ({recipient.cbe_number}) holds no authorisation {OPERATION} valid on "
+            f"{today} in snapshot {source.snapshot_id}: the finances extract of {year} is refused",
+            asked,
+        )
     if begin > source.cutoff:
         raise LwwError(
             f"no amounts of {year} are published yet: snapshot {source.snapshot_id} holds amounts up to "
@@ -91,23 +110,7 @@ def plan(source: Source, period: str, *, provisional: bool, today: dt.date) -> P
             f"{len(unfinished)} month(s) from {first:%Y-%m} to {last:%Y-%m} are not FINAL; run it after the "
             f"first Saturday of July {year + 1}, or with --provisional"
         )
-    recipient = institution_of_sector(source, SECTOR, "SPF Finances")
-    legal_context = authorised_legal_context(source, recipient.cbe_number, OPERATION, today)
-    asked = Plan(
-        period,
-        begin,
-        end,
-        Recipient(recipient.cbe_number, recipient.name, legal_context),
-        source.amounts_date,
-        provisional=bool(unfinished),
-    )
-    if legal_context is None:
-        raise Refused(
-            f"MSG00013: {recipient.name} ({recipient.cbe_number}) holds no authorisation {OPERATION} valid on "
-            f"{today} in snapshot {source.snapshot_id}: the finances extract of {year} is refused",
-            asked,
-        )
-    return asked
+    return dataclasses.replace(asked, provisional=bool(unfinished))
 
 
 _RECORDS = """

@@ -213,6 +213,17 @@ def test_the_finances_extract_is_refused_with_msg00013_without_the_authorisation
     assert error.count("\n") == 1 and error.startswith("lww extract: MSG00013: ")
 
 
+def test_the_authorisation_is_checked_before_the_period(tmp_path):
+    """As a consultation checks the authorisation before its criteria: no grant, then MSG00013, whatever the year."""
+    home = _home(tmp_path, _finances_tables(authorizations=[]))
+    for year, provisional in (("2026", False), ("2031", True)):  # not final; not published at all
+        with pytest.raises(LwwError, match=r"^MSG00013: "):
+            delivery.produce(home, "finances", year, provisional=provisional, today=TODAY)
+    home = _home(tmp_path / "granted", _finances_tables())
+    with pytest.raises(LwwError, match="tax year 2026 is not final"):
+        delivery.produce(home, "finances", "2026", today=TODAY)
+
+
 def test_with_the_authorisation_the_finances_extract_names_its_legal_context(tmp_path):
     home = _home(tmp_path, _finances_tables())
     released, _ = delivery.produce(home, "finances", "2025", today=TODAY)
