@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +22,18 @@ SERVICES = (
 )
 
 
+def notification_services() -> tuple[tuple[str, list[str], str, str], ...]:
+    """The reference subscriber on the port the simulated subscriptions point every subscribed institution at,
+    and a notifier that keeps delivering (imported here: the simulator is not for every command's start)."""
+    from simulator.reference import NOTIFICATION_PORT
+
+    url = f"http://127.0.0.1:{NOTIFICATION_PORT}/notifications/<institution>"
+    return (
+        ("subscriber", ["--port", str(NOTIFICATION_PORT)], "reference subscriber", url),
+        ("notify", ["--follow"], "notifier", "lww notify --status"),
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("demo", help="simulate + refresh + serve + dashboards + ui, printing URLs and credentials")
     parser.add_argument("--seed", type=int, default=42)
@@ -33,9 +46,12 @@ def run(args: argparse.Namespace) -> int:
 
     home = args.settings.ensure()
     lww = [sys.executable, "-m", "lww.cli", "--home", str(home.home)]
+    held_back = None
     if not any(home.payments_inbox.glob("*.xml")) and not (home.reference / "pcsa.csv").exists():
         if cli.main(["--home", str(home.home), "simulate", "--seed", str(args.seed)]) != 0:
             raise LwwError("the simulation failed (see above)")
+        if not args.no_start:  # the last month's right events arrive after the first refresh: notified
+            held_back = _hold_back_last_rights(home)
     else:
         print(f"{home.home} already has upstream files: not simulating again")
     if cli.main(["--home", str(home.home), "refresh", "--as-of", today_brussels().isoformat()]) != 0:
@@ -43,13 +59,15 @@ def run(args: argparse.Namespace) -> int:
     if args.no_start:
         return 0
     processes: dict[str, subprocess.Popen] = {}
-    for name, extra, label, url in SERVICES:
+    for name, extra, label, url in (*SERVICES, *notification_services()):
         if importlib.util.find_spec(f"lww.commands.{name}") is None:
             continue
         log = (home.logs / f"{name}.log").open("ab")
         env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
         processes[name] = subprocess.Popen([*lww, name, *extra], stdout=log, stderr=subprocess.STDOUT, env=env)
         print(f"{label:22} {url}   (log: {home.logs / (name + '.log')})")
+    if held_back is not None:
+        _notify_a_month(cli, home, held_back)
     print("Ctrl-C stops everything.")
     try:
         while all(p.poll() is None for p in processes.values()):
@@ -69,3 +87,40 @@ def run(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
     return 0
+
+
+def _hold_back_last_rights(home) -> Path | None:
+    """Move the newest rights file out of the inbox: the first refresh loads the history (notified to nobody),
+    and this file, put back after it, makes its events due: the demo shows a notification arrive."""
+    files = sorted(home.rights_inbox.glob("RIG-*.xml"))
+    if not files:
+        return None
+    held = home.home / "demo-held-back"
+    held.mkdir(exist_ok=True)
+    return Path(shutil.move(files[-1], held / files[-1].name))
+
+
+def _notify_a_month(cli, home, held_back: Path) -> None:
+    """Put the held-back rights file in the inbox and refresh: the notifier (--follow) delivers what it made due
+    to the reference subscriber."""
+    from notify import subscriber
+
+    print(f"\n{held_back.name} arrives now (a month of right events): refreshing again, so subscribers are notified")
+    shutil.move(held_back, home.rights_inbox / held_back.name)
+    held_back.parent.rmdir()
+    if cli.main(["--home", str(home.home), "refresh", "--as-of", today_brussels().isoformat()]) != 0:
+        raise LwwError("the second refresh failed (see above)")
+    receipts = home.home / "subscriber" / "received.jsonl"
+    deadline = time.monotonic() + 60
+    count = 0
+    while time.monotonic() < deadline:
+        count = len(subscriber.received(receipts))
+        if count and count == len(subscriber.received(receipts)):
+            time.sleep(2)
+            if count == len(subscriber.received(receipts)):
+                break
+        time.sleep(1)
+    print(
+        f"the reference subscriber received {count} notifications: {receipts} (one JSON line each); "
+        f"delivery per subscriber: lww notify --status, or the dashboards' Notifications page"
+    )
