@@ -194,3 +194,38 @@ def test_rows_of_the_fixture_carry_every_published_column():
     from tests.notify.notify_fixture import DUE
 
     assert list(row) == DUE.column_names
+
+
+def test_tls_is_verified_and_a_custom_ca_is_trusted(tmp_path):
+    """A subscriber whose certificate no trusted CA signed is an error attempt; with that CA configured
+    (``LWW_NOTIFY_CA_BUNDLE``) the same call is a delivery."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_address[1]}/ok"
+
+    async def attempt(config: NotifyConfig):
+        connections = client.Connections(config)
+        try:
+            return await client.send(connections, config, {**ROW, "endpoint_url": url})
+        finally:
+            await connections.close()
+
+    try:
+        refused = asyncio.run(attempt(NotifyConfig(connect_timeout=5, read_timeout=5)))
+        trusted = asyncio.run(attempt(NotifyConfig(connect_timeout=5, read_timeout=5, ca_bundle=cert)))
+    finally:
+        server.shutdown()
+    assert refused.outcome == "ERROR" and "CERTIFICATE_VERIFY_FAILED" in refused.error
+    assert (trusted.outcome, trusted.http_status) == ("OK", 200)
