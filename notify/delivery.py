@@ -93,6 +93,12 @@ def import_current(store: Store, published: Path, say: Callable[[str], None]) ->
 
         started = time.perf_counter()
         rows, new = store.import_rows(snapshot.refresh_id, batches())
+        if "subscriptions" in tables:
+            moved = store.follow_subscriptions(
+                connection.execute("SELECT cbe_number, endpoint_url, with_attestation FROM subscriptions").fetchall()
+            )
+            if moved:
+                say(f"{moved} notifications not yet delivered follow their subscriber's new endpoint or attestation")
     say(f"imported {snapshot.refresh_id}: {rows} due notifications, {new} new ({time.perf_counter() - started:.1f} s)")
     return new
 

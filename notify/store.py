@@ -190,6 +190,19 @@ class Store:
             db.execute("INSERT OR REPLACE INTO imports VALUES (?, ?, ?, ?)", (refresh_id, now, rows, new))
         return rows, new
 
+    def follow_subscriptions(self, subscriptions: Sequence[tuple[str, str, bool]]) -> int:
+        """Point what is not delivered yet at each subscriber's current ``(cbe_number, endpoint_url,
+        with_attestation)`` (a subscriber that fixes its endpoint gets its pending and parked notifications
+        there); returns how many notifications changed."""
+        with self.transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                "UPDATE notifications SET endpoint_url = ?2, with_attestation = ?3 WHERE recipient = ?1 "
+                "AND state != 'delivered' AND (endpoint_url != ?2 OR with_attestation != ?3)",
+                [(cbe, url, int(attestation)) for cbe, url, attestation in subscriptions],
+            )
+            return db.total_changes - before
+
     # Delivery.
 
     def recipients(self) -> list[str]:

@@ -18,6 +18,7 @@ from kernel import published, snapshots
 from notify import subscriber as reference
 
 DUE = next(table for table in published.TABLES if table.name == "due_notifications")
+SUBSCRIPTIONS = next(table for table in published.TABLES if table.name == "subscriptions")
 PROJECT = Path(__file__).resolve().parents[2]
 # Short delays for tests: retries after ~0.05 s, a read timeout of 1 s.
 FAST = {
@@ -74,8 +75,13 @@ def due_rows(
     return rows
 
 
-def publish_due(published_dir: Path, rows: list[dict], reference_date: dt.date = dt.date(2026, 7, 4)) -> str:
-    """Publish a snapshot holding these due notifications (and nothing else); returns its refresh id."""
+def publish_due(
+    published_dir: Path,
+    rows: list[dict],
+    reference_date: dt.date = dt.date(2026, 7, 4),
+    subscriptions: list[tuple[str, str, bool]] | None = None,
+) -> str:
+    """Publish a snapshot holding these due notifications (and the subscriptions when given); returns its id."""
     refresh_id = snapshots.new_refresh_id(reference_date)
     staged = snapshots.staging_path(published_dir, refresh_id)
     with duckdb.connect(str(staged)) as connection:
@@ -85,6 +91,11 @@ def publish_due(published_dir: Path, rows: list[dict], reference_date: dt.date =
             connection.executemany(
                 f"INSERT INTO due_notifications VALUES ({placeholders})",
                 [tuple(row[name] for name in DUE.column_names) for row in rows],
+            )
+        if subscriptions is not None:
+            connection.execute(SUBSCRIPTIONS.ddl())
+            connection.executemany(
+                "INSERT INTO subscriptions (cbe_number, endpoint_url, with_attestation) VALUES (?, ?, ?)", subscriptions
             )
     snapshots.commit(published_dir, refresh_id, {"reference_date": reference_date.isoformat()})
     return refresh_id

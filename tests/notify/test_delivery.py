@@ -234,3 +234,19 @@ def test_overlapping_snapshots_import_by_ticket_and_a_second_notifier_is_refused
     assert refused.stderr.strip() == (
         f"lww notify: another notifier (pid {os.getpid()}) is delivering from {home / 'notifications'}"
     )
+
+
+def test_a_subscriber_that_fixes_its_endpoint_gets_what_waits_there(tmp_path):
+    home = tmp_path / "home"
+    wrong, right = free_port(), free_port()
+    rows = due_rows(f"http://127.0.0.1:{wrong}", rights=4)
+    publish_due(home / "published", rows)
+    assert "REFUSED" in notify(home, env={"LWW_NOTIFY_LINGER_SECONDS": "0"}).stdout
+    subscription = [("0200000001", f"http://127.0.0.1:{right}/fixed", True)]
+    publish_due(home / "published", rows, subscriptions=subscription)  # the next refresh: the row was fixed
+    with RunningSubscriber(home, right) as subscriber:
+        done = notify(home)
+        received = subscriber.received()
+    assert "4 notifications not yet delivered follow" in done.stdout and "delivered 4" in done.stdout
+    assert set(received) == {row["ticket_cbss"] for row in rows}
+    assert {(r[0]["path"], r[0]["attestation"] is not None) for r in received.values()} == {("/fixed", True)}
