@@ -52,11 +52,18 @@ def _watch(settings, batch, *, once: bool) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     print(f"watching {folder}/<cbe>/ (results in {batch.batch_home(settings) / 'out'}/<cbe>/)", flush=True)
     while True:
-        for path, outcome in batch.handle_drop_folder(settings):
+        waiting = 0
+        for sender, path in batch.pending_files(settings):
+            try:
+                outcome = batch.handle_dropped(settings, sender, path)
+            except LwwError as error:  # cannot be answered now (no snapshot yet, audit log): tried again later
+                print(f"{path.name}: not answered now: {error}", flush=True)
+                waiting += 1
+                continue
             if outcome is None:
                 print(f"{path.name}: refused, see {batch.reason_path(path).name}", flush=True)
             else:
                 print(f"{path.name}: {outcome.kind}, {outcome.requests} requests -> {outcome.output}", flush=True)
         if once:
-            return 0
+            return 1 if waiting else 0
         time.sleep(POLL_SECONDS)

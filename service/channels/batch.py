@@ -462,9 +462,14 @@ def handle_dropped(settings: Settings, sender: str, path: Path, **options) -> Ou
     try:
         match = INBOUND.fullmatch(path.name)
         if match is None:
-            raise Refused(f"the file name {path.name} does not follow FI.LWCB.<cbe>.<YYYYMMDD>.<seq>.<env>.1.1")
-        if match["cbe"] != sender:
-            raise Refused(f"the file name names {match['cbe']}, dropped by {sender}", codes.CBE_MISMATCH[1])
+            named = Refused(f"the file name {path.name} does not follow FI.LWCB.<cbe>.<YYYYMMDD>.<seq>.<env>.1.1")
+        elif match["cbe"] != sender:
+            named = Refused(f"the file name names {match['cbe']}, dropped by {sender}", codes.CBE_MISMATCH[1])
+        else:
+            named = None
+        if named is not None:
+            _ledger(settings, event="refused", cbe=sender, file=str(path), reason=str(named))
+            raise named
         outcome = answer_file(settings, path, outbox(settings, sender) / output_name(path.name), sender, **options)
     except Refused as refused:
         reason_path(path).write_text(f"{path.name} refused: {refused}\n", encoding="utf-8")
@@ -475,8 +480,3 @@ def handle_dropped(settings: Settings, sender: str, path: Path, **options) -> Ou
     with contextlib.suppress(FileNotFoundError):  # archived meanwhile by another run of the same file
         os.replace(path, archive / path.name)
     return outcome
-
-
-def handle_drop_folder(settings: Settings, **options) -> list[tuple[Path, Outcome | None]]:
-    """Every pending file of the drop folder, in name order."""
-    return [(path, handle_dropped(settings, sender, path, **options)) for sender, path in pending_files(settings)]
