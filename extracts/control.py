@@ -1,7 +1,8 @@
 """The control block: {recordCount, distinctSsinCount, totalAmount per allowanceType}.
 
 Three sets of figures must agree before a file is released (:func:`verify`): the block the writer put at the
-end of the file (what it counted while writing), the records actually in the file (read back, streamed), and
+end of the file (what it counted while writing), the records actually in the file (read back, streamed, and
+checked against the project's XSD as they are read: a file that breaks it is not released either), and
 the marts' own figures, computed by each extract's ``control_figures`` with SQL of its own (another table or
 another method than the records' query), so a wrong join or a lost batch cannot agree with itself.
 """
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
-from extracts.xmlout import NAMESPACE
+from extracts.xmlout import NAMESPACE, XSD
+from kernel.xsd import compile_schema
 
 _NS = f"{{{NAMESPACE}}}"
 
@@ -69,27 +72,53 @@ class Comparison:
         }
 
 
+class InvalidFile(ValueError):
+    """The file breaks the project's XSD (the message names the line)."""
+
+
+@cache
+def schema() -> etree.XMLSchema:
+    return compile_schema(etree.parse(str(XSD)))
+
+
 def read_back(path: Path, record: str, amount: str | None) -> tuple[Figures, Figures]:
-    """(the control block, the figures of the records) of an extract file, streamed: memory flat but for the
-    set of SSINs."""
+    """(the control block, the figures of the records) of an extract file, streamed (memory flat but for the set
+    of SSINs) and validated against the project's XSD as it is read: :class:`InvalidFile` names the line."""
     counter, block = Counter(), Figures()
-    for _, element in etree.iterparse(str(path), events=("end",), tag=(_NS + record, _NS + "control")):
-        if element.tag == _NS + record:
-            ssin = element.findtext(_NS + "ssin")
-            if amount is None:
-                counter.add(ssin)
+    amount_tag = _NS + amount if amount else None
+    try:
+        for _, element in etree.iterparse(
+            str(path), events=("end",), tag=(_NS + record, _NS + "control"), schema=schema()
+        ):
+            if element.tag == _NS + record:
+                ssin = element[0].text  # valid, so in the XSD's order: ssin, then (finances) allowanceType
+                if amount_tag is None:
+                    counter.add(ssin)
+                else:
+                    counter.add(ssin, element[1].text, Decimal(element.findtext(amount_tag)))
             else:
-                counter.add(ssin, element.findtext(_NS + "allowanceType"), Decimal(element.findtext(_NS + amount)))
-        else:
-            block = Figures(
-                int(element.findtext(_NS + "recordCount")),
-                int(element.findtext(_NS + "distinctSsinCount")),
-                {t.get("allowanceType"): Decimal(t.text) for t in element.iterfind(_NS + "totalAmount")},
-            )
-        element.clear()
-        while element.getprevious() is not None:
-            del element.getparent()[0]
+                block = Figures(
+                    int(element.findtext(_NS + "recordCount")),
+                    int(element.findtext(_NS + "distinctSsinCount")),
+                    {t.get("allowanceType"): Decimal(t.text) for t in element.iterfind(_NS + "totalAmount")},
+                )
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    except etree.XMLSyntaxError as error:
+        raise InvalidFile(_first_error(path, error)) from None
     return block, counter.figures()
+
+
+def _first_error(path: Path, error: etree.XMLSyntaxError) -> str:
+    """The first error of an invalid file with its line: the streaming validation does not give the line, so
+    the file is validated again, whole (a file that is not well-formed has its line already)."""
+    if error.lineno:
+        return f"{path.name}, line {error.lineno}: {error.msg}"
+    validator = schema()
+    validator.validate(etree.parse(str(path)))
+    first = validator.error_log[0] if len(validator.error_log) else None
+    return f"{path.name}, line {first.line}: {first.message}" if first else f"{path.name}: {error.msg}"
 
 
 def compare(block: Figures, records: Figures, marts: Figures) -> Comparison:

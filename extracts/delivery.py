@@ -11,6 +11,7 @@ A released file is never rewritten: a second run for the same period is a new fi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import getpass
 import hashlib
@@ -24,7 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from extracts import finances, naming, ssh, xmlout
-from extracts.control import Comparison, Counter, compare, read_back
+from extracts.control import Comparison, Counter, Figures, InvalidFile, compare, read_back
 from extracts.source import Refused, Source, opened
 from kernel import codes
 from kernel.audit import FIELDS
@@ -243,12 +244,18 @@ def verify(home: Settings, staged: Staged) -> Comparison:
     """The staged file's control block and records against the marts of the snapshot it was written from;
     the outcome is kept beside the file (with the file's sha-256): :func:`release` reads it."""
     module = kind_module(staged.kind)
-    block, records = read_back(staged.path, module.RECORD, module.AMOUNT)
+    try:
+        block, records = read_back(staged.path, module.RECORD, module.AMOUNT)
+        broken = None
+    except InvalidFile as invalid:
+        block, records, broken = Figures(), Figures(), f"the file breaks the XSD: {invalid}"
     begin = dt.date.fromisoformat(staged.meta["period_begin"])
     end = dt.date.fromisoformat(staged.meta["period_end"])
     with opened(home, staged.meta["snapshot_id"]) as source:
         marts = module.control_figures(source, begin, end)
     comparison = compare(block, records, marts)
+    if broken:
+        comparison = dataclasses.replace(comparison, passed=False, mismatches=(broken, *comparison.mismatches))
     staged.meta["checked"] = {"passed": comparison.passed, "sha256": _sha256(staged.path), **comparison.metadata()}
     _write_meta(staged)
     return comparison

@@ -246,6 +246,22 @@ def test_marts_that_disagree_stop_the_release(tmp_path):
         delivery.release(home, staged)
 
 
+def test_a_staged_file_that_breaks_the_xsd_is_not_released(tmp_path):
+    home = _home(tmp_path, _finances_tables())
+    staged = delivery.stage(home, "finances", "2025", today=TODAY)
+    text = staged.path.read_text(encoding="utf-8")
+    staged.path.write_text(
+        text.replace("<allowanceType>LIVING_WAGE<", "<allowanceType>LIVING_WAGES<"), encoding="utf-8"
+    )
+    comparison = delivery.verify(home, staged)
+    assert not comparison.passed
+    assert comparison.mismatches[0].startswith(f"the file breaks the XSD: {staged.path.name}, line 5: ")
+    assert "allowanceType" in comparison.mismatches[0]
+    with pytest.raises(LwwError, match="the file breaks the XSD"):
+        delivery.release(home, staged)
+    assert not (home.extracts / "out").exists()
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
