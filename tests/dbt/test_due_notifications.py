@@ -183,3 +183,12 @@ def test_a_waiting_modify_is_due_with_its_create_and_the_window_ages_out(refresh
     assert sorted(set(events)) == ["E1", "E2", "E3", "E4", "N1", "W1", "W2"]
     # each event recorded once per recipient, or once with none
     assert len(events) == 1 + 2 + 2 + 2 + 1 + 2 + 2
+
+
+@pytest.mark.parametrize("window", ["ninety", "0", "-5"])
+def test_a_window_that_is_no_number_of_days_stops_the_build_saying_so(tmp_path, monkeypatch, window: str) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    create_warehouse(warehouse, {})
+    monkeypatch.setenv("LWW_NOTIFY_WINDOW_DAYS", window)
+    with pytest.raises(AssertionError, match=f"LWW_NOTIFY_WINDOW_DAYS is {window}: a whole number of days"):
+        run_dbt(warehouse, tmp_path, "2026-04-04", "compile", "fct_due_notifications")
