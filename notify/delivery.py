@@ -82,8 +82,9 @@ def import_current(store: Store, published: Path, say: Callable[[str], None]) ->
             store.import_rows(snapshot.refresh_id, iter(()))
             return 0
         # no ORDER BY, text dates and 0/1 booleans (as the store keeps them), rows fetched in batches by one thread
-        # with a small buffer pool: the import's memory hardly grows with the snapshot's rows (bench/README.md)
-        for setting in ("enable_progress_bar = false", "threads = 1", "memory_limit = '32MB'"):
+        # with a small buffer pool (it keeps the file's blocks up to its limit): the import's memory hardly grows with
+        # the snapshot's rows (bench/README.md)
+        for setting in ("enable_progress_bar = false", "threads = 1", "memory_limit = '8MB'"):
             connection.execute(f"SET {setting}")
         cursor = connection.execute(f"SELECT {_IMPORT_COLUMNS} FROM due_notifications")
 
