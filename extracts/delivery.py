@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fcntl
 import getpass
 import hashlib
 import json
 import os
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -62,6 +65,25 @@ class Released:
 
 def staging_path(home: Settings, kind: str, period: str) -> Path:
     return home.extracts / "staging" / f"{kind}-{period}.xml"
+
+
+@contextmanager
+def _exclusive(home: Settings, kind: str, period: str) -> Iterator[None]:
+    """One run at a time writes, checks or releases the extract of a period (``lww extract`` and a Dagster run
+    may be asked for the same one): the other is refused at once, naming the lock."""
+    path = staging_path(home, kind, period).with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LwwError(
+                f"another run is writing or releasing the {kind} extract of {period} ({path}): wait for it"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -160,7 +182,7 @@ def stage(
     started = time.perf_counter()
     now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     today = today or today_brussels()
-    with opened(home) as source:
+    with _exclusive(home, module.KIND, period), opened(home) as source:
         try:
             plan = module.plan(source, period, provisional=provisional, today=today)
         except Refused as refused:
@@ -244,6 +266,11 @@ def verify(home: Settings, staged: Staged) -> Comparison:
     """The staged file's control block and records against the marts of the snapshot it was written from;
     the outcome is kept beside the file (with the file's sha-256): :func:`release` reads it."""
     module = kind_module(staged.kind)
+    with _exclusive(home, staged.kind, staged.meta["period"]):
+        return _verify(home, module, staged)
+
+
+def _verify(home: Settings, module: ModuleType, staged: Staged) -> Comparison:
     try:
         block, records = read_back(staged.path, module.RECORD, module.AMOUNT)
         broken = None
@@ -264,6 +291,11 @@ def verify(home: Settings, staged: Staged) -> Comparison:
 def release(home: Settings, staged: Staged) -> Released:
     """Give a checked file its ``FO.`` name (rename), audit it, add it to the manifest, then write its GO file.
     Only a file :func:`verify` passed, unchanged since, is released."""
+    with _exclusive(home, staged.kind, staged.meta["period"]):
+        return _release(home, staged)
+
+
+def _release(home: Settings, staged: Staged) -> Released:
     checked = staged.meta.get("checked")
     what = f"the {staged.kind} extract of {staged.meta['period']} is not released"
     if not checked:
@@ -282,9 +314,15 @@ def release(home: Settings, staged: Staged) -> Released:
     folder = home.extracts / "out" / meta["recipient_cbe"]
     folder.mkdir(parents=True, exist_ok=True)
     created = dt.datetime.fromisoformat(meta["created_at"].replace("Z", "+00:00"))
-    name = naming.next_output_name(folder, staged.kind, meta["recipient_cbe"], created.astimezone(BRUSSELS).date())
-    target = folder / name
-    os.replace(staged.path, target)
+    while True:  # a link never replaces a file: a name another release took meanwhile is skipped
+        name = naming.next_output_name(folder, staged.kind, meta["recipient_cbe"], created.astimezone(BRUSSELS).date())
+        target = folder / name
+        try:
+            os.link(staged.path, target)
+            break
+        except FileExistsError:
+            continue
+    staged.path.unlink()
     _fsync_dir(folder)
     period = (dt.date.fromisoformat(meta["period_begin"]), dt.date.fromisoformat(meta["period_end"]))
     recipient = (meta["recipient_cbe"], meta.get("legal_context"))

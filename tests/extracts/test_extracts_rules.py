@@ -5,6 +5,7 @@ extract needs (refused with MSG00013, audited), one-line errors from the command
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import tempfile
 from collections import defaultdict
@@ -244,6 +245,19 @@ def test_marts_that_disagree_stop_the_release(tmp_path):
     assert "control block totalAmount LIVING_WAGE 1300.00 != marts 1314.20" in comparison.mismatches
     with pytest.raises(LwwError, match="not released"):
         delivery.release(home, staged)
+
+
+def test_a_second_run_for_the_same_extract_is_refused_while_one_holds_it(tmp_path):
+    home = _home(tmp_path, _finances_tables())
+    lock = home.extracts / "staging" / "finances-2025.lock"
+    lock.parent.mkdir(parents=True)
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another run (its own open file) holds it
+        with pytest.raises(LwwError, match=r"another run is writing or releasing the finances extract of 2025"):
+            delivery.produce(home, "finances", "2025", today=TODAY)
+        delivery.produce(home, "ssh", "2026-02")  # another extract is not held up
+    released, _ = delivery.produce(home, "finances", "2025", today=TODAY)
+    assert released.path.exists()
 
 
 def test_a_staged_file_that_breaks_the_xsd_is_not_released(tmp_path):

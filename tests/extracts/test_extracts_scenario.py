@@ -79,7 +79,7 @@ def test_release_writes_the_fo_name_then_its_go_file_the_manifest_and_one_audit_
     assert released.path.name.startswith(f"FO.LWEF.{recipient}.") and released.path.name.endswith(".00001.P.1.1")
     assert released.go_path.name == "GO." + released.path.name.removeprefix("FO.")
     assert released.go_path.read_bytes() == b""
-    assert not any((scenario.extracts / "staging").iterdir())  # nothing left behind
+    assert [p.name for p in (scenario.extracts / "staging").iterdir()] == ["finances-2025.lock"]  # nothing else
     manifest = [json.loads(line) for line in (scenario.extracts / "manifest.jsonl").read_text().splitlines()]
     assert [m["file"] for m in manifest] == [released.path.name]
     records, people, totals = files.control(released.path)
