@@ -3,6 +3,7 @@
 Layout under ``$LWW_HOME/extracts/``::
 
     staging/<kind>-<period>.xml        a written file waiting for its control check (with its .json)
+    staging/<kind>-<period>.lock       held while a run writes, checks or releases that extract
     out/<recipient cbe>/FO.<app>.…     released files, and their empty GO.<app>.… files, written last
     manifest.jsonl                     one line per released extract: what, when, for whom, its control figures
 

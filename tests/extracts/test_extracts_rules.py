@@ -9,6 +9,7 @@ import fcntl
 import json
 import tempfile
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,71 @@ def test_property_statuses_equal_the_days_each_grouping_holds(rows):
         assert sorted(got, key=lambda r: (r[0], r[1], r[2], r[4], r[5])) == got  # the file's order
         assert sorted(got) == expected
         assert delivery.verify(home, staged).passed  # the day-by-day control agrees too
+
+
+RANK = {"PROVISIONAL": 1, "CONSOLIDATING": 2, "FINAL": 3}
+
+
+@st.composite
+def monthly_rows(draw: st.DrawFn) -> list[dict]:
+    """Monthly rows of 2025 (and a few of 2024, which the extract of 2025 must leave out) for three people."""
+    rows, keys = [], set()
+    for _ in range(draw(st.integers(1, 25))):
+        key = (
+            draw(st.sampled_from((A, B, C))),
+            dt.date(draw(st.sampled_from((2024, 2025, 2025, 2025))), draw(st.integers(1, 12)), 1),
+            draw(st.sampled_from((P1, P2))),
+            draw(st.sampled_from(("LIVING_WAGE", "EQUIVALENT_LIVING_WAGE", "FAMILY_ALLOWANCE_ADVANCE"))),
+            draw(st.integers(1, 3)),
+        )
+        if key in keys:
+            continue
+        keys.add(key)
+        amount = draw(st.sampled_from(("0.00", "12.34", "876.13", "1314.20")))
+        status = draw(st.sampled_from(tuple(RANK)))
+        rows.append(dict(zip(("beneficiary_ssin", "month", "pcsa_cbe_number", "allowance_type", "household_category"),
+                             key, strict=True), amount=amount, finality_status=status))  # fmt: skip
+    return rows
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=monthly_rows())
+def test_property_a_finances_record_sums_its_rows_counts_the_months_paid_and_takes_the_least_status(rows):
+    yearly: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["beneficiary_ssin"], row["month"].year, row["pcsa_cbe_number"], row["allowance_type"],
+               row["household_category"])  # fmt: skip
+        into = yearly.setdefault(key, {"amount": Decimal("0.00"), "finality_status": "FINAL"})
+        into["amount"] += Decimal(row["amount"])
+        into["finality_status"] = min(into["finality_status"], row["finality_status"], key=RANK.get)
+    yearly_rows = [
+        {"beneficiary_ssin": k[0], "year": k[1], "pcsa_cbe_number": k[2], "allowance_type": k[3],
+         "household_category": k[4], "amount": str(v["amount"]), "finality_status": v["finality_status"]}
+        for k, v in yearly.items()
+    ]  # fmt: skip
+    expected: dict[tuple, list] = {}
+    paid: dict[tuple, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row["month"].year != 2025:
+            continue
+        person = (row["beneficiary_ssin"], row["allowance_type"])
+        record = expected.setdefault(person, [Decimal("0.00"), set(), "FINAL"])
+        record[0] += Decimal(row["amount"])
+        record[1].add(row["pcsa_cbe_number"])
+        record[2] = min(record[2], row["finality_status"], key=RANK.get)
+        paid[(*person, row["month"])] += Decimal(row["amount"])
+    months = defaultdict(int)
+    for (ssin, allowance, _), total in paid.items():
+        months[(ssin, allowance)] += total > 0
+    with tempfile.TemporaryDirectory() as folder:
+        tables = {"monthly_amounts": rows, "yearly_amounts": yearly_rows, "authorizations": [EXTRACT_GRANT]}
+        home = _home(Path(folder), tables)
+        staged = delivery.stage(home, "finances", "2025", provisional=True, today=TODAY)
+        assert delivery.verify(home, staged).passed
+        assert files.finances_records(staged.path) == {
+            person: (f"{r[0]:.2f}", months[person], 12 - months[person], tuple(sorted(r[1])), r[2])
+            for person, r in expected.items()
+        }
 
 
 def test_changes_against_the_previous_month_computed_then_against_the_file_released_for_it(tmp_path):
