@@ -23,6 +23,7 @@ import binascii
 import contextlib
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 import threading
@@ -106,15 +107,18 @@ class MemoryFailures:
 class SharedFailures:
     """:class:`MemoryFailures` in a SQLite file that every worker process of ``lww serve`` uses
     (``$LWW_HOME/run/login-failures.sqlite``): a client cannot spread its attempts over the workers. Wall-clock
-    times, so the window holds across a restart. Read on every authentication (one indexed query: a cached
-    authentication costs about 10 µs of CPU with it, 3 µs with the counts in memory; ``bench/README.md``); written
-    on failures only, which cost a password hash anyway."""
+    times, so the window holds across a restart. Written on failures only, which cost a password hash anyway.
+    Asked on every authentication: each process keeps its last answer per (username, address) until the file or
+    its write-ahead log changes (a stat of each; the query cost tens of µs a request on the service's hot path,
+    ``bench/README.md``) or, for a refusal, until its wait is over (without a write, failures only age out)."""
 
     def __init__(self, path: Path, window_s: float, clock=time.time) -> None:
         self.path = path
         self.window_s = window_s
         self._clock = clock
         self._local = threading.local()
+        self._wal = path.with_name(path.name + "-wal")
+        self._answers: dict[tuple, tuple[tuple, float]] = {}  # limits asked -> (the files' stamp, refused until)
         path.parent.mkdir(parents=True, exist_ok=True)
         permissions.create_secret(path)  # 0600 (SQLite gives its -wal and -shm files the same mode)
         with contextlib.closing(self._connect()) as con:
@@ -133,17 +137,37 @@ class SharedFailures:
             con = self._local.con = self._connect()
         return con
 
+    def _stamp(self) -> tuple[int, ...]:
+        """What changes when any process writes: the identity, size and modification time of both files."""
+        stamp: list[int] = []
+        for path in (self.path, self._wal):
+            try:
+                found = os.stat(path)
+            except FileNotFoundError:
+                stamp += (0, 0, 0)
+            else:
+                stamp += (found.st_ino, found.st_size, found.st_mtime_ns)
+        return tuple(stamp)
+
     def blocked_for(self, limits: dict[str, int]) -> float:
-        now = self._clock()
+        now, asked, stamp = self._clock(), tuple(limits.items()), self._stamp()
+        known = self._answers.get(asked)
+        if known is not None and known[0] == stamp and (known[1] == 0.0 or now < known[1]):
+            return max(0.0, known[1] - now)
         marks = ", ".join("?" * len(limits))
         rows = self._con().execute(
             f"SELECT key, count(*), min(at) FROM failures WHERE key IN ({marks}) AND at > ? GROUP BY key",
             [*limits, now - self.window_s],
         )
-        return max((oldest + self.window_s - now for key, count, oldest in rows if count >= limits[key]), default=0.0)
+        wait = max((oldest + self.window_s - now for key, count, oldest in rows if count >= limits[key]), default=0.0)
+        if len(self._answers) > 10_000:
+            self._answers.clear()
+        self._answers[asked] = (stamp, now + wait if wait > 0 else 0.0)
+        return wait
 
     def add(self, keys: list[str]) -> None:
         now = self._clock()
+        self._answers.clear()
         con = self._con()
         con.executemany("INSERT INTO failures VALUES (?, ?)", [(key, now) for key in keys])
         if secrets.randbelow(64) == 0:  # now and then, the failures out of every window go

@@ -153,6 +153,29 @@ def test_failures_from_one_address_over_rotating_usernames_are_throttled(two_pro
     assert _attempt(two_processes[1], "carol", "right", "192.0.2.8") == 200
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    attempts=st.lists(
+        st.tuples(
+            st.integers(0, 1),  # which process
+            st.sampled_from(["alice", "bob"]),
+            st.sampled_from(["10.0.0.1", "10.0.0.2", "10.0.0.3"]),
+            st.booleans(),  # the right password
+        ),
+        max_size=30,
+    )
+)
+def test_two_processes_on_the_shared_store_answer_as_one_process_would(tmp_path_factory, attempts):
+    """Whatever the interleaving, the processes' answers (each keeping its last read until the file changes) are
+    those of one process counting in memory: per username 5, per address 20, in the window."""
+    path = tmp_path_factory.mktemp("shared") / "login-failures.sqlite"
+    shared = [Authenticator(failures=SharedFailures(path, 60.0)) for _ in range(2)]
+    alone = Authenticator()
+    for process, user, address, right in attempts:
+        password = "right" if right else "guess"
+        assert _attempt(shared[process], user, password, address) == _attempt(alone, user, password, address)
+
+
 def test_the_window_forgets_and_a_success_does_not_clear(tmp_path):
     now = [1000.0]
     store = SharedFailures(tmp_path / "failures.sqlite", 60.0, clock=lambda: now[0])
