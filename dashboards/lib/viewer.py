@@ -174,16 +174,16 @@ class Viewer:
         """Whose consultations are shown: None for all; a partner's own institution ("-", none, without one)."""
         return (self.user.cbe_number or "-") if self.user.is_partner else None
 
-    def consultations_per_institution(self) -> pd.DataFrame:
-        return consultations.per_institution(self.snapshot, self.filters, self.institution)
+    def consultations_per_institution(self, days: consultations.Days) -> pd.DataFrame:
+        return consultations.per_institution(self.snapshot, days, self.institution)
 
-    def requests_per_institution(self) -> pd.DataFrame:
-        frame = self.consultations_per_institution()
+    def requests_per_institution(self, days: consultations.Days) -> pd.DataFrame:
+        frame = self.consultations_per_institution(days)
         return frame.groupby("institution", as_index=False)["requests"].sum()
 
-    def consultation_totals(self) -> dict[str, object]:
-        frame = self.consultations_per_institution()
-        latency = self.consultation_latency()
+    def consultation_totals(self, days: consultations.Days) -> dict[str, object]:
+        frame = self.consultations_per_institution(days)
+        latency = self.consultation_latency(days)
         requests = int(frame["requests"].sum()) if not frame.empty else 0
         refusals = int(frame["refusals"].sum()) if not frame.empty else 0
         return {
@@ -193,14 +193,14 @@ class Viewer:
             "p95_ms": latency["p95_ms"].max() if not latency.empty else None,
         }
 
-    def consultation_refusals(self) -> pd.DataFrame:
-        return consultations.refusals(self.snapshot, self.filters, self.institution)
+    def consultation_refusals(self, days: consultations.Days) -> pd.DataFrame:
+        return consultations.refusals(self.snapshot, days, self.institution)
 
-    def consultation_latency(self) -> pd.DataFrame:
-        return consultations.latency(self.snapshot, self.filters, self.institution)
+    def consultation_latency(self, days: consultations.Days) -> pd.DataFrame:
+        return consultations.latency(self.snapshot, days, self.institution)
 
-    def consultations_per_day(self) -> pd.DataFrame:
-        return consultations.daily(self.snapshot, self.filters, self.institution)
+    def consultations_per_day(self, days: consultations.Days) -> pd.DataFrame:
+        return consultations.daily(self.snapshot, days, self.institution)
 
     def sign_ins(self) -> pd.DataFrame | None:
         """The record of sign-ins to the dashboards, newest first (usernames and addresses: SPP IS analysts

@@ -268,7 +268,7 @@ def publish_fixture(
                 ),
             ],
         )
-        logged = dt.datetime(2026, 6, 10, 9, 0)
+        logged = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=1)  # a moment before
         _insert(
             con,
             "consultations",
