@@ -1,6 +1,12 @@
 """Person lookup (SPP IS analysts only): the monthly amounts of one SSIN, as beneficiary and as partner.
-Every lookup is logged."""
+Every lookup is logged.
 
+It shows the person's whole history, whatever the sidebar's period, region, CPAS and allowance type, and says
+so: a lookup answers a question about one case ("was this person helped, when, by which CPAS, with whom?"),
+and a month left out by a filter would read as a month not paid. The filters are for the aggregates.
+"""
+
+import pandas as pd
 import streamlit as st
 
 from dashboards.lib import charts, tables, viewer
@@ -13,7 +19,8 @@ if not view.sees_people:  # not even registered for partners; and refused here a
     st.error("The person lookup is for SPP IS analysts only.")
     st.stop()
 st.caption(
-    f"Monthly amounts of one person in the snapshot of {view.snapshot.reference_date:%d %B %Y}. "
+    f"Monthly amounts of one person in the snapshot of {view.snapshot.reference_date:%d %B %Y}: the whole "
+    "history, every month, CPAS and allowance type; the sidebar's filters do not apply here. "
     "Each lookup is logged with your name."
 )
 
@@ -38,6 +45,11 @@ if ssin:
         view.log_lookup(ssin, len(beneficiary) + len(partner))
         st.session_state["lookup_logged"] = True
     st.subheader(f"SSIN {ssin}")
+    months = pd.concat([beneficiary["month"], partner["month"]])
+    if not months.empty:
+        st.caption(
+            f"Whole history: {months.min():%B %Y} – {months.max():%B %Y}, whatever the period chosen in the sidebar."
+        )
     if beneficiary.empty and partner.empty:
         st.info("No amounts for this person in this snapshot (as beneficiary or as partner).")
     columns = st.columns(3)
