@@ -1,5 +1,8 @@
 """Sensors: a refresh when new upstream or reference files land (keyed on their hashes, so rights are
-consultable within a day of registration), and a run-failure sensor that leaves a trace operators see."""
+consultable within a day of registration), and a run-failure sensor that leaves a trace operators see.
+
+The new-files sensor's first cursor is what the warehouse already holds (:func:`known_at_start`), so starting
+the Dagster UI over a home that was just refreshed (``lww demo``) starts no second refresh."""
 
 import datetime as dt
 import hashlib
@@ -8,11 +11,15 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.assets.ingest import last_reference_fingerprint, reference_fingerprint
 from dagster_project.dates import partition_range_tags, run_tags
 from dagster_project.jobs import refresh_job, ssh_extract_job
 from dagster_project.keys import SNAPSHOT
+from dagster_project.lock import exclusive
 from dagster_project.resources import Warehouse
+from dagster_project.warehouse import opened
 from kernel.calendar import add_months, first_saturday, today_brussels
+from kernel.errors import LwwError
 from kernel.settings import Settings
 
 
@@ -35,6 +42,35 @@ def fingerprints(home: Settings, previous: dict[str, list]) -> dict[str, list]:
     return result
 
 
+FIRST_LOOK_WAIT_S = 10.0  # how long the first tick waits for a refresh holding the warehouse
+
+
+def known_at_start(instance: dg.DagsterInstance, home: Settings) -> dict[str, list]:
+    """The first cursor: the watched files the warehouse already holds.
+
+    The reference CSVs when, together, they are the files the last reference load hashed (its materialization's
+    ``sha256``); the inbox files whose sha-256 the ledger (``raw.loaded_files``) has, loaded but not yet moved
+    away. Raises :class:`LwwError` when a refresh holds the warehouse longer than :data:`FIRST_LOOK_WAIT_S`.
+    """
+    current = fingerprints(home, {})
+    references = {path: value for path, value in current.items() if Path(path).parent == home.reference}
+    known = {}
+    if references and reference_fingerprint(home.reference) == last_reference_fingerprint(instance):
+        known.update(references)
+    inbox = {path: value for path, value in current.items() if path not in references}
+    if inbox and home.warehouse.exists():
+        hashes = sorted({value[2] for value in inbox.values()})
+        with exclusive(home.warehouse_lock, timeout_s=FIRST_LOOK_WAIT_S), opened(home, read_only=True) as con:
+            exists = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = 'loaded_files'"
+            ).fetchone()[0]
+            marks = ", ".join("?" for _ in hashes)
+            sql = f"SELECT DISTINCT sha256 FROM raw.loaded_files WHERE sha256 IN ({marks})"
+            loaded = {row[0] for row in con.execute(sql, hashes).fetchall()} if exists else set()
+        known.update({path: value for path, value in inbox.items() if value[2] in loaded})
+    return known
+
+
 def pending_months(home: Settings) -> list[dt.date]:
     """Reporting months of the files waiting in the inbox (a file with an unreadable header has none)."""
     import ingest
@@ -50,7 +86,13 @@ def pending_months(home: Settings) -> list[dt.date]:
 )
 def new_files_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     home = warehouse.settings
-    previous = json.loads(context.cursor) if context.cursor else {}
+    if context.cursor:
+        previous = json.loads(context.cursor)
+    else:
+        try:
+            previous = known_at_start(context.instance, home)
+        except LwwError as busy:
+            return dg.SkipReason(f"first look at the files waits for the next tick: {busy}")
     current = fingerprints(home, previous)
     if not (set(current) - set(previous)) and all(current[p][2] == previous[p][2] for p in current if p in previous):
         context.update_cursor(json.dumps(current))

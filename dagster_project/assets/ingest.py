@@ -57,7 +57,12 @@ def reference_fingerprint(folder: Path) -> str:
 
 
 def _last_fingerprint(context: dg.AssetExecutionContext) -> str | None:
-    event = context.instance.get_latest_materialization_event(REFERENCE)
+    return last_reference_fingerprint(context.instance)
+
+
+def last_reference_fingerprint(instance: dg.DagsterInstance) -> str | None:
+    """The :func:`reference_fingerprint` of the reference CSVs as the last load saw them (None before any)."""
+    event = instance.get_latest_materialization_event(REFERENCE)
     materialization = event.asset_materialization if event else None
     value = materialization.metadata.get("sha256") if materialization else None
     return value.value if value is not None else None

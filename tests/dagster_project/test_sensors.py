@@ -1,5 +1,6 @@
 """The new-files sensor: a refresh (R = today) when upstream or reference files land or change, keyed on hashes."""
 
+import json
 import shutil
 
 import dagster as dg
@@ -38,3 +39,35 @@ def test_new_files_start_one_refresh_then_nothing_until_something_changes(home):
     landed, cursor = _evaluate(home, cursor)
     assert isinstance(landed, dg.RunRequest)
     assert landed.run_key != first.run_key
+
+
+def _first_tick(home):
+    """The sensor's first evaluation (no cursor), with the home's own Dagster instance, as the UI starts it."""
+    with (
+        dg.DagsterInstance.from_config(str(home.dagster_home)) as instance,
+        dg.build_sensor_context(instance=instance, resources={"warehouse": Warehouse(home=str(home.home))}) as context,
+    ):
+        return new_files_sensor(context), context.cursor
+
+
+def test_starting_the_ui_after_a_refresh_starts_no_second_refresh(refreshed):
+    first, cursor = _first_tick(refreshed)
+    assert isinstance(first, dg.SkipReason), first
+    assert str(refreshed.reference / "pcsa.csv") in json.loads(cursor)
+
+
+def test_a_file_the_ledger_holds_is_not_new_at_the_first_tick_and_a_new_one_is(refreshed):
+    archived = sorted(refreshed.archive.rglob("*.xml"))[-1]
+    shutil.copy(archived, refreshed.payments_inbox / archived.name)  # loaded, then found in the inbox again
+    first, _ = _first_tick(refreshed)
+    assert isinstance(first, dg.SkipReason), first
+    (refreshed.payments_inbox / "PAY-other-bytes.xml").write_bytes(archived.read_bytes() + b"\n")
+    landed, _ = _first_tick(refreshed)
+    assert isinstance(landed, dg.RunRequest)
+
+
+def test_reference_data_changed_since_the_last_load_is_new_at_the_first_tick(refreshed):
+    pcsa = refreshed.reference / "pcsa.csv"
+    pcsa.write_text(pcsa.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    first, _ = _first_tick(refreshed)
+    assert isinstance(first, dg.RunRequest)
