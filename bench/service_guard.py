@@ -3,12 +3,13 @@ machine, where the service benchmark's throughput and p99 are not): the connecti
 ``service.connections`` against uvicorn's plain httptools protocol, and the failed-login counts in the shared
 SQLite store (``service.auth.SharedFailures``) against counts in memory.
 
-    .venv/bin/python -m bench.service_guard [--requests 20000] [--rounds 5]
+    .venv/bin/python -m bench.service_guard [--requests 20000] [--rounds 5] [--home BENCH_HOME/b20000-y5]
 
 The protocols are driven in process on uvloop's event loop (the service's), without sockets: a kept-alive
-connection, one small POST after another through a trivial ASGI application, the best of ``--rounds`` rounds.
-The authentications are cached ones (the common case on the service's hot path: the password already verified),
-so the store's read is all that differs.
+connection, one small POST after another through a trivial ASGI application. With ``--home`` (a home made by
+``bench.service_bench``: its snapshot and request bodies), whole consultations (``ConsultationService.answer``:
+credentials from the cache, parse, look-up, answer, audit record written, not waited for) with each store. The
+variants alternate, round after round, so that the machine's other load falls on each alike; the best round counts.
 """
 
 from __future__ import annotations
@@ -16,18 +17,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import tempfile
 import time
 from pathlib import Path
 
 import uvicorn
 import uvloop
-from argon2 import PasswordHasher
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from bench import RESULTS, record
-from service.auth import Authenticator, MemoryFailures, SharedFailures
+from service.auth import Authenticator, MemoryFailures
 from service.connections import GuardedHttpProtocol
 
 REQUEST = (
@@ -89,38 +88,51 @@ async def _protocol_cpu(kind: type, requests: int) -> float:
     return spent / requests
 
 
-def _auth_cpu(store, requests: int) -> float:
-    hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
-    credentials = {"bench": ("0200000097", hasher.hash("pw"))}
-    header = "Basic " + base64.b64encode(b"bench:pw").decode()
-    auth = Authenticator(failures=store)
-    auth.authenticate(header, "127.0.0.1", credentials)  # verified once: the others come from the cache
-    started = time.process_time()
-    for _ in range(requests):
-        auth.authenticate(header, "127.0.0.1", credentials)
-    return (time.process_time() - started) / requests
+def _consultation_cpu(home: Path, shared: bool, requests: int) -> float:
+    """CPU seconds per consultation through the service's pipeline, with the shared store or counts in memory."""
+    from bench.service_bench import ACTION, PASSWORD, USER
+    from kernel.settings import settings
+    from service.channels import SOAP_CHANNELS
+    from service.handlers import ConsultationService
+    from service.pipeline import Incoming
+
+    bodies = [line.encode() for line in (home / "bench-bodies.txt").read_text().splitlines()[:requests]]
+    header = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    channel = SOAP_CHANNELS["LivingWagesWithAmount"]
+    options = {} if shared else {"authenticator": Authenticator(failures=MemoryFailures(60.0))}
+    service = ConsultationService(settings(home).ensure(), **options)
+    try:
+        for body in bodies[:300]:  # warm: snapshot open, credentials verified and cached
+            service.answer(channel, Incoming(body, header, "127.0.0.1", ACTION, "text/xml"))
+        started = time.process_time()
+        for body in bodies:
+            pending = service.answer(channel, Incoming(body, header, "127.0.0.1", ACTION, "text/xml"))
+        spent = time.process_time() - started
+        assert pending.reply.http_status == 200, pending.reply.content[:300]
+    finally:
+        service.audit.close()
+    return spent / len(bodies)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--home", type=Path, help="a service bench home (BENCH_HOME/b<N>-y<Y>) for consultations")
     parser.add_argument("--output", default=str(RESULTS / "service_guard.json"))
     args = parser.parse_args()
     runs: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        for _ in range(args.rounds):  # alternating, so that the machine's other load falls on each alike
-            for name, kind in (("uvicorn_httptools", HttpToolsProtocol), ("guarded", GuardedHttpProtocol)):
-                runs.setdefault(f"protocol_{name}", []).append(uvloop.run(_protocol_cpu(kind, args.requests)))
-            for name, store in (
-                ("memory", MemoryFailures(60.0)),
-                ("shared_sqlite", SharedFailures(Path(scratch) / f"failures-{time.monotonic_ns()}.sqlite", 60.0)),
-            ):
-                runs.setdefault(f"auth_{name}", []).append(_auth_cpu(store, args.requests))
+    for _ in range(args.rounds):
+        for name, kind in (("uvicorn_httptools", HttpToolsProtocol), ("guarded", GuardedHttpProtocol)):
+            runs.setdefault(f"protocol_{name}", []).append(uvloop.run(_protocol_cpu(kind, args.requests)))
+        if args.home:
+            for name, shared in (("memory", False), ("shared_sqlite", True)):
+                runs.setdefault(f"consultation_{name}", []).append(_consultation_cpu(args.home, shared, args.requests))
     best = {name: round(min(values) * 1e6, 2) for name, values in runs.items()}
     for name, value in best.items():
         print(f"{name}: {value} µs CPU per request (best of {args.rounds})")
     results = {
+        "home": str(args.home) if args.home else None,
         "requests": args.requests,
         "rounds": args.rounds,
         "best_us_cpu_per_request": best,
