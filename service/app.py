@@ -10,6 +10,7 @@ threads doing Python, cost more CPU than the answer itself (``bench/README.md``)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import gc
@@ -25,7 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
 from kernel.settings import Settings, env_number
-from service import schemas
+from service import schemas, snapshot_store
 from service.channels import SOAP_CHANNELS, JsonChannel, SoapChannel, json_mirror
 from service.handlers import ConsultationService
 from service.index import load_memory_limit
@@ -120,9 +121,11 @@ def create_app(
         gc.collect()
         gc.freeze()
         service.audit.start_syncer()  # the loop's answers are made durable by another process, meanwhile
+        watcher = asyncio.create_task(snapshot_store.watch(service.store, service.metrics.note_snapshot))
         try:
             yield
         finally:
+            watcher.cancel()
             service.audit.stop_syncer()
 
     app = FastAPI(
@@ -175,7 +178,12 @@ def create_app(
         if loaded is None:
             return JSONResponse({"status": "unavailable", "reason": "no published snapshot"}, status_code=503)
         return JSONResponse(
-            {"status": "ok", "snapshot": loaded.refresh_id, "referenceDate": loaded.reference_date.isoformat()}
+            {
+                "status": "ok",
+                "snapshot": loaded.refresh_id,
+                "referenceDate": loaded.reference_date.isoformat(),  # R: rights as of
+                "amountsDate": loaded.amounts_date.isoformat(),  # A(R): what the amounts are as of
+            }
         )
 
     @app.get("/metrics", include_in_schema=False)

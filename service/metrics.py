@@ -87,7 +87,8 @@ class Metrics:
         else:
             self.registry.register(_SnapshotCollector(current))
 
-    def _note_snapshot(self) -> None:
+    def note_snapshot(self) -> None:
+        """Mark the snapshot this worker serves now (its ``lww_service_worker_snapshot`` series)."""
         loaded = self._current()
         if self._worker_snapshot is None or loaded is None:
             return
@@ -102,12 +103,12 @@ class Metrics:
         op = operation or "unknown"
         self.requests.labels(channel, op, str(http_status), status_code).inc()
         self.latency.labels(channel, op).observe(seconds)
-        self._note_snapshot()
+        self.note_snapshot()
 
     def render(self) -> bytes:
         if not self.multiprocess_dir:
             return generate_latest(self.registry)
-        self._note_snapshot()
+        self.note_snapshot()
         for path in glob.glob(os.path.join(self.multiprocess_dir, "gauge_live*_*.db")):
             pid = int(re.search(r"_(\d+)\.db$", path).group(1))
             if not pid_alive(pid):  # a worker that died (uvicorn starts another): its live gauges go

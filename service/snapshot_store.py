@@ -6,7 +6,9 @@ numpy columns, built once per snapshot into files under ``$LWW_HOME/service-cach
 several worker processes share one copy in the page cache. The small access tables (credentials,
 authorisations, Flemish CPAS) are plain dicts, read by each process.
 
-Hot reload: when ``CURRENT`` changes, the new snapshot is opened (its indexes built if no process has yet) in a
+Hot reload: each worker looks at ``CURRENT`` every :data:`WATCH_S` seconds (:func:`watch`, requests or not, so
+an idle service's ``/health`` and ``/metrics`` name a new snapshot within seconds) and at each request; when it
+changes, the new snapshot is opened (its indexes built if no process has yet) in a
 background thread while requests keep being answered from the old one; the swap is one reference assignment,
 so a request keeps the snapshot it started with to the end and the next one gets the new snapshot. The very
 first load happens in the request (nothing else to answer from). The DuckDB file is closed once read, so
@@ -20,15 +22,18 @@ import functools
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
 import duckdb
 
 from kernel import calendar, snapshots
 from service.index import AmountsIndex, IndexCache, IntegrationsIndex, RightsIndex
 
 log = logging.getLogger(__name__)
+WATCH_S = 1.0  # how often an idle worker looks at CURRENT (one stat)
 
 
 @dataclass(frozen=True)
@@ -181,3 +186,16 @@ class SnapshotStore:
         if self._read_stamp() != stamp:  # CURRENT moved again while loading: look again at the next request
             with self._lock:
                 self._stamp = None
+
+
+async def watch(store: SnapshotStore, loaded: Callable[[], None], every_s: float = WATCH_S) -> None:
+    """Look at ``CURRENT`` every ``every_s`` seconds for the life of the worker, requests or not; ``loaded`` is
+    called after each look (the metrics mark the snapshot served). A look runs in a thread: the very first
+    load happens in it. Errors are the store's to log; the next look tries again."""
+    while True:
+        await anyio.sleep(every_s)
+        try:
+            await anyio.to_thread.run_sync(store.get)
+            loaded()
+        except Exception:  # logged by the store; looked at again in a moment
+            continue
