@@ -38,12 +38,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("demo", help="simulate + refresh + serve + dashboards + ui, printing URLs and credentials")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-start", action="store_true", help="simulate and refresh only, start nothing")
+    parser.add_argument(
+        "--credentials",
+        action="store_true",
+        help="only print the demo credentials of this home (derived from --seed; stored nowhere) and exit",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from lww import cli
 
+    if args.credentials:
+        from simulator import credentials
+
+        found = credentials.credentials(args.settings.reference, args.seed, every_institution=True)
+        print("\n".join(credentials.lines(found, args.seed)))
+        return 0
     home = args.settings.ensure()
     lww = [sys.executable, "-m", "lww.cli", "--home", str(home.home)]
     held_back = None
@@ -57,17 +68,29 @@ def run(args: argparse.Namespace) -> int:
     if cli.main(["--home", str(home.home), "refresh", "--as-of", today_brussels().isoformat()]) != 0:
         raise LwwError("the refresh failed (see above)")
     if args.no_start:
+        _closing(home, args.seed, [])
         return 0
     processes: dict[str, subprocess.Popen] = {}
-    for name, extra, label, url in (*SERVICES, *notification_services()):
+    started: list[str] = []
+
+    def start(name: str, extra: list[str], label: str, url: str) -> None:
         if importlib.util.find_spec(f"lww.commands.{name}") is None:
-            continue
+            return
         log = (home.logs / f"{name}.log").open("ab")
         env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
         processes[name] = subprocess.Popen([*lww, name, *extra], stdout=log, stderr=subprocess.STDOUT, env=env)
-        print(f"{label:22} {url}   (log: {home.logs / (name + '.log')})")
+        started.append(f"{label:22} {url}   (log: {home.logs / (name + '.log')})")
+        print(started[-1])
+
+    # The Dagster UI last, once no refresh of the demo is to come: its sensors then find every file loaded.
+    later = [service for service in SERVICES if service[0] == "ui"]
+    for service in (*[s for s in SERVICES if s not in later], *notification_services()):
+        start(*service)
     if held_back is not None:
         _notify_a_month(cli, home, held_back)
+    for service in later:
+        start(*service)
+    _closing(home, args.seed, started)
     print("Ctrl-C stops everything.")
     try:
         while all(p.poll() is None for p in processes.values()):
@@ -87,6 +110,20 @@ def run(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
     return 0
+
+
+def _closing(home, seed: int, started: list[str]) -> None:
+    """The closing block of every run: what runs where, and the credentials (pushed off screen by then)."""
+    from simulator import credentials
+
+    print()
+    for line in started:
+        print(line)
+    try:
+        print("\n".join(credentials.lines(credentials.credentials(home.reference, seed), seed)))
+        print("  every institution's account: lww demo --credentials")
+    except LwwError as error:
+        print(f"Demo credentials: {error}")
 
 
 def _hold_back_last_rights(home) -> Path | None:

@@ -1,0 +1,66 @@
+"""The demo credentials are found again from the seed: in the closing block of every ``lww demo`` run and by
+``lww demo --credentials``, checked against the hashes of the home's reference CSVs."""
+
+import csv
+import datetime as dt
+
+import pytest
+from argon2 import PasswordHasher
+
+from kernel.settings import settings
+from lww import cli
+from lww.commands import demo
+from simulator import SimulationConfig, simulate
+
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = settings(tmp_path_factory.mktemp("demo")).ensure()
+    month = dt.date(2026, 1, 1)
+    simulate(SimulationConfig(seed=SEED, pcsa=2, people=10, first_month=month, last_month=month), home)
+    return home
+
+
+def _hashes(path) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["username"]: row["password_hash"] for row in csv.DictReader(handle)}
+
+
+def _accounts(out: str) -> dict[str, tuple[str, str]]:
+    """{username: (kind, password)} of the printed lines."""
+    found = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if line.startswith("  ") and parts[0] in ("dashboards", "service"):
+            found[parts[1]] = (parts[0], parts[2])
+    return found
+
+
+def test_lww_demo_credentials_prints_every_account_with_a_password_that_verifies(home, capsys):
+    assert cli.main(["--home", str(home.home), "demo", "--seed", str(SEED), "--credentials"]) == 0
+    shown = _accounts(capsys.readouterr().out)
+    users, institutions = _hashes(home.reference / "users.csv"), _hashes(home.reference / "institutions.csv")
+    assert {u for u, (kind, _) in shown.items() if kind == "dashboards"} == set(users)
+    assert {u for u, (kind, _) in shown.items() if kind == "service"} == set(institutions)
+    hasher = PasswordHasher()
+    for username, (kind, password) in shown.items():
+        assert hasher.verify((users if kind == "dashboards" else institutions)[username], password)
+
+
+def test_the_closing_block_of_a_run_shows_the_dashboard_users_and_the_demo_institution(home, capsys):
+    demo._closing(home, SEED, ["consultation service   http://127.0.0.1:8080/..."])
+    out = capsys.readouterr().out
+    shown = _accounts(out)
+    assert {"analyst", "partner.analyst", "inami"} <= set(shown) and len(shown) == 3, out
+    assert "lww demo --credentials" in out and "consultation service" in out
+
+
+def test_another_seed_or_no_simulated_home_is_one_line(home, tmp_path, capsys):
+    assert cli.main(["--home", str(home.home), "demo", "--seed", "8", "--credentials"]) != 0
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "not made with seed 8" in error
+    assert cli.main(["--home", str(tmp_path / "empty"), "demo", "--credentials"]) != 0
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "run lww demo first" in error
