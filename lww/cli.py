@@ -32,6 +32,9 @@ COMMANDS = (
     "rollback",
     "demo",
 )
+# The commands that make a home (or need none). Every other one only reads a home: it refuses one that does not
+# exist, instead of making an empty one and serving nothing from it.
+MAKE_HOME = ("simulate", "refresh", "demo", "subscriber")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,10 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     permissions.restrict()  # everything written under LWW_HOME: not for other local users (kernel.permissions)
+    parser = build_parser()
     args = parser.parse_args(argv)
     args.settings = settings(args.home)
+    if args.command not in MAKE_HOME and not args.settings.home.is_dir():
+        print(
+            f"lww {args.command}: the home {args.settings.home} (--home, else LWW_HOME) does not exist; run "
+            "lww demo, or lww simulate then lww refresh, to make it first",
+            file=sys.stderr,
+        )
+        return 2
     try:
         return int(args.handler(args) or 0)
     except LwwError as error:

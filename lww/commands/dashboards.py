@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from kernel.errors import LwwError
+from lww.ports import check_free
 
 DASHBOARDS_DIR = Path(__file__).resolve().parents[2] / "dashboards"
 
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if not home.exists():
         raise LwwError(f"{home}: no such LWW_HOME folder; run `lww simulate` and `lww refresh` first")
     argv, env = command(home, args.host, args.port)
+    check_free(args.host, args.port)
     print(f"dashboards on http://{args.host}:{args.port} (data: {args.settings.published})", flush=True)
     # Replace this process by Streamlit: a signal to `lww dashboards` then reaches the server itself, and no
     # orphan server outlives its command.

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from kernel.errors import LwwError
+from lww.ports import check_free
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
         raise LwwError(f"--port {args.port}: expected a port number from 1 to 65535")
     if args.slow_seconds < 0:
         raise LwwError(f"--slow-seconds {args.slow_seconds}: expected 0 or more")
+    check_free(args.host, args.port)
     receipts = args.receipts or receipts_path(args.settings)
     try:
         receipts.parent.mkdir(parents=True, exist_ok=True)
