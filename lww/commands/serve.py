@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -159,14 +160,8 @@ def run(args: argparse.Namespace) -> int:
         body_timeout_s=args.body_timeout,
         max_connections=args.max_connections or max(1, min(connection_limits.DEFAULT_MAX_CONNECTIONS, files)),
     )
-    os.environ.update(limits.environment())  # read by every worker's connections (service.connections)
-    if base_url:
-        os.environ["LWW_SERVICE_PUBLIC_URL"] = base_url
-    else:
-        os.environ.pop("LWW_SERVICE_PUBLIC_URL", None)
-    connection_limits.limits.cache_clear()
-
-    import uvicorn
+    # read by every worker's connections (service.connections) and application (service.app), once serving
+    serving_environment = {**limits.environment(), "LWW_SERVICE_PUBLIC_URL": base_url or ""}
 
     from lww.ports import check_free
     from service.app import check_environment
@@ -192,6 +187,30 @@ def run(args: argparse.Namespace) -> int:
         proxy_headers=bool(args.forwarded_allow_ips.strip()),
         forwarded_allow_ips=args.forwarded_allow_ips.strip() or None,
     )
+    with _environment(serving_environment):
+        connection_limits.limits.cache_clear()
+        return _serve(settings, workers, options)
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """``values`` in the environment for the block, then what was there before (``lww serve`` run in process)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        connection_limits.limits.cache_clear()
+
+
+def _serve(settings, workers: int, options: dict) -> int:
+    import uvicorn
+
     if workers == 1:
         from service.app import app_from_environment
 

@@ -287,3 +287,14 @@ def test_bad_limits_are_one_line_errors(tmp_path, options, message):
         [str(LWW), "--home", str(tmp_path), "serve", *options], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_serve_run_in_process_leaves_the_environment_as_it_was(tmp_path, monkeypatch):
+    """The limits and the public URL reach the workers through the environment only while serving: a serve that
+    stops (here at a bad setting, checked once they are known) leaves no value behind for what runs next."""
+    from lww.cli import main
+
+    monkeypatch.setenv("LWW_SERVICE_WORKERS", "six")
+    before = dict(os.environ)
+    assert main(["--home", str(tmp_path), "serve", "--port", "1", "--public-url", "https://lww.example.be"]) == 2
+    assert dict(os.environ) == before
