@@ -140,7 +140,10 @@ def v3_rows() -> dict[str, list[tuple]]:
 
 @pytest.fixture(scope="module")
 def v3(tmp_path_factory):
-    with RunningService(tmp_path_factory.mktemp("v3")) as running:
+    # the WSDL's address is where the client reached the service unless a public URL is configured: a test that
+    # ran lww serve's main in this process may have left one in the environment
+    with pytest.MonkeyPatch.context() as patch, RunningService(tmp_path_factory.mktemp("v3")) as running:
+        patch.delenv("LWW_SERVICE_PUBLIC_URL", raising=False)
         publish(running.settings.published, v3_rows(), reference_date=R)
         yield running
 
@@ -473,13 +476,14 @@ def test_merged_rows_cover_v2_periods_and_say_the_latest_of_what_they_overlap(fo
         assert r.last_event == ((latest[2], latest[0]) if event else None)
 
 
-def test_a_snapshot_published_before_v3_is_still_served(tmp_path):
+def test_a_snapshot_published_before_v3_is_still_served(tmp_path, monkeypatch):
     """``lww rollback`` may serve a snapshot published before the rights' state_decision_date and the
     authorisations' withheld column: V2 answers as before, V3 with the CREATE's decision date, nothing withheld."""
     import duckdb
 
     from kernel import published, snapshots
 
+    monkeypatch.delenv("LWW_SERVICE_PUBLIC_URL", raising=False)  # as in the v3 fixture
     rows = v3_rows()
     rows["rights"] = [r[:-1] for r in rows["rights"]]
     rows["authorizations"] = [r[:-1] for r in rows["authorizations"]]
