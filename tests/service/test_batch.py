@@ -187,18 +187,50 @@ def test_every_request_of_a_mixed_file_is_answered_as_online_in_input_order(runn
     assert [r["ticket_cbss"] for r in records] == tickets
 
 
-def test_answers_are_the_same_whatever_the_processes_and_chunks(running, tmp_path):
-    """Chunks answered by several processes come back in input order, as one process writes them."""
-    requests = mixed_requests() * 1
-    results = []
-    for workers, chunk in ((1, 1000), (2, 3), (3, 1)):
-        source = tmp_path / f"requests-{workers}.xml"
-        source.write_text(batch_xml(requests, batch_id=f"PAR-{workers}"))
-        output = tmp_path / f"result-{workers}.xml"
-        batch.answer_file(running.settings, source, output, CBE_A, today=lambda: TODAY, chunk=chunk, workers=workers)
-        results.append([(sequence, rest) for sequence, _, rest in responses(output.read_bytes())])
-    assert results[0] == results[1] == results[2]
-    assert [sequence for sequence, _ in results[0]] == [r[0] for r in requests]
+@pytest.fixture(scope="module")
+def answered_alone(running, tmp_path_factory) -> dict[int, bytes]:
+    """Each mixed request's status and payload, answered by one process in one chunk (by sequence)."""
+    folder = tmp_path_factory.mktemp("alone")
+    source = folder / "requests.xml"
+    source.write_text(batch_xml(mixed_requests(), batch_id="ALONE"))
+    batch.answer_file(running.settings, source, folder / "out.xml", CBE_A, today=lambda: TODAY, workers=1)
+    return {sequence: rest for sequence, _, rest in responses((folder / "out.xml").read_bytes())}
+
+
+runs = iter(range(1, 10**6))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    order=st.permutations(range(len(mixed_requests()))),
+    size=st.integers(1, len(mixed_requests())),
+    chunk=st.integers(1, 7),
+    workers=st.integers(1, 3),
+)
+def test_any_file_any_chunks_any_processes_answer_in_input_order_as_one_process_does(
+    running, answered_alone, tmp_path, order, size, chunk, workers
+):
+    """Chunks answered by several processes come back in the file's order, each answer as one process gives it."""
+    every = mixed_requests()
+    requests = [every[i] for i in order[:size]]
+    run = next(runs)
+    source = tmp_path / f"requests-{run}.xml"
+    source.write_text(batch_xml(requests, batch_id=f"PAR-{run}"))
+    output = tmp_path / f"result-{run}.xml"
+    batch.answer_file(running.settings, source, output, CBE_A, today=lambda: TODAY, chunk=chunk, workers=workers)
+    found = [(sequence, rest) for sequence, _, rest in responses(output.read_bytes())]
+    assert found == [(r[0], answered_alone[r[0]]) for r in requests]
+    assert synthesis(output.read_bytes())["requestCount"] == size
+
+
+def test_no_published_snapshot_yet_is_one_line_and_nothing_written(tmp_path, capsys):
+    source = tmp_path / "requests.xml"
+    source.write_text(batch_xml([GOOD], batch_id="EARLY"))
+    (tmp_path / "home").mkdir()  # a home, nothing published in it yet
+    code = lww(["--home", str(tmp_path / "home"), "batch", str(source), str(tmp_path / "out"), "--institution", CBE_A])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no published data yet" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.GO").exists()
 
 
 def test_the_same_batch_again_gets_the_stored_result_and_other_content_is_refused(running, tmp_path, capsys):
