@@ -8,10 +8,11 @@ it into the same :class:`~service.consult.Consultation` as online.
 
 :func:`check` reads the whole file once before anything is answered: a file that is not well-formed, breaks the
 batch schema or its operations' request schemas, or repeats a ``sequence`` is refused whole (:class:`Refused`,
-naming the line). The sequences are kept in two compact arrays (16 bytes a request) to find repeats.
+naming the line). Each request is validated on its own as it streams in (libxml2's validation while parsing
+names no line); the sequences are kept in two compact arrays (16 bytes a request) to find repeats.
 
-Writing: :class:`ResultWriter` appends each response as it is answered, through a buffered file; the file is
-made durable and renamed by the caller (``service.channels.batch``).
+Writing: :class:`ResultWriter` writes the head, each response as it is answered, and the synthesis; where, and
+when the result is made durable and released, is the caller's (``service.channels.batch``).
 """
 
 from __future__ import annotations
@@ -114,11 +115,10 @@ def _refuse_declarations(path: Path) -> None:
         raise Refused("DOCTYPE and entity declarations are not allowed in a batch file (line 1)")
 
 
-def _events(path: Path, schema: etree.XMLSchema | None):
+def _events(path: Path):
     return etree.iterparse(
         str(path),
         events=("start", "end"),
-        schema=schema,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -130,6 +130,9 @@ def _events(path: Path, schema: etree.XMLSchema | None):
 
 
 def _header(root: etree._Element) -> Header:
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:  # after a prolog longer than the bytes looked at first
+        raise Refused(f"line {root.sourceline}: DOCTYPE and entity declarations are not allowed in a batch file")
     if root.tag != ROOT:
         raise Refused(f"line {root.sourceline}: the root element is {root.tag}, expected {ROOT}")
     get = root.attrib.get
@@ -144,18 +147,15 @@ def _header(root: etree._Element) -> Header:
 def _syntax(error: etree.XMLSyntaxError) -> Refused:
     message = str(error.msg if getattr(error, "msg", None) else error).strip()
     line = getattr(error, "lineno", None) or (error.position[0] if getattr(error, "position", None) else None)
-    hint = ""
-    if f"{{{NS}}}" in message and "Expected is" in message:
-        hint = " (the elements inside consultationBatch carry no namespace: only the root is prefixed)"
     where = f"line {line}: " if line and f"line {line}" not in message else ""
-    return Refused(f"{where}{message}{hint}")
+    return Refused(f"not well-formed XML: {where}{message}")
 
 
 def read_header(path: Path) -> Header:
     """The attributes of the file's root element (read without going further)."""
     _refuse_declarations(path)
     try:
-        for _event, element in _events(path, None):
+        for _event, element in _events(path):
             return _header(element)
     except etree.XMLSyntaxError as error:
         raise _syntax(error) from None
@@ -231,7 +231,7 @@ def check(path: Path) -> Checked:
     header: Header | None = None
     sequences, lines = array("q"), array("q")
     try:
-        for event, element in _events(path, None):
+        for event, element in _events(path):
             if root is None:
                 root = element
                 header = _header(root)
@@ -299,7 +299,7 @@ def requests(path: Path, header: Header, chunk: int, share: tuple[int, int] = (0
     mine, processes = share
     root = None
     number, count, found = 0, 0, []
-    for event, element in _events(path, None):
+    for event, element in _events(path):
         if root is None:
             root = element
             continue

@@ -305,6 +305,14 @@ MALFORMED = {
         1,
         "DOCTYPE",
     ),
+    "a DOCTYPE after a long prolog": (
+        '<?xml version="1.0"?>\n<!--'
+        + "x" * 5000
+        + '-->\n<!DOCTYPE x [<!ENTITY a "b">]>\n'
+        + batch_xml([GOOD]).split("\n", 1)[1],
+        4,
+        "DOCTYPE",
+    ),
     "children in the batch namespace": (
         batch_xml([GOOD])
         .replace("<lwb:consultationBatch xmlns:lwb=", "<consultationBatch xmlns=")
