@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("requests", nargs="?", help="the consultationBatch file")
     parser.add_argument("responses", nargs="?", help="where its consultationBatchResult goes (and its GO file)")
-    parser.add_argument("--institution", help="the sender's CBE number (the drop folder's name, with --watch)")
+    parser.add_argument("--institution", help="the sender's CBE number (with --watch, each drop folder's name says it)")
     parser.add_argument("--watch", action="store_true", help="answer the files dropped in $LWW_HOME/batch/in/<cbe>/")
     parser.add_argument("--once", action="store_true", help="with --watch: answer what is there now, then exit")
     parser.set_defaults(handler=run)
