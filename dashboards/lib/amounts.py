@@ -143,7 +143,7 @@ def pcsa_monthly(ref: SnapshotRef, filters: Filters) -> pd.DataFrame:
     return query(
         ref,
         f"""
-        SELECT a.month, {PCSA_NAME.format(cbe="a.pcsa_cbe_number")} AS pcsa_name,
+        SELECT a.month, a.pcsa_cbe_number, {PCSA_NAME.format(cbe="a.pcsa_cbe_number")} AS pcsa_name,
                sum(a.beneficiaries)::BIGINT AS beneficiaries, sum(a.amount)::DECIMAL(18,2) AS amount,
                (sum(a.amount) / nullif(sum(a.beneficiaries), 0))::DECIMAL(18,2) AS avg_amount
         FROM agg_monthly_pcsa a LEFT JOIN dim_pcsa p ON p.cbe_number = a.pcsa_cbe_number

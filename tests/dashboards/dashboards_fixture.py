@@ -5,6 +5,7 @@ Figures are chosen so that a test can state them by hand. (A module with a name 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -106,9 +107,15 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> No
 
 
 def publish_fixture(
-    home: Path, *, factor: int = 1, reference_date: dt.date = R, extra_users: tuple[tuple, ...] = ()
+    home: Path,
+    *,
+    factor: int = 1,
+    reference_date: dt.date = R,
+    extra_users: tuple[tuple, ...] = (),
+    extra_rows: Mapping[str, list[tuple]] | None = None,
 ) -> str:
-    """Build and publish the fixture snapshot under ``home``; returns its refresh id."""
+    """Build and publish the fixture snapshot under ``home``; returns its refresh id. ``extra_rows``: more rows
+    of some tables (CPAS of ``dim_pcsa``, cells of ``agg_monthly_pcsa``, ...), inserted before publication."""
     published_dir = home / "published"
     refresh_id = snapshots.new_refresh_id(reference_date)
     staged = snapshots.staging_path(published_dir, refresh_id)
@@ -373,6 +380,8 @@ def publish_fixture(
                 ),
             ],
         )
+        for table, rows in (extra_rows or {}).items():
+            _insert(con, table, rows)
         _insert(con, "snapshot_info", [(refresh_id, reference_date, cutoff(reference_date), dt.datetime.now())])
         assert published.contract_errors(con) == []
     finally:
