@@ -213,8 +213,12 @@ class AuditLog:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with theirs:
             script = Path(__file__).with_name("audit_sync.py")
+            # in a session of its own: a signal to the service's process group (a supervisor's SIGTERM, Ctrl-C) is
+            # the worker's to act on, and the syncer goes on flushing until the stopping worker closes its end
             process = subprocess.Popen(
-                [sys.executable, "-I", str(script), str(theirs.fileno())], pass_fds=(theirs.fileno(),)
+                [sys.executable, "-I", str(script), str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
             )
         ours.setblocking(False)
         self._syncer = syncer = _Syncer(loop, ours, process)

@@ -7,6 +7,7 @@ import contextlib
 import os
 import resource
 import shutil
+import signal
 import urllib.parse
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "closed, or the request gets 503 with Retry-After",
     )
     parser.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run_until_stopped)
 
 
 def open_file_limit() -> int:
@@ -236,3 +237,28 @@ def _serve(settings, workers: int, options: dict) -> int:
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+class _Stopped(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+
+
+def _stop(signum: int, _frame) -> None:
+    raise _Stopped(signum)
+
+
+def run_until_stopped(args: argparse.Namespace) -> int:
+    """:func:`run`, then one line saying the service stopped (SIGTERM from a supervisor, or Ctrl-C): after its
+    graceful shutdown uvicorn raises the signal again, which lands here instead of killing the process silently."""
+    previous = {signum: signal.signal(signum, _stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = run(args)
+        print("lww serve: stopped; the requests in progress were answered", flush=True)
+        return code
+    except _Stopped as stopped:
+        print(f"lww serve: stopped by {stopped}; the requests in progress were answered", flush=True)
+        return 0
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
