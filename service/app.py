@@ -22,11 +22,11 @@ from collections.abc import Mapping
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
 from kernel.settings import Settings, env_number
-from service import schemas, snapshot_store
+from service import home_page, schemas, snapshot_store
 from service.channels import SOAP_CHANNELS, JsonChannel, SoapChannel, json_mirror
 from service.handlers import ConsultationService
 from service.index import load_memory_limit
@@ -171,6 +171,11 @@ def create_app(
         if file_name not in schemas.SERVED_FILES:
             return Response(b"not found\n", status_code=404, media_type="text/plain")
         return Response(schemas.file_bytes(file_name), media_type="text/xml; charset=utf-8")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> HTMLResponse:
+        """A small page naming the endpoints, the WSDLs, the OpenAPI document and its interactive docs."""
+        return HTMLResponse(home_page.page())
 
     @app.get("/health", include_in_schema=False)
     def health() -> JSONResponse:
