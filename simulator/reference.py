@@ -1,7 +1,7 @@
 """Reference data (CONTRACT §3): CPAS, institutions with their credentials, authorisations, dossier
 repertories (integrations), notification subscriptions and dashboard users.
 
-Passwords are derived from the seed (so a seed gives the same files byte for byte), returned to be printed once,
+Passwords are derived from the seed (so a seed gives the same files byte for byte), returned to be printed,
 and never written: only their argon2id hashes (the library's default cost) are. The salt is derived too, for
 the same reason; a salt only has to differ between accounts, which it does.
 """
@@ -310,8 +310,8 @@ def write_reference(reference: Reference, folder: Path) -> None:
 
 
 def describe(reference: Reference) -> list[str]:
-    """The lines printed once at the end of ``lww simulate``: demo credentials (never stored anywhere)."""
-    lines = ["Demo credentials (printed once, not stored; derived from the seed):"]
+    """The lines printed at the end of ``lww simulate``: demo credentials (never stored anywhere)."""
+    lines = ["Demo credentials (not stored; derived from the seed: lww demo --credentials prints them again):"]
     for account in reference.accounts:
         cbe = f"  cbe {account.cbe_number}" if account.cbe_number else ""
         lines.append(f"  {account.username:<18} {account.password}  {account.role}{cbe}")
