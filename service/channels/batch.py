@@ -51,7 +51,10 @@ log = logging.getLogger(__name__)
 
 CHUNK = 10_000  # requests per group commit of the audit log
 APPLICATION = "LWCB"  # this project's application code in the Smals file names
-INBOUND = re.compile(r"FI\.LWCB\.(?P<cbe>[0-9]{10})\.(?P<day>[0-9]{8})\.(?P<seq>[0-9]+)\.(?P<env>[A-Za-z0-9]+)\.1\.1")
+INBOUND = re.compile(
+    rf"FI\.{APPLICATION}\.(?P<cbe>[0-9]{{10}})\.(?P<day>[0-9]{{8}})\.(?P<seq>[0-9]+)\.(?P<env>[A-Za-z0-9]+)\.1\.1"
+)
+COUNTS = ("requestCount", "dataFound", "noDataFound", "noResult")  # the synthesis
 
 
 def batch_home(settings: Settings) -> Path:
@@ -234,20 +237,17 @@ def _answer_chunks(
         yield number
 
 
-COUNTS = ("requestCount", "dataFound", "noDataFound", "noResult")
-
-
-def _worker(arguments: tuple) -> None:
-    """One of the processes answering a file (forked: the snapshot's maps are shared); its failure is written
-    where the first process looks for the chunks."""
-    parts = arguments[-1]
+def _worker(audit_folder: Path, share: dict) -> None:
+    """One of the processes answering a file (forked: the snapshot's maps are shared), with its own audit file;
+    its failure is written where the first process looks for the chunks."""
+    parts = share["parts"]
     with contextlib.suppress(Exception):  # ends with the process that started it, even if that one is killed
         import ctypes
 
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    audit = AuditLog(arguments[4])
+    audit = AuditLog(audit_folder)
     try:
-        for _ in _answer_chunks(*arguments[:4], audit, *arguments[5:]):
+        for _ in _answer_chunks(audit=audit, **share):
             pass
     except BaseException as error:  # reported to the parent, which stops the batch
         (parts / "failed.txt").write_text(f"{type(error).__name__}: {error}")
@@ -275,20 +275,30 @@ def _answer_all(
         shutil.rmtree(old, ignore_errors=True)
     parts.mkdir()
     workers = max(1, min(workers, chunks))
+    common = {
+        "path": path,
+        "header": header,
+        "snapshot": snapshot,
+        "institution": institution,
+        "today": today,
+        "chunk": chunk,
+        "parts": parts,
+    }  # what every process answering the file shares (each its own ``share`` of the chunks and audit file)
     started = []
     if workers > 1:
         import multiprocessing
 
         forking = multiprocessing.get_context("fork")
         for k in range(1, workers):
-            arguments = (path, header, snapshot, institution, settings.audit, today, chunk, (k, workers), parts)
-            process = forking.Process(target=_worker, args=(arguments,), daemon=True)
+            process = forking.Process(
+                target=_worker, args=(settings.audit, dict(common, share=(k, workers))), daemon=True
+            )
             process.start()
             started.append(process)
     audit = AuditLog(settings.audit)
     counts = dict.fromkeys(COUNTS, 0)
     try:
-        own = _answer_chunks(path, header, snapshot, institution, audit, today, chunk, (0, workers), parts)
+        own = _answer_chunks(audit=audit, share=(0, workers), **common)
         with open(partial, "wb", buffering=0) as out:  # unbuffered: the chunks are appended by the kernel
             batch_file.ResultWriter(out).head(header, snapshot.reference_date)
             for number in range(chunks):
