@@ -64,3 +64,12 @@ def test_another_seed_or_no_simulated_home_is_one_line(home, tmp_path, capsys):
     assert cli.main(["--home", str(tmp_path / "empty"), "demo", "--credentials"]) != 0
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "run lww demo first" in error
+
+
+def test_a_second_lww_demo_run_ends_with_the_credentials(home, capsys):
+    """The home already has its upstream (not simulated again): the run still ends with the credentials."""
+    assert cli.main(["--home", str(home.home), "demo", "--seed", str(SEED), "--no-start"]) == 0
+    out = capsys.readouterr().out
+    closing = out[out.rindex("Demo credentials") :]
+    assert {"analyst", "partner.analyst", "inami"} == set(_accounts(closing)), closing
+    assert "already has upstream files: not simulating again" in out
