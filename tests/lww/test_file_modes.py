@@ -8,7 +8,6 @@ with a few requests (index files, audit log, failed-login store); then every fil
 from __future__ import annotations
 
 import contextlib
-import os
 import stat
 import subprocess
 import sys
