@@ -23,7 +23,7 @@ from lxml import etree
 
 from service.schemas import LIVING_WAGES_WITH_AMOUNT
 from tests.service.conftest import PASSWORD_A, USER_A, USER_B, home_with_fixture
-from tests.service.test_serve_workers import _free_port
+from tests.service.test_serve_workers import _free_port, _one_response
 from tests.service.test_soap_refusals import AMOUNT_OP, envelope
 
 PATH = LIVING_WAGES_WITH_AMOUNT.path
@@ -217,6 +217,19 @@ def test_a_connection_that_sends_nothing_gets_408_after_the_head_timeout(guarded
         elapsed = time.monotonic() - started
     assert answer is not None and answer.startswith(b"HTTP/1.1 408"), answer
     assert HEAD_TIMEOUT - 0.5 < elapsed < HEAD_TIMEOUT + 3
+
+
+def test_a_kept_alive_connection_that_starts_a_request_and_stalls_gets_408(guarded):
+    """After an answer the connection may idle as long as --keep-alive (75 s); once the next request has begun,
+    its head has the head's time."""
+    with guarded.connect() as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert _one_response(sock).startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        started = time.monotonic()
+        answer = _closed_within(sock, HEAD_TIMEOUT + 5)
+    assert answer is not None and answer.startswith(b"HTTP/1.1 408"), answer
+    assert time.monotonic() - started < HEAD_TIMEOUT + 3
 
 
 def test_failed_logins_are_counted_over_every_worker_and_forged_forwarding_headers_are_ignored(guarded):
