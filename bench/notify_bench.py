@@ -3,11 +3,12 @@
     nice -n 10 .venv/bin/python -m bench.notify_bench [--sizes 20000,200000] [--subscribers 30]
 
 For each size N, a snapshot publishes N due notifications (a month of right events at Belgian scale is about
-200,000) spread over ``--subscribers`` subscribers, a quarter of the rights with two events (the second waits
-for the first: sequence order), a third of the subscribers with the attestation. A fresh reference subscriber
-and a fresh store; ``lww notify`` runs in a process of its own, and its peak RSS (``wait4``'s ru_maxrss) and CPU
-are that run's alone. After the run the store (read back from disk) must hold N delivered and the subscriber's
-receipts N distinct tickets. Results in ``bench/results/notify_bench.json``, with the load average.
+200,000) spread over ``--subscribers`` subscribers, one in eight the second event of a right (it waits for the
+first: sequence order), a third of the subscribers with the attestation. A fresh reference subscriber and a fresh
+store; ``lww notify`` runs in a process of its own: its CPU and peak RSS are that run's alone (``wait4``'s
+ru_maxrss, and its VmHWM sampled every 0.1 s while it runs, with its RSS every 5 s). After the run the store
+(read back from disk) must hold N delivered and the subscriber's receipts N distinct tickets. Results in
+``bench/results/notify_bench.json``, with the load average.
 """
 
 from __future__ import annotations
@@ -74,6 +75,39 @@ def lww(home: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "lww.cli", "--home", str(home), *args]
 
 
+class Watch:
+    """Samples a process's VmHWM and VmRSS every 0.1 s (a time series every 5 s) until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.pid, self.peak_kb, self.rose_at, self.series = pid, 0, 0.0, []
+        self._started = time.perf_counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        last_point = -5.0
+        while not self._stop.is_set():
+            try:
+                fields = dict(line.split(":", 1) for line in Path(f"/proc/{self.pid}/status").read_text().splitlines())
+            except (OSError, ValueError):
+                break
+            hwm, rss = int(fields["VmHWM"].split()[0]), int(fields["VmRSS"].split()[0])
+            now = time.perf_counter() - self._started
+            if hwm > self.peak_kb:
+                self.peak_kb, self.rose_at = hwm, now
+            if now - last_point >= 5:
+                self.series.append([round(now), round(rss / 1024, 1)])
+                last_point = now
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def run_size(size: int, subscribers: int) -> dict:
     home = OUT / f"notify-{size}"
     shutil.rmtree(home, ignore_errors=True)
@@ -96,8 +130,10 @@ def run_size(size: int, subscribers: int) -> dict:
         load_before = os.getloadavg()
         started = time.perf_counter()
         notifier = subprocess.Popen(lww(home, "notify"), cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        watch = Watch(notifier.pid)
         output = notifier.stdout.read()
         _, status, usage = os.wait4(notifier.pid, 0)
+        watch.stop()
         seconds = time.perf_counter() - started
         notifier.returncode = os.waitstatus_to_exitcode(status)
         if notifier.returncode != 0:
@@ -118,6 +154,10 @@ def run_size(size: int, subscribers: int) -> dict:
         "notifications_per_second": round(size / seconds),
         "import_seconds": float(import_line.rsplit("(", 1)[1].split(" ")[0]),
         "notifier_peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # VmHWM read every 0.1 s while it ran, and when it last rose (seconds before the end of the run)
+        "notifier_vmhwm_sampled_mb": round(watch.peak_kb / 1024, 1),
+        "vmhwm_last_rose_seconds_before_end": round(time.perf_counter() - started - watch.rose_at, 1),
+        "vmrss_samples_mb": watch.series,
         "notifier_cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "subscriber_cpu_seconds": round(server_usage.ru_utime + server_usage.ru_stime, 2),
         "duplicates_received": sum(len(r) - 1 for r in received.values()),
@@ -125,7 +165,7 @@ def run_size(size: int, subscribers: int) -> dict:
         "load_average_before": load_before,
         "output": output.strip().splitlines(),
     }
-    print(json.dumps({k: v for k, v in result.items() if k != "output"}))
+    print(json.dumps({k: v for k, v in result.items() if k not in ("output", "vmrss_samples_mb")}))
     shutil.rmtree(home, ignore_errors=True)
     return result
 

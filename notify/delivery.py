@@ -29,7 +29,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kernel import published, snapshots
+from kernel import published as published_tables
+from kernel import snapshots
 from notify import client as outbound
 from notify.config import NotifyConfig
 from notify.store import IMPORTED, Result, Store
@@ -63,10 +64,11 @@ class Summary:
         return sum(n for outcome, n in self.outcomes.items() if outcome != "OK")
 
 
+_PUBLISHED_TYPES = dict(next(t for t in published_tables.TABLES if t.name == "due_notifications").columns)
+# the published columns in the store's order, dates as ISO text and booleans as 0/1 (as the store keeps them)
 _IMPORT_COLUMNS = ", ".join(
-    f'"{name}"::VARCHAR' if kind == "DATE" else f'"{name}"::INTEGER' if kind == "BOOLEAN" else f'"{name}"'
-    for name, kind in next(t for t in published.TABLES if t.name == "due_notifications").columns
-    if name in dict(IMPORTED)
+    {"DATE": f'"{name}"::VARCHAR', "BOOLEAN": f'"{name}"::INTEGER'}.get(_PUBLISHED_TYPES[name], f'"{name}"')
+    for name, _ in IMPORTED
 )
 
 
