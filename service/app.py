@@ -205,16 +205,16 @@ async def _answer(request: Request, service: ConsultationService, channel: Chann
     record's flush with the other answers of this turn of the loop."""
     headers = request.headers
     authorization = headers.get("authorization")
-    incoming = Incoming(
-        body, authorization, _client_ip(request), headers.get("soapaction"), headers.get("content-type", "")
-    )
-    if service.answers_inline(authorization):
-        pending = service.answer(channel, incoming)
     try:
         body = await read_body(request, service.max_body)
     except ClientDisconnect:  # gone mid-body (or closed for its body timeout): nobody to answer
         service.client_gone(channel.name, _client_ip(request))
         return Response(status_code=400)
+    incoming = Incoming(
+        body, authorization, _client_ip(request), headers.get("soapaction"), headers.get("content-type", "")
+    )
+    if service.answers_inline(authorization):
+        pending = service.answer(channel, incoming)
     else:
         pending = await request.app.state.in_worker(service.answer, channel, incoming)
     return _response(await service.settle_async(pending))
