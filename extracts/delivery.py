@@ -16,7 +16,6 @@ import dataclasses
 import datetime as dt
 import fcntl
 import getpass
-import hashlib
 import json
 import os
 import time
@@ -34,6 +33,7 @@ from extracts.source import Refused, Source, opened
 from kernel import codes
 from kernel.audit import FIELDS
 from kernel.calendar import BRUSSELS, today_brussels
+from kernel.durable import fsync_path, sha256_of
 from kernel.errors import LwwError
 from kernel.settings import Settings
 
@@ -85,14 +85,6 @@ def _exclusive(home: Settings, kind: str, period: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _fsync_dir(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def released_entries(home: Settings) -> list[dict[str, Any]]:
@@ -246,14 +238,6 @@ def _write_meta(staged: Staged) -> None:
     staged.path.with_suffix(".json").write_text(json.dumps(staged.meta, indent=2, sort_keys=True), encoding="utf-8")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def staged(home: Settings, kind: str, period: str) -> Staged:
     """The file staged for ``kind`` and ``period`` (by an earlier step of the same run)."""
     module = kind_module(kind)
@@ -284,7 +268,7 @@ def _verify(home: Settings, module: ModuleType, staged: Staged) -> Comparison:
     comparison = compare(block, records, marts)
     if broken:
         comparison = dataclasses.replace(comparison, passed=False, mismatches=(broken, *comparison.mismatches))
-    staged.meta["checked"] = {"passed": comparison.passed, "sha256": _sha256(staged.path), **comparison.metadata()}
+    staged.meta["checked"] = {"passed": comparison.passed, "sha256": sha256_of(staged.path), **comparison.metadata()}
     _write_meta(staged)
     return comparison
 
@@ -306,7 +290,7 @@ def _release(home: Settings, staged: Staged) -> Released:
             f"{what}: its control figures differ from the marts' ({'; '.join(checked['mismatches'])}); "
             f"it stays in {staged.path}"
         )
-    digest = _sha256(staged.path)
+    digest = sha256_of(staged.path)
     if digest != checked["sha256"]:
         raise LwwError(f"{what}: {staged.path} changed after its control figures were checked; extract it again")
     started = time.perf_counter()
@@ -324,7 +308,7 @@ def _release(home: Settings, staged: Staged) -> Released:
         except FileExistsError:
             continue
     staged.path.unlink()
-    _fsync_dir(folder)
+    fsync_path(folder)
     period = (dt.date.fromisoformat(meta["period_begin"]), dt.date.fromisoformat(meta["period_end"]))
     recipient = (meta["recipient_cbe"], meta.get("legal_context"))
     status = codes.DATA_FOUND if checked["marts"]["recordCount"] else codes.NO_DATA_FOUND
@@ -347,7 +331,7 @@ def _release(home: Settings, staged: Staged) -> Released:
     tmp = go.with_name(go.name + ".tmp")
     tmp.write_bytes(b"")
     os.replace(tmp, go)
-    _fsync_dir(folder)
+    fsync_path(folder)
     staged.path.with_suffix(".json").unlink(missing_ok=True)
     return Released(target, go, entry)
 

@@ -16,7 +16,6 @@ date can be reproduced and ``rollback`` can serve a previous one again.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 import duckdb
 
 from kernel import permissions
+from kernel.durable import fsync_path, sha256_of
 
 CURRENT = "CURRENT"
 
@@ -65,14 +65,6 @@ def manifest_path(published: Path, refresh_id: str) -> Path:
     return published / f"{refresh_id}.manifest.json"
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     with tmp.open("w", encoding="utf-8") as handle:
@@ -80,11 +72,7 @@ def _write_atomically(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_path(path.parent)
 
 
 def commit(published: Path, refresh_id: str, manifest: dict[str, Any], *, switch: bool = True) -> Snapshot:

@@ -35,6 +35,7 @@ from xml.sax.saxutils import escape
 
 from kernel import codes
 from kernel.calendar import today_brussels
+from kernel.durable import fsync_path
 from kernel.errors import LwwError
 from kernel.settings import Settings, env_number
 from service import batch_file
@@ -148,14 +149,6 @@ def _ledger(settings: Settings, **event) -> None:
         ledger.write(json.dumps(event, default=str) + "\n")
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def go_path(output: Path) -> Path:
     """``GO.`` + the result's name without ``FO.``; ``<OUT>.GO`` when OUT does not follow the convention."""
     if output.name.startswith("FO."):
@@ -175,11 +168,11 @@ def _deliver(result: Path, output: Path) -> Path:
     except OSError:
         shutil.copyfile(result, temporary)
     os.replace(temporary, output)
-    _fsync_dir(output.parent)
+    fsync_path(output.parent)
     go_temporary = go.with_name(f".{go.name}.{os.getpid()}.tmp")
     go_temporary.write_bytes(b"")
     os.replace(go_temporary, go)
-    _fsync_dir(go.parent)
+    fsync_path(go.parent)
     return go
 
 
@@ -427,7 +420,7 @@ def answer_file(
             }
             (store / "done.json.tmp").write_text(json.dumps(record))
             os.replace(store / "done.json.tmp", done)
-            _fsync_dir(store)
+            fsync_path(store)
             go = _deliver(store / "result.xml", output)
     except Refused as refused:
         _ledger(settings, event="refused", cbe=institution, file=str(path), reason=str(refused))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from kernel import snapshots
+from kernel.durable import fsync_path
 from kernel.errors import LwwError
 from service.index.layout import INDEXES
 from service.index.person import PersonIndex
@@ -31,14 +32,6 @@ def load_memory_limit() -> str:
 
 def _index_name(key) -> str:
     return "-".join(key) if isinstance(key, tuple) else key
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class IndexCache:
@@ -97,20 +90,20 @@ class IndexCache:
                 for part, array in index.files().items():
                     target = work / f"{name}.{part}.npy"
                     np.save(target, np.ascontiguousarray(array), allow_pickle=False)
-                    _fsync_path(target)
+                    fsync_path(target)
                 described[name] = index.describe()
                 del index
         manifest = {"refresh_id": snapshot.refresh_id, "format": PersonIndex.FORMAT, "indexes": described}
         (work / "index.json").write_text(json.dumps(manifest, indent=1) + "\n")
-        _fsync_path(work / "index.json")
-        _fsync_path(work)
+        fsync_path(work / "index.json")
+        fsync_path(work)
         try:
             os.rename(work, folder)
         except OSError:  # built meanwhile by a process that did not see our lock (see prune): theirs is as good
             if not (folder / "index.json").is_file():
                 raise
             shutil.rmtree(work, ignore_errors=True)
-        _fsync_path(self.directory)
+        fsync_path(self.directory)
         self.builds += 1
         log.info("built the indexes of %s in %.1f s", snapshot.refresh_id, time.perf_counter() - started)
 
