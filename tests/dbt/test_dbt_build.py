@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt.warehouse import create_warehouse, payment_line, published_copy_errors, query, run_dbt
+from tests.dbt.warehouse import create_warehouse, payment_line, published_copy_errors, query, right_event, run_dbt
 
 R = "2026-07-04"  # cutoff 2026-06-30; 2026-03 has age 3
 A, B = "0212345678", "0207654321"
@@ -53,25 +53,8 @@ def _lines() -> list[dict]:
 
 
 def _event(event_id: str, right_id: str, sequence: int, event_type: str, registered: str, **kw) -> dict:
-    row = {
-        "file_id": "F-rights",
-        "event_id": event_id,
-        "right_id": right_id,
-        "sequence": sequence,
-        "event_type": event_type,
-        "ssin": S1,
-        "pcsa_cbe_number": A,
-        "category": "LIVING_WAGE",
-        "household_category": 2,
-        "begin_date": _d("2026-01-01"),
-        "end_date": None,
-        "application_date": _d(registered) - dt.timedelta(days=20),
-        "decision_date": _d(registered) - dt.timedelta(days=3),
-        "registration_date": _d(registered),
-        "subsidy_requested": True,
-    }
-    row.update(kw)
-    return row
+    kw.setdefault("ssin", S1)
+    return right_event(event_id, right_id, sequence, event_type, registered, pcsa_cbe_number=A, **kw)
 
 
 def _events() -> list[dict]:

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.dbt.warehouse import create_warehouse, published_copy_errors, query, run_dbt
+from tests.dbt.warehouse import create_warehouse, published_copy_errors, query, right_event, run_dbt
 
 S1, S2 = "85010110001", "85010110002"
 PCSA = "0212345678"
@@ -38,25 +38,10 @@ def ticket(event_id: str, recipient: str) -> str:
 
 
 def _event(event_id: str, right_id: str, sequence: int, event_type: str, registered: str, **kw) -> dict:
-    row = {
-        "file_id": f"F-{event_id}",
-        "event_id": event_id,
-        "right_id": right_id,
-        "sequence": sequence,
-        "event_type": event_type,
-        "ssin": S1,
-        "pcsa_cbe_number": PCSA,
-        "category": "LIVING_WAGE",
-        "household_category": 2,
-        "begin_date": _d("2026-01-01"),
-        "end_date": None,
-        "application_date": _d(registered) - dt.timedelta(days=20),
-        "decision_date": _d(registered) - dt.timedelta(days=3),
-        "registration_date": _d(registered),
-        "subsidy_requested": True,
-    }
-    row.update(kw)
-    return row
+    kw.setdefault("ssin", S1)
+    return right_event(
+        event_id, right_id, sequence, event_type, registered, pcsa_cbe_number=PCSA, file_id=f"F-{event_id}", **kw
+    )
 
 
 def _reference() -> dict[str, list[dict]]:

@@ -145,3 +145,39 @@ def published_copy_errors(warehouse: Path) -> list[str]:
         return published.contract_errors(connection, published.TABLES)
     finally:
         connection.close()
+
+
+def right_event(
+    event_id: str,
+    right_id: str,
+    sequence: int,
+    event_type: str,
+    registered: str,
+    *,
+    ssin: str,
+    pcsa_cbe_number: str,
+    file_id: str = "F-rights",
+    **kw: Any,
+) -> dict:
+    """A raw right event of a living wage from 2026-01-01, open-ended, decided 3 days and applied for 20 days
+    before its registration; ``kw`` overrides any column."""
+    registration = dt.date.fromisoformat(registered)
+    row = {
+        "file_id": file_id,
+        "event_id": event_id,
+        "right_id": right_id,
+        "sequence": sequence,
+        "event_type": event_type,
+        "ssin": ssin,
+        "pcsa_cbe_number": pcsa_cbe_number,
+        "category": "LIVING_WAGE",
+        "household_category": 2,
+        "begin_date": dt.date(2026, 1, 1),
+        "end_date": None,
+        "application_date": registration - dt.timedelta(days=20),
+        "decision_date": registration - dt.timedelta(days=3),
+        "registration_date": registration,
+        "subsidy_requested": True,
+    }
+    row.update(kw)
+    return row
