@@ -13,8 +13,8 @@ from dagster_project.notifications import notify_after_publication, notify_job
 from dagster_project.resources import Warehouse
 from dagster_project.schedules import first_saturday_refresh, yearly_finances_extract
 from dagster_project.sensors import new_files_sensor, refresh_failure_sensor, ssh_after_first_saturday
-
 from kernel import permissions
+
 
 def build_definitions(home: str = "") -> dg.Definitions:
     return dg.Definitions(
@@ -33,6 +33,6 @@ def build_definitions(home: str = "") -> dg.Definitions:
     )
 
 
-defs = build_definitions()
 # the code location's processes (dagster dev, its daemon, each run) write under LWW_HOME too (kernel.permissions)
 permissions.restrict()
+defs = build_definitions()
