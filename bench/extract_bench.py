@@ -31,9 +31,9 @@ from pathlib import Path
 import duckdb
 
 from bench import OUT, RESULTS, record
-from extracts import delivery
 from kernel import snapshots
 from kernel.settings import settings as make_settings
+from service.extracts import delivery
 
 SPF_FINANCES = "0310014869"  # synthetic, valid (check digits)
 

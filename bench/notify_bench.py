@@ -28,7 +28,7 @@ import duckdb
 
 from bench import OUT, RESULTS, record
 from kernel import delivery_state, published, snapshots
-from notify import subscriber
+from service.notifications import subscriber
 
 ROOT = Path(__file__).resolve().parent.parent
 DUE = next(table for table in published.TABLES if table.name == "due_notifications")

@@ -18,7 +18,7 @@ POOL = "notifications"
 
 @dg.op(pool=POOL, description="Deliver the notifications due in the current snapshot (lww notify, once).")
 def deliver_notifications(context: dg.OpExecutionContext, warehouse: Warehouse) -> dg.Output:
-    from notify import config, delivery, store
+    from service.notifications import config, delivery, store
 
     home = warehouse.settings
     settings = config.from_environment()

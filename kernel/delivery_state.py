@@ -1,8 +1,9 @@
 """The notifier's delivery state as its readers see it: where the store is and what they may read from it.
 
-The notifier (``notify.store``) is the one writer of ``$LWW_HOME/notifications/notifications.sqlite3``; ``lww
-notify --status`` and the dashboards read it here, read-only and at any time (SQLite in WAL mode: a reader never
-blocks the writer), as they read published snapshots through ``kernel.snapshots``.
+The notifier (``service.notifications.store``) is the one writer of
+``$LWW_HOME/notifications/notifications.sqlite3``; ``lww notify --status`` and the dashboards read it here, read-only
+and at any time (SQLite in WAL mode: a reader never blocks the writer), as they read published snapshots through
+``kernel.snapshots``.
 """
 
 from __future__ import annotations

@@ -8,4 +8,8 @@ It reads published snapshots only (``kernel.snapshots``), never the warehouse. L
 whatever the channel: the checks in order and one audit record), ``channels`` (SOAP V2, SOAP WithAmount, JSON:
 parse, render, fault), ``audit`` and ``metrics``, ``handlers`` (the running service: answer, then wait for the
 audit record) and ``app``, which wires them into one ASGI application.
+
+Beside the consultations, the other ways the network receives what the snapshots hold: ``channels.batch`` (batch
+files, answered through the same pipeline), ``notifications`` (the notifier's delivery of the due notifications, and
+the reference subscriber) and ``extracts`` (the periodic extracts). They read published snapshots too.
 """

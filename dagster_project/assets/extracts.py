@@ -8,7 +8,7 @@ from dagster_project.failures import step_errors
 from dagster_project.keys import FINANCES_EXTRACT, FINANCES_STAGED, SNAPSHOT, SSH_EXTRACT, SSH_STAGED
 from dagster_project.partitions import STATUS_MONTHS, TAX_YEARS
 from dagster_project.resources import Warehouse
-from extracts import delivery
+from service.extracts import delivery
 
 GROUP = "extracts"
 CONTROL_CHECK = "control_totals_match"

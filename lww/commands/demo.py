@@ -140,7 +140,7 @@ def _hold_back_last_rights(home) -> Path | None:
 def _notify_a_month(cli, home, held_back: Path) -> None:
     """Put the held-back rights file in the inbox and refresh: the notifier (--follow) delivers what it made due
     to the reference subscriber."""
-    from notify import subscriber
+    from service.notifications import subscriber
 
     print(f"\n{held_back.name} arrives now (a month of right events): refreshing again, so subscribers are notified")
     shutil.move(held_back, home.rights_inbox / held_back.name)

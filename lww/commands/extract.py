@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from extracts import delivery
     from kernel.errors import LwwError
+    from service.extracts import delivery
 
     if args.kind is None:
         raise LwwError("name the extract: finances --year YYYY [--provisional], or ssh --month YYYY-MM")

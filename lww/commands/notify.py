@@ -26,8 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kernel import delivery_state
-    from notify import config as notify_config
-    from notify import delivery, store
+    from service.notifications import config as notify_config
+    from service.notifications import delivery, store
 
     home = args.settings
     config = notify_config.from_environment()

@@ -33,7 +33,7 @@ def receipts_path(home) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from notify import subscriber
+    from service.notifications import subscriber
 
     if not 0 < args.port < 65536:
         raise LwwError(f"--port {args.port}: expected a port number from 1 to 65535")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from dashboards_fixture import ANALYST, PARTNER_ANALYST
 
-from extracts import delivery
 from kernel.settings import settings
-from tests.extracts.snapshots_for_tests import EXTRACT_GRANT, P1, SPF_FINANCES, TODAY, A, B, publish, right
+from service.extracts import delivery
+from tests.service.extracts.snapshots_for_tests import EXTRACT_GRANT, P1, SPF_FINANCES, TODAY, A, B, publish, right
 
 PAGE = "app_pages/extracts.py"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from dashboards_fixture import ANALYST, CIN, INAMI, PARTNER_ANALYST
 
-from notify import store
+from service.notifications import store
 
 PAGE = "app_pages/notifications.py"
 

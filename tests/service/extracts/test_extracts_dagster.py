@@ -16,8 +16,8 @@ from dagster_project.resources import Warehouse
 from dagster_project.schedules import FINANCES_CRON, finances_request
 from dagster_project.sensors import ssh_request
 from kernel.settings import settings as make_settings
-from tests.extracts import files
-from tests.extracts.snapshots_for_tests import EXTRACT_GRANT, P1, A, publish, right
+from tests.service.extracts import files
+from tests.service.extracts.snapshots_for_tests import EXTRACT_GRANT, P1, A, publish, right
 
 
 def _tables(yearly_amount: str) -> dict:

@@ -12,14 +12,14 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from extracts import delivery
 from ingest.audit_log import read_audit_file
 from kernel import snapshots
 from kernel.calendar import add_months, month_end
 from kernel.errors import LwwError
+from service.extracts import delivery
 from tests.dbt import oracle
-from tests.extracts import files
-from tests.extracts.conftest import R
+from tests.service.extracts import files
+from tests.service.extracts.conftest import R
 
 RANK = {"PROVISIONAL": 1, "CONSOLIDATING": 2, "FINAL": 3}
 

@@ -16,15 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extracts import delivery
 from ingest.audit_log import read_audit_file
 from kernel.calendar import month_end
 from kernel.errors import LwwError
 from kernel.settings import settings as make_settings
 from lww import cli
+from service.extracts import delivery
 from tests.dbt.oracle import periods
-from tests.extracts import files
-from tests.extracts.snapshots_for_tests import (
+from tests.service.extracts import files
+from tests.service.extracts.snapshots_for_tests import (
     EXTRACT_GRANT,
     OTHER,
     P1,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 from xml.sax.saxutils import escape
 
 if TYPE_CHECKING:
-    from extracts.control import Figures
+    from service.extracts.control import Figures
 
 NAMESPACE = "urn:be:fgov:mi-is:lww:extracts:v1"
 XSD = Path(__file__).with_name("xsd") / "extracts-v1.xsd"

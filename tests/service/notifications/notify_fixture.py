@@ -15,11 +15,11 @@ from pathlib import Path
 import duckdb
 
 from kernel import published, snapshots
-from notify import subscriber as reference
+from service.notifications import subscriber as reference
 
 DUE = next(table for table in published.TABLES if table.name == "due_notifications")
 SUBSCRIPTIONS = next(table for table in published.TABLES if table.name == "subscriptions")
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 # Short delays for tests: retries after ~0.05 s, a read timeout of 1 s.
 FAST = {
     "LWW_NOTIFY_BACKOFF_SECONDS": "0.05",

@@ -9,8 +9,8 @@ import time
 from collections import defaultdict
 
 from kernel import delivery_state
-from notify import store
-from tests.notify.notify_fixture import (
+from service.notifications import store
+from tests.service.notifications.notify_fixture import (
     RunningSubscriber,
     due_rows,
     free_port,

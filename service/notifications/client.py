@@ -19,9 +19,9 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from notify import message
-from notify.config import NotifyConfig
-from notify.store import Result
+from service.notifications import message
+from service.notifications.config import NotifyConfig
+from service.notifications.store import Result
 
 # HTTP statuses that say "try again later"; another 4xx is retried too, but the attempt says the subscriber
 # refuses the request (its endpoint or its implementation is wrong: someone has to look).

@@ -16,7 +16,7 @@ import duckdb
 
 from kernel.settings import settings
 from simulator import SimulationConfig, simulate
-from tests.notify.notify_fixture import PROJECT, RunningSubscriber, free_port, lww, notify
+from tests.service.notifications.notify_fixture import PROJECT, RunningSubscriber, free_port, lww, notify
 
 R1, R2 = dt.date(2026, 3, 7), dt.date(2026, 4, 4)
 HELD_BACK = "RIG-2026-02-001.xml"

@@ -17,8 +17,8 @@ from typing import Any
 
 from lxml import etree
 
-from extracts.xmlout import NAMESPACE, XSD
 from kernel.xsd import compile_schema
+from service.extracts.xmlout import NAMESPACE, XSD
 
 _NS = f"{{{NAMESPACE}}}"
 

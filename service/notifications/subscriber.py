@@ -23,7 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from notify import message
+from service.notifications import message
 
 ANSWERS = ("OK", "NOK", "SLOW", "DOWN")
 MAX_BODY = 1 << 20

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from kernel.xsd import compile_schema
-from notify import client, message
-from notify.config import NotifyConfig
 from service import schemas
-from tests.notify.notify_fixture import RunningSubscriber, due_rows, free_port
+from service.notifications import client, message
+from service.notifications.config import NotifyConfig
 from tests.service.conftest import RunningService
+from tests.service.notifications.notify_fixture import RunningSubscriber, due_rows, free_port
 
 ROW = {
     "ticket": "6f1c2a9e-1d2b-4c3d-8e4f-5a6b7c8d9e0f",
@@ -191,7 +191,7 @@ def test_an_endpoint_that_is_not_http_is_an_error_attempt_not_a_crash():
 
 def test_rows_of_the_fixture_carry_every_published_column():
     row = due_rows("http://127.0.0.1:1", rights=1)[0]
-    from tests.notify.notify_fixture import DUE
+    from tests.service.notifications.notify_fixture import DUE
 
     assert list(row) == DUE.column_names
 

@@ -9,8 +9,8 @@ from dagster_project.definitions import build_definitions
 from dagster_project.keys import SNAPSHOT
 from dagster_project.notifications import POOL, deliver_notifications, notify_after_publication, notify_job
 from dagster_project.resources import Warehouse
-from notify import store
-from tests.notify.notify_fixture import RunningSubscriber, due_rows, free_port, publish_due
+from service.notifications import store
+from tests.service.notifications.notify_fixture import RunningSubscriber, due_rows, free_port, publish_due
 
 
 def step_metadata(result) -> dict:

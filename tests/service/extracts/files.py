@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from extracts.xmlout import NAMESPACE, XSD
+from service.extracts.xmlout import NAMESPACE, XSD
 
 NS = {"e": NAMESPACE}
 

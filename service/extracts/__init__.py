@@ -10,7 +10,8 @@ from the marts; the rest is shared:
 - ``delivery``: staging, then release (``FO.`` name, temporary name then rename, the empty ``GO`` file last), the
   manifest operators read (``$LWW_HOME/extracts/manifest.jsonl``) and the audit record naming the recipient.
 
-A run is three steps, the same from ``lww extract`` and from Dagster: :func:`extracts.delivery.stage` writes the
-file under ``extracts/staging/``, :func:`extracts.control.verify` compares its control block and its records with
-the marts, :func:`extracts.delivery.release` gives it its name. A file whose figures differ is never released.
+A run is three steps, the same from ``lww extract`` and from Dagster: :func:`service.extracts.delivery.stage`
+writes the file under ``extracts/staging/``, :func:`service.extracts.control.verify` compares its control block and
+its records with the marts, :func:`service.extracts.delivery.release` gives it its name. A file whose figures differ
+is never released.
 """

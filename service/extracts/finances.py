@@ -20,11 +20,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TextIO
 
-from extracts import xmlout
-from extracts.control import Counter, Figures
-from extracts.source import Recipient, Refused, Source, authorised_legal_context, institution_of_sector
 from kernel.calendar import add_months, month_age
 from kernel.errors import LwwError
+from service.extracts import xmlout
+from service.extracts.control import Counter, Figures
+from service.extracts.source import Recipient, Refused, Source, authorised_legal_context, institution_of_sector
 
 KIND = "finances"
 ROOT = "financesExtract"

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kernel import delivery_state
-from notify.store import IMPORTED, Result, Store
+from service.notifications.store import IMPORTED, Result, Store
 
 
 def rows_for(chains: list[int]) -> list[tuple]:

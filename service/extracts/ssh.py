@@ -28,11 +28,11 @@ from typing import TextIO
 import pyarrow as pa
 from lxml import etree
 
-from extracts.control import Counter, Figures
-from extracts.source import Recipient, Source
-from extracts.xmlout import NAMESPACE
 from kernel.calendar import add_months, month_end, parse_month
 from kernel.errors import LwwError
+from service.extracts.control import Counter, Figures
+from service.extracts.source import Recipient, Source
+from service.extracts.xmlout import NAMESPACE
 
 KIND = "ssh"
 ROOT = "socialStatusesExtract"

@@ -31,9 +31,9 @@ from pathlib import Path
 
 from kernel import published as published_tables
 from kernel import snapshots
-from notify import client as outbound
-from notify.config import NotifyConfig
-from notify.store import IMPORTED, Result, Store
+from service.notifications import client as outbound
+from service.notifications.config import NotifyConfig
+from service.notifications.store import IMPORTED, Result, Store
 
 PAGE = 500
 COMMIT_EVERY = 0.05  # seconds: results wait at most this long for their transaction

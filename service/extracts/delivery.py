@@ -27,15 +27,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from extracts import finances, naming, ssh, xmlout
-from extracts.control import Comparison, Counter, Figures, InvalidFile, compare, read_back
-from extracts.source import Refused, Source, opened
 from kernel import codes
 from kernel.audit import FIELDS
 from kernel.calendar import BRUSSELS, today_brussels
 from kernel.durable import fsync_path, sha256_of
 from kernel.errors import LwwError
 from kernel.settings import Settings
+from service.extracts import finances, naming, ssh, xmlout
+from service.extracts.control import Comparison, Counter, Figures, InvalidFile, compare, read_back
+from service.extracts.source import Refused, Source, opened
 
 KINDS: dict[str, ModuleType] = {"finances": finances, "ssh": ssh}
 MANIFEST = "manifest.jsonl"
