@@ -11,9 +11,10 @@ REFERENCE_DATE_TAG = "lww/reference_date"
 ALLOW_EARLIER_TAG = "lww/allow_earlier_reference_date"
 FULL_REFRESH_TAG = "lww/full_refresh"  # "true": dbt rebuilds every model (dbt build --full-refresh)
 
-# Cron cannot say "first Saturday": a day-of-month field and a day-of-week field together mean *either*. So the
-# schedule ticks every Saturday and keeps only those in the first seven days of the month.
-SCHEDULE_CRON = "0 6 * * 6"
+# "6#1": the first Saturday of the month (Dagster's cron accepts the nth-weekday form), so every tick is a refresh
+# day and the UI's "Next tick" is the next real run. Not "0 6 1-7 * 6": day-of-month and day-of-week fields
+# together mean *either* (days 1-7 or any Saturday).
+SCHEDULE_CRON = "0 6 * * 6#1"
 SCHEDULE_TIMEZONE = "Europe/Brussels"
 
 

@@ -31,7 +31,8 @@ def first_saturday_refresh(context: dg.ScheduleEvaluationContext, warehouse: War
 
 
 def tick_request(day: dt.date, pending: list[dt.date]) -> dg.RunRequest | dg.SkipReason:
-    """What a Saturday tick does (pure): a refresh with R = ``day`` on the first Saturday, else nothing."""
+    """What a tick does (pure): a refresh with R = ``day``. The cron ticks on first Saturdays only; an evaluation
+    for another day (the UI's "Test schedule" at a chosen time) starts nothing."""
     if not is_first_saturday(day):
         return dg.SkipReason(f"{day} is a Saturday, but not the first of its month")
     months = pending or [day.replace(day=1)]

@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dagster_project.checks import missing_months
 from dagster_project.dates import (
@@ -29,9 +31,9 @@ def test_schedule_fires_exactly_on_first_saturdays_2026_to_2028():
             break
         assert (tick.hour, tick.minute, tick.tzinfo.key) == (6, 0, "Europe/Brussels")
         request = tick_request(tick.date(), [])
-        if isinstance(request, dg.RunRequest):
-            assert request.tags["lww/reference_date"] == tick.date().isoformat()
-            fired.append(tick.date())
+        assert isinstance(request, dg.RunRequest)  # no tick to skip: every tick is a refresh day
+        assert request.tags["lww/reference_date"] == tick.date().isoformat()
+        fired.append(tick.date())
     assert fired == first_saturdays(2026, 2028)
     assert len(fired) == 36
     assert all(d.weekday() == 5 and d.day <= 7 for d in fired)
@@ -51,6 +53,33 @@ def test_the_schedule_itself_on_a_first_and_a_second_saturday(tmp_path):
 
 def test_cron_is_not_the_day_of_month_or_weekday_trap():
     assert SCHEDULE_CRON.split()[2] == "*"  # "1-7 * 6" would mean days 1-7 OR any Saturday
+
+
+def test_the_next_ticks_are_the_next_first_saturdays_at_six_in_brussels():
+    # what the UI's "Next tick" shows: Dagster's own iteration of the schedule's cron, from New Year's Eve 2026
+    from dagster._utils.schedules import cron_string_iterator
+
+    start = dt.datetime(2026, 12, 31, 12, tzinfo=ZoneInfo("Europe/Brussels")).timestamp()
+    ticks = cron_string_iterator(start, SCHEDULE_CRON, SCHEDULE_TIMEZONE)
+    upcoming = [next(ticks) for _ in range(6)]
+    assert [t.date() for t in upcoming] == [
+        dt.date(2027, 1, 2), dt.date(2027, 2, 6), dt.date(2027, 3, 6),
+        dt.date(2027, 4, 3), dt.date(2027, 5, 1), dt.date(2027, 6, 5),
+    ]  # fmt: skip
+    assert {(t.hour, t.minute) for t in upcoming} == {(6, 0)}
+    # 06:00 in Brussels across the change to summer time (March 28, 2027): UTC 05:00 in winter, 04:00 in summer
+    assert [t.astimezone(dt.UTC).hour for t in upcoming] == [5, 5, 5, 4, 4, 4]
+
+
+@given(st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2060, 12, 31)))
+def test_from_any_day_the_next_tick_is_the_next_first_saturday(day):
+    from dagster._utils.schedules import cron_string_iterator
+
+    start = dt.datetime.combine(day, dt.time(6), ZoneInfo("Europe/Brussels")).timestamp()
+    tick = next(cron_string_iterator(start, SCHEDULE_CRON, SCHEDULE_TIMEZONE))
+    # a tick at the start time itself is the next one (the iteration includes its start)
+    following = next(d for d in (day + dt.timedelta(days=n) for n in range(40)) if is_first_saturday(d))
+    assert tick.date() == following
 
 
 @pytest.mark.parametrize(
