@@ -16,7 +16,9 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import default_description_fn
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
+from dagster_shared.record import replace as dg_replace
 from packaging import version
 
 from dagster_project import children
@@ -44,6 +46,61 @@ class Translator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "models"
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        # the model's yml description, without the raw SQL that dagster-dbt appends (the code is in the repository)
+        return default_description_fn(dbt_resource_props, display_raw_sql=False)
+
+    def get_asset_check_spec(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return dg_replace(spec, description=check_description(manifest["nodes"][unique_id]))
+
+
+def _listed(values: Any) -> str:
+    return ", ".join(str(v) for v in values) if isinstance(values, list | tuple) else str(values)
+
+
+# What a generic test checks, in words, from its arguments (a test with a yml description keeps it).
+_GENERIC = {
+    "not_null": lambda k: f"{k['column_name']} is never null",
+    "unique": lambda k: f"{k['column_name']} is unique",
+    "unique_combination_of_columns": lambda k: f"one row per ({_listed(k['combination_of_columns'])})",
+    "accepted_values": lambda k: f"{k['column_name']} is one of: {_listed(k['values'])}",
+    "relationships": lambda k: f"every {k['column_name']} is a {k['field']} of {_ref_name(k['to'])}",
+    "accepted_range": lambda k: " and ".join(
+        f"{k['column_name']} {sign} {k[bound]}"
+        for bound, sign in (("min_value", ">="), ("max_value", "<="))
+        if bound in k
+    ),
+    "expression_is_true": lambda k: f"every row satisfies {' '.join(str(k['expression']).split())}",
+}
+
+
+def _ref_name(text: str) -> str:
+    return text.removeprefix("ref(").removesuffix(")").strip("'\"")
+
+
+def check_description(test: Mapping[str, Any]) -> str:
+    """A dbt data test's description in the Dagster catalog: its own (singular tests: dbt/tests/*.yml), else what a
+    generic test checks in words (``fct_x.month is never null``), with the rows it looks at when it is scoped."""
+    own = (test.get("description") or "").strip()
+    if own:
+        return own
+    metadata = test.get("test_metadata") or {}
+    name, kwargs = metadata.get("name", test.get("name", "test")), dict(metadata.get("kwargs") or {})
+    model = _ref_name(str(kwargs.get("model", ""))).removeprefix("{{ get_where_subquery(").removesuffix(") }}")
+    try:
+        words = _GENERIC[name](kwargs)
+    except KeyError:
+        args = ", ".join(f"{k}={v}" for k, v in kwargs.items() if k not in {"model", "column_name"})
+        words = f"{name} on {kwargs.get('column_name', 'the rows')}" + (f" ({args})" if args else "")
+    where = (test.get("config") or {}).get("where")
+    scope = f" (rows where {' '.join(str(where).split())})" if where else ""
+    return f"{_ref_name(model)}: {words}{scope}." if model else f"{words}{scope}."
 
 
 def _stale(manifest: Path) -> bool:

@@ -5,9 +5,10 @@ import json
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from dagster_dbt import DbtCliResource
 
-from dagster_project.assets.dbt import Translator, WarehouseDbt, build_command
+from dagster_project.assets.dbt import Translator, WarehouseDbt, build_command, check_description
 from dagster_project.definitions import build_definitions
 from kernel import published
 from kernel.settings import DBT_PROJECT_DIR
@@ -64,6 +65,60 @@ def test_translator_maps_sources_onto_ingest_assets_and_groups_by_folder():
     model = {"resource_type": "model", "name": "fct_rights", "fqn": ["lww", "marts", "rights", "fct_rights"]}
     assert translator.get_asset_key(model) == dg.AssetKey(["marts", "fct_rights"])
     assert translator.get_group_name(model) == "marts"
+
+
+def test_every_dbt_model_and_check_has_a_description_in_words():
+    graph = build_definitions().resolve_asset_graph()
+    models = [k for k in graph.get_all_asset_keys() if k.path[0] in {"staging", "intermediate", "marts"}]
+    assert len(models) > 30
+    for key in models:
+        description = graph.get(key).description or ""
+        assert description.strip(), f"{key.to_user_string()} has no description (dbt/models/**/_*.yml)"
+        assert "Raw SQL" not in description and "select " not in description.lower(), key.to_user_string()
+    for key in graph.asset_check_keys:
+        description = graph.get_check_spec(key).description or ""
+        assert description.strip(), f"check {key.name} of {key.asset_key.to_user_string()} has no description"
+        assert "{{" not in description and "Raw SQL" not in description, key.name
+
+
+def test_the_singular_dbt_tests_are_asset_checks_of_the_model_they_test():
+    # without meta.dagster.ref (dbt/tests/_singular__tests.yml) a test with several parents was no check: its
+    # result came as an observation of each parent, with a warning in every refresh
+    graph = build_definitions().resolve_asset_graph()
+    singular = {key.name: key for key in graph.asset_check_keys if key.name.startswith("assert_")}
+    attached = {name: key.asset_key.to_user_string() for name, key in singular.items()}
+    assert attached == {
+        "assert_amount_rows_have_their_lines": "marts/fct_monthly_amounts",
+        "assert_monthly_sums_equal_yearly": "marts/fct_yearly_amounts",
+        "assert_no_current_line_is_replaced": "intermediate/int_payment_lines_current",
+        "assert_no_replacement_loop": "intermediate/int_payment_lines_chained",
+    }
+    assert {p.stem for p in (DBT_PROJECT_DIR / "tests").glob("*.sql")} == set(attached)
+    spec = graph.get_check_spec(singular["assert_monthly_sums_equal_yearly"])
+    assert spec.description.startswith("A yearly row's amount is the sum of its months")
+    assert spec.blocking  # severity error: a failing rule stops the publication
+
+
+def generic(name: str, where: str | None = None, **kwargs) -> dict:
+    """A generic test's node as the manifest has it."""
+    return {"test_metadata": {"name": name, "kwargs": kwargs}, "config": {"where": where} if where else {}}
+
+
+@pytest.mark.parametrize(
+    ("test", "expected"),
+    [
+        (generic("not_null", column_name="ssin", model="{{ get_where_subquery(ref('dim_people')) }}"),
+         "dim_people: ssin is never null."),
+        (generic("relationships", column_name="pcsa", to="ref('dim_pcsa')", field="cbe_number"),
+         "every pcsa is a cbe_number of dim_pcsa."),
+        (generic("accepted_range", where="x\n  > 1", column_name="n", min_value=0, max_value=1),
+         "n >= 0 and n <= 1 (rows where x > 1)."),
+        (generic("at_most", column_name="n", limit=3), "at_most on n (limit=3)."),
+        ({**generic("unique", column_name="n"), "description": " Its own words. "}, "Its own words."),
+    ],
+)  # fmt: skip
+def test_a_generic_test_is_described_in_words(test, expected):
+    assert check_description(test) == expected
 
 
 def test_refresh_builds_for_r_without_unit_tests():
