@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project import webhook
 from dagster_project.assets.ingest import last_reference_fingerprint, reference_fingerprint
 from dagster_project.dates import partition_range_tags, run_tags
 from dagster_project.jobs import refresh_job, ssh_extract_job
@@ -107,7 +108,8 @@ def new_files_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
 @dg.run_failure_sensor(
     monitored_jobs=[refresh_job],
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Records every failed refresh in $LWW_HOME/logs/failed-refreshes.log.",
+    description="Records every failed refresh in $LWW_HOME/logs/failed-refreshes.log, and posts it (run, job, "
+    "step, cause) to $LWW_FAILURE_WEBHOOK_URL when that is set.",
 )
 def refresh_failure_sensor(context: dg.RunFailureSensorContext, warehouse: Warehouse) -> None:
     log = warehouse.settings.logs / "failed-refreshes.log"
@@ -115,6 +117,13 @@ def refresh_failure_sensor(context: dg.RunFailureSensorContext, warehouse: Wareh
     message = (context.failure_event.message or "").replace("\n", " ")
     with log.open("a", encoding="utf-8") as handle:
         handle.write(f"{dt.datetime.now(dt.UTC).isoformat()} run {context.dagster_run.run_id}: {message}\n")
+    try:
+        failed = webhook.failed_run(context.dagster_run, context.get_step_failure_events(), context.failure_event)
+    except Exception as error:  # the run's events unreadable: the webhook still hears of it
+        failed = webhook.FailedRun(context.dagster_run.run_id, context.dagster_run.job_name, "run", str(error))
+    outcome = webhook.notify(failed)
+    if outcome:
+        context.log.info(outcome)
 
 
 @dg.asset_sensor(
