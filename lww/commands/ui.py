@@ -7,6 +7,10 @@ import os
 import sys
 from pathlib import Path
 
+from kernel.settings import PROJECT_ROOT
+
+WORKSPACE = PROJECT_ROOT / "workspace.yaml"  # the code location, named after the project
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("ui", help="the Dagster UI with the schedule and sensors (dagster dev)")
@@ -32,8 +36,8 @@ def command(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
     argv = [
         str(Path(bin_dir) / "dagster"),
         "dev",
-        "-m",
-        "dagster_project.definitions",
+        "-w",
+        str(WORKSPACE),
         "--host",
         args.host,
         "--port",
