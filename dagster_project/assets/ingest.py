@@ -14,6 +14,7 @@ from dagster_project.failures import step_errors
 from dagster_project.keys import AUDIT_LOG, INGEST_LEDGER, PAYMENT_LINES, POOL, REFERENCE, RETRY, RIGHT_EVENTS
 from dagster_project.partitions import MONTHLY
 from dagster_project.resources import Warehouse
+from kernel.errors import LwwError
 
 
 @dg.asset(
@@ -73,6 +74,11 @@ def _reference_loaded(warehouse: Warehouse) -> bool:
         return connection.execute("SELECT count(*) FROM raw.ref_pcsa").fetchone()[0] > 0
 
 
+def _months_label(months: set[dt.date]) -> str:
+    first, last = min(months), max(months)
+    return f"{first:%Y-%m}" if first == last else f"{first:%Y-%m}..{last:%Y-%m}"
+
+
 def _months_of(context: dg.AssetExecutionContext) -> set[dt.date]:
     window = context.partition_time_window
     months, month = set(), window.start.date()
@@ -126,6 +132,13 @@ def upstream_files(context: dg.AssetExecutionContext, warehouse: Warehouse):
         months = _months_of(context)
         # A file whose header cannot be read has no month: every run takes it, so it is quarantined at once.
         files = [f for f in ingest.pending_files(home) if f.reporting_month in months or f.reporting_month is None]
+        if files and not _reference_loaded(warehouse):
+            # a month materialized alone (the UI, a backfill) before any reference load: every line would be
+            # quarantined for an unknown CPAS
+            raise LwwError(
+                f"no reference data loaded yet: materialize {REFERENCE.to_user_string()} first (or run lww "
+                f"refresh); the {len(files)} file(s) of {_months_label(months)} stay in the inbox"
+            )
         with warehouse.writer() as connection:
             report = ingest.ingest_files(connection, home, files)
     quarantined = report.quarantined
