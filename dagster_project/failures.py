@@ -23,8 +23,10 @@ MAX_CAUSE = 500
 # The pipeline's steps, by Dagster step key (asset checks are named after their asset and check).
 STEPS = {
     "reference_data": "ingest",
+    "raw__reference": "ingest",  # the ops of keyed assets are named after their key
     "upstream_files": "ingest",
     "audit_log": "ingest",
+    "raw__audit_log": "ingest",
     "warehouse_models": "dbt",
     "published__snapshot": "publish",
 }

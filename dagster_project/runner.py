@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import dagster as dg
 
@@ -15,6 +17,7 @@ from dagster_project.dates import partition_range_tags, run_tags
 from dagster_project.failures import StepFailure, cause_from_event, one_line, step_of
 from dagster_project.keys import POOL, POOL_LIMIT
 from dagster_project.lock import busy
+from dagster_project.progress import DBT_STEP, RefreshTally
 from dagster_project.publication import check_reference_date
 from dagster_project.warehouse import connect_warehouse
 from kernel import snapshots
@@ -85,6 +88,7 @@ class RefreshOutcome:
     failures: list[str]  # one line each: "refresh failed at <step>: <cause>"
     materialized: int
     seconds: float
+    tally: RefreshTally = field(default_factory=RefreshTally)  # files, rows, models, checks: what the run did
 
     @property
     def reason(self) -> str | None:
@@ -103,13 +107,15 @@ def run_refresh(
     accept_final_moves: FinalMovesAccepted | None = None,
     instance: dg.DagsterInstance | None = None,
     log_level: str = "WARNING",
+    on_progress: Callable[[RefreshTally], None] | None = None,
 ) -> RefreshOutcome:
     """Ingest → dbt build → checks → publish, once, in this process.
 
     Raises LwwError at once when R is earlier than the R served (unless ``allow_earlier``) or when the warehouse
     is busy; otherwise never raises for a failed step: the outcome says what failed, and why.
     ``full_refresh`` rebuilds every model; ``accept_final_moves`` publishes even if FINAL months moved beyond
-    the threshold, and records the decision."""
+    the threshold, and records the decision. ``on_progress`` is called with the run's tally, in this thread, each
+    time an event of the run changes it (a phase begins, a model is built, a check is evaluated)."""
     from dagster_project.definitions import build_definitions
     from dagster_project.sensors import pending_months
 
@@ -123,8 +129,17 @@ def run_refresh(
     job = build_definitions(str(home.home)).resolve_job_def("refresh")
     instance = instance or dg.DagsterInstance.get()
     release_dead_runs(instance)
+    tally = RefreshTally(models_total=dbt_model_count(job))
+    run_id = str(uuid.uuid4())
+
+    def listen(entry) -> None:
+        if entry.dagster_event is not None and tally.add(entry.dagster_event) and on_progress is not None:
+            on_progress(tally)
+
+    instance.add_event_listener(run_id, listen)
     result = job.execute_in_process(
         instance=instance,
+        run_id=run_id,
         tags={
             **run_tags(reference_date, allow_earlier=allow_earlier, full_refresh=full_refresh),
             **(accept_final_moves.tags() if accept_final_moves else {}),
@@ -146,7 +161,16 @@ def run_refresh(
         failures=failures,
         materialized=materialized,
         seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
+        tally=tally,
     )
+
+
+def dbt_model_count(job: dg.JobDefinition) -> int:
+    """The dbt models the job builds (the assets of its dbt step)."""
+    from dagster._core.definitions.dependency import NodeHandle
+
+    assets = job.asset_layer.get_assets_def_for_node(NodeHandle(DBT_STEP, None))
+    return len(assets.keys) if assets is not None else 0
 
 
 def failures_of(events: list[dg.DagsterEvent]) -> list[str]:

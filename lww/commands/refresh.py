@@ -1,14 +1,24 @@
-"""``lww refresh [--as-of YYYY-MM-DD] [--allow-earlier] [--full-refresh] [--accept-final-moves --reason …]``:
-the whole pipeline once, in process."""
+"""``lww refresh [--as-of YYYY-MM-DD] [--allow-earlier] [--full-refresh] [--accept-final-moves --reason …]
+[--verbose]``: the whole pipeline once, in process.
+
+On a terminal it shows one live line (phase, files, dbt models n of N, checks) on stderr; elsewhere, or with
+``--verbose``, a plain line as each phase begins. It ends with a summary on stdout: files loaded and quarantined
+(each with its reason and the ``lww replay`` hint), rows added, models built, checks passed, failed and warned,
+and what was published, or why nothing was. dbt's and Dagster's own lines show only with ``--verbose``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
+import os
 import signal
+import sys
+import warnings
 
-from kernel.calendar import parse_date, today_brussels
+from kernel.calendar import amounts_date, parse_date, today_brussels
 from kernel.errors import LwwError
 
 
@@ -33,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--reason", default=None, help="why the moves are accepted (with --accept-final-moves)")
     parser.add_argument("--by", default=None, help="who decides (with --accept-final-moves; default: the OS user)")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show dbt's and Dagster's own lines as the run goes"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -56,38 +69,87 @@ def run(args: argparse.Namespace) -> int:
         accepted = FinalMovesAccepted(by, reason, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     elif args.reason or args.by:
         raise LwwError("--reason and --by go with --accept-final-moves")
+    quiet_warnings(args.verbose)
     from rich.console import Console
 
     from dagster_project.runner import run_refresh
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, highlight=False)
+    live = console.is_terminal and not args.verbose
+    shown = [""]
+
+    def progress(tally) -> None:
+        if live:
+            status.update(tally.status())
+        elif tally.phase != shown[0]:  # a plain line as each phase begins
+            shown[0] = tally.phase
+            print(tally.status(), file=sys.stderr, flush=True)
+
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
-        with console.status(f"refreshing for R={reference_date} (ingest, dbt build, checks, publish)…"):
+        with contextlib.ExitStack() as stack:
+            status = stack.enter_context(console.status(f"refresh R={reference_date}: starting")) if live else None
+            if not args.verbose:  # dagster-dbt writes every line of dbt to stdout
+                stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(os.devnull, "w"))))
             outcome = run_refresh(
                 args.settings,
                 reference_date,
                 allow_earlier=args.allow_earlier,
                 full_refresh=args.full_refresh,
                 accept_final_moves=accepted,
-                log_level="CRITICAL",  # each failure is summed up below; the whole log is the run's, in the UI
+                # each failure is summed up below; the whole log is the run's, in the UI
+                log_level="DEBUG" if args.verbose else "CRITICAL",
+                on_progress=progress,
             )
     finally:
         signal.signal(signal.SIGTERM, previous)
+    print("\n".join(summary(outcome)), flush=True)
     for failure in outcome.failures[1:]:
-        console.print(f"[red]✗[/red] {failure}", highlight=False, soft_wrap=True)
+        console.print(f"[red]✗[/red] {failure}", soft_wrap=True)
     if not outcome.success:
         raise LwwError(
             f"{outcome.reason} (R={reference_date}, run {outcome.run_id}, {outcome.seconds:.0f} s; nothing was "
             "published, the previous snapshot is still served)"
         )
     snap = outcome.published
-    print(
-        f"refresh R={reference_date}: {outcome.materialized} assets materialised, published "
-        f"{snap.refresh_id if snap else 'nothing'} in {outcome.seconds:.1f} s"
-    )
     if snap and snap.manifest.get("final_moves_accepted"):
         record = snap.manifest["final_moves_accepted"]
         months = ", ".join(m["month"][:7] for m in record["months"])
         print(f"FINAL months moved beyond the threshold ({months}): published as accepted by {record['by']}")
     return 0
+
+
+def quiet_warnings(verbose: bool) -> None:
+    """Dagster's beta/preview/supersession notices are about its API, not the operator's run: never shown.
+    Other Python warnings show with ``--verbose`` only."""
+    import dagster as dg
+
+    if not verbose:
+        warnings.simplefilter("ignore")
+    for category in (dg.BetaWarning, dg.PreviewWarning, dg.SupersessionWarning):
+        warnings.filterwarnings("ignore", category=category)
+
+
+def summary(outcome) -> list[str]:
+    """What the run did, a few plain lines."""
+    tally = outcome.tally
+    if tally.files_loaded is None:
+        lines = ["files: none ingested (the run stopped before)"]
+    else:
+        skipped = f", {tally.files_skipped} skipped (already loaded)" if tally.files_skipped else ""
+        lines = [f"files: {tally.files_loaded} loaded, {len(tally.quarantined)} quarantined{skipped}"]
+    lines += [f"  quarantined {q.name}: {q.reason} ({q.hint})" for q in tally.quarantined]
+    lines.append(f"rows added: {tally.rows_line()}")
+    lines.append(f"dbt: {tally.models_done} of {tally.models_total} models built")
+    lines.append(tally.checks_line())
+    snap, r = outcome.published, outcome.reference_date
+    if snap is not None:
+        lines.append(
+            f"published {snap.refresh_id}: R={snap.reference_date}, A(R)={amounts_date(snap.reference_date)} "
+            f"({outcome.seconds:.1f} s)"
+        )
+    elif outcome.success:
+        lines.append(f"published nothing for R={r}: the snapshot served is unchanged ({outcome.seconds:.1f} s)")
+    else:
+        lines.append(f"published nothing for R={r}: {outcome.reason}")
+    return lines
