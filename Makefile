@@ -13,7 +13,8 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	@# compat: the project folder itself on sys.path; its transitional-mode notice is setuptools', not the operator's
+	PYTHONWARNINGS="ignore:Compat editable installs" $(BIN)/pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 install: $(STAMP)
