@@ -3,7 +3,7 @@ status code, and response times. Partner analysts see their own institution's co
 
 import streamlit as st
 
-from dashboards.lib import charts, consultations, tables, viewer
+from dashboards.lib import charts, consultations, formats, tables, viewer
 
 DAYS_KEY = "consultation_days"
 
@@ -38,10 +38,10 @@ if not totals["requests"]:
 columns = st.columns(4)
 columns[0].metric("Requests", tables.count(totals["requests"]))
 columns[1].metric("Refused", tables.count(totals["refusals"]))
-columns[2].metric("Refusal rate", f"{totals['refusal_rate']:.1%}" if totals["refusal_rate"] is not None else "–")
+columns[2].metric("Refusal rate", formats.percent(totals["refusal_rate"]))
 columns[3].metric(
     "Slowest p95 (ms)",
-    f"{totals['p95_ms']:,.0f}" if totals["p95_ms"] is not None else "–",
+    formats.count(totals["p95_ms"]),
     help="The 95th percentile response time of the slowest operation.",
 )
 

@@ -3,7 +3,7 @@ outside any right period, and quarantined upstream files."""
 
 import streamlit as st
 
-from dashboards.lib import charts, sidebar, tables, viewer
+from dashboards.lib import charts, formats, sidebar, tables, viewer
 
 view = viewer.current()
 
@@ -12,7 +12,7 @@ st.caption(sidebar.describe(view.filters, view.snapshot))
 
 accepted = view.final_moves_accepted()
 if accepted:  # this snapshot was published over the blocking check, on an operator's recorded decision
-    moved = ", ".join(f"{m['month'][:7]} ({m['move_pct']:.2f} %)" for m in accepted["months"])
+    moved = ", ".join(f"{m['month'][:7]} ({formats.number(m['move_pct'], 2)} %)" for m in accepted["months"])
     st.warning(
         f"Published although months that were FINAL moved beyond {accepted['threshold_pct']} % of their national "
         f"total: {moved}. Accepted by {accepted['by']} on {accepted['decided_at']}: {accepted['reason']}",
@@ -54,8 +54,9 @@ with rights:
     )
     totals = view.late_right_totals()
     columns = st.columns(2)
-    columns[0].metric("Late decisions (> 30 days)", tables.count(totals["late_decisions"]))
-    columns[1].metric("Late registrations (> 7 days)", tables.count(totals["late_registrations"]))
+    hidden = tables.withheld_help(*totals.values())
+    columns[0].metric("Late decisions (> 30 days)", tables.count(totals["late_decisions"]), help=hidden)
+    columns[1].metric("Late registrations (> 7 days)", tables.count(totals["late_registrations"]), help=hidden)
     tables.show(view.late_rights(), name="dq-late-rights")
     st.markdown("**CPAS with late decisions or registrations**")
     tables.show(view.late_rights_by_pcsa(), name="dq-late-rights-by-cpas", height=320)

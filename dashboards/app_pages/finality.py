@@ -22,6 +22,7 @@ for column, (status, figures) in zip(columns, view.finality_totals().items(), st
         delta=tables.percent(figures["share"], "of the period"),
         delta_color="off",
         delta_arrow="off",
+        help=tables.withheld_help(figures["amount"]),
     )
 
 by_status = view.finality_by_month()
@@ -45,6 +46,6 @@ st.subheader("Late revisions")
 st.caption("Lines for month m accepted from the first day of m+7 on: the month was already final by age.")
 late = view.late_revision_totals()
 left, right = st.columns(2)
-left.metric("Late revision lines", tables.count(late["lines"]))
-right.metric("Amount of late revisions", tables.euros(late["amount"]))
+left.metric("Late revision lines", tables.count(late["lines"]), help=tables.withheld_help(late["lines"]))
+right.metric("Amount of late revisions", tables.euros(late["amount"]), help=tables.withheld_help(late["amount"]))
 tables.show(view.late_revisions(), name="finality-late-revisions")

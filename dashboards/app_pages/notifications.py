@@ -3,7 +3,7 @@ notifier's own store. SPP IS analysts only (the parked ones name people)."""
 
 import streamlit as st
 
-from dashboards.lib import notifications, tables, viewer
+from dashboards.lib import formats, notifications, tables, viewer
 
 view = viewer.current()
 
@@ -18,10 +18,14 @@ if per_subscriber is None:
     st.stop()
 
 columns = st.columns(4)
-columns[0].metric("Pending", f"{per_subscriber['pending'].sum():,}")
-columns[1].metric("Late", f"{per_subscriber['late'].sum():,}", help="Pending for longer than LWW_NOTIFY_LATE_MINUTES.")
-columns[2].metric("Parked", f"{per_subscriber['parked'].sum():,}", help="`lww notify --retry-parked` sends them again.")
-columns[3].metric("Delivered", f"{per_subscriber['delivered'].sum():,}")
+columns[0].metric("Pending", formats.count(per_subscriber["pending"].sum()))
+columns[1].metric(
+    "Late", formats.count(per_subscriber["late"].sum()), help="Pending for longer than LWW_NOTIFY_LATE_MINUTES."
+)
+columns[2].metric(
+    "Parked", formats.count(per_subscriber["parked"].sum()), help="`lww notify --retry-parked` sends them again."
+)
+columns[3].metric("Delivered", formats.count(per_subscriber["delivered"].sum()))
 
 st.subheader("Per subscriber")
 tables.show(per_subscriber, name="notifications-per-subscriber")

@@ -12,21 +12,24 @@ st.caption(sidebar.describe(view.filters, view.snapshot))
 
 total = view.totals()
 columns = st.columns(4)
-columns[0].metric("Amount paid", tables.euros(total["amount"]))
+hidden = tables.withheld_help(*total.values())
+columns[0].metric("Amount paid", tables.euros(total["amount"]), help=hidden)
 columns[1].metric(
     "of which final",
     tables.euros(total["final_amount"]),
     delta=tables.percent(total["final_share"], "final"),
     delta_color="off",
     delta_arrow="off",
-    help="Amounts of months whose finality status is FINAL (see the Finality page for the rest).",
+    help=tables.withheld_help(total["final_amount"])
+    or "Amounts of months whose finality status is FINAL (see the Finality page for the rest).",
 )
 columns[2].metric(
     "Beneficiary-months",
     tables.count(total["beneficiary_months"]),
-    help="Beneficiaries counted once per month, CPAS, allowance type and household category.",
+    help=tables.withheld_help(total["beneficiary_months"])
+    or "Beneficiaries counted once per month, CPAS, allowance type and household category.",
 )
-columns[3].metric("Average per beneficiary-month", tables.euros(total["avg_amount"]))
+columns[3].metric("Average per beneficiary-month", tables.euros(total["avg_amount"]), help=hidden)
 
 labels = {
     "allowance_type": "Allowance type",

@@ -1,4 +1,5 @@
-"""Altair charts of the dashboards: months on the x axis, amounts in EUR, readable legends and tooltips.
+"""Altair charts of the dashboards: months on the x axis, amounts in EUR (Belgian formats), readable legends and
+tooltips.
 
 Vega-Lite plots numbers as doubles, so amounts are converted to float here, for drawing only; tables and CSV
 keep the exact ``Decimal`` values.
@@ -12,9 +13,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboards.lib import formats
 from dashboards.lib.labels import FINALITY_LABELS, label_codes, title
 
-EUR_FORMAT = ",.2f"
+EUR_FORMAT = formats.CHART_EUROS  # 1.234,56 € with the Belgian locale every chart is drawn in
 # Final reads as settled (green), consolidating as waiting (amber), provisional as still moving (grey).
 FINALITY_SCALE = alt.Scale(
     domain=[FINALITY_LABELS[s] for s in ("FINAL", "CONSOLIDATING", "PROVISIONAL")],
@@ -23,8 +25,9 @@ FINALITY_SCALE = alt.Scale(
 
 
 def draw(chart: alt.Chart) -> None:
-    """Show a chart across the width of its column, in the app's theme."""
-    st.altair_chart(chart, width="stretch")
+    """Show a chart across the width of its column, in the app's theme, its numbers in the Belgian formats of
+    the tables (:mod:`dashboards.lib.formats`: ``1.234,56 €``)."""
+    st.altair_chart(chart.configure(locale=formats.CHART_LOCALE), width="stretch")
 
 
 def _color(column: str) -> alt.Color:
@@ -36,6 +39,7 @@ def _color(column: str) -> alt.Color:
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Decimals to floats and dates to timestamps, the types Vega-Lite understands; codes labelled."""
     frame = label_codes(frame)
+    frame.attrs = {}  # the viewer's marks of withheld cells (dashboards.lib.formats) are not the chart's data
     for column in frame.columns:
         sample = frame[column].dropna()
         if sample.empty:
@@ -50,7 +54,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _value_axis(column: str) -> alt.Axis:
     if "(EUR)" in title(column):
-        return alt.Axis(format=",.0f", title=title(column))
+        return alt.Axis(format=formats.CHART_EUROS_AXIS, title=title(column))
     return alt.Axis(format=",d", title=title(column), tickMinStep=1)  # counts: no "0 0 1 1" ticks
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboards.lib import amounts, cells, consultations, people, privacy, quality, signins
+from dashboards.lib import amounts, cells, consultations, formats, people, privacy, quality, signins
 from dashboards.lib.auth import User
 from dashboards.lib.filters import Filters
 from dashboards.lib.session import PageContext, page_context
@@ -67,7 +67,14 @@ class Viewer:
             return frame
         frame = frame.drop(columns=[c for c in personal if c in frame.columns])
         also = self._adds_hidden_cells(frame, source, back, every) if source is not None else None
-        return privacy.suppress(frame, by=by, also=also)
+        shown = privacy.suppress(frame, by=by, also=also)
+        # Which cells were withheld (not those empty by nature, as a month without a year before), so that a
+        # table says "< 5" there with a footnote (dashboards.lib.tables).
+        withheld = shown.isna() & ~frame.isna()
+        shown.attrs[formats.HIDDEN_CELLS] = frozenset(
+            (index, column) for column in withheld.columns for index in withheld.index[withheld[column].to_numpy()]
+        )
+        return shown
 
     # Protection against differencing: which cells of its source each figure adds up (privacy.Cells).
     def _months(self) -> list[dt.date]:

@@ -25,6 +25,7 @@ from dashboards_fixture import (
 from streamlit.testing.v1 import AppTest
 
 from dashboards.lib import navigation
+from dashboards.lib.formats import HIDDEN
 from dashboards.lib.tables import euros
 
 # every page of the navigation, by its title
@@ -125,9 +126,9 @@ def test_overview_shows_the_default_period_totals(signed_in) -> None:
     at = signed_in(ANALYST)
     amount, final, people = expected((dt.date(2025, 7, 1), dt.date(2026, 6, 1)))
     shown = metrics(at)
-    assert shown["Amount paid"] == euros(amount) == "€ 1,458,761.88"
+    assert shown["Amount paid"] == euros(amount) == "1.458.761,88 €"
     assert shown["of which final"] == euros(final)
-    assert shown["Beneficiary-months"] == f"{people:,}"
+    assert shown["Beneficiary-months"] == f"{people:,}".replace(",", ".")
     assert "Jul 2025 – Jun 2026" in at.caption[0].value
 
 
@@ -140,9 +141,9 @@ def test_how_much_ris_flemish_cpas_paid_in_march_and_how_much_is_final(signed_in
     assert not at.exception
     shown = metrics(at)
     # Gent, March 2026: 32 beneficiaries at 1314.20, two of them still with an open rejection.
-    assert shown["Amount paid"] == "€ 42,054.40"
-    assert shown["of which final"] == "€ 39,426.00"
-    assert at.metric[1].delta == "93.8% final"
+    assert shown["Amount paid"] == "42.054,40 €"
+    assert shown["of which final"] == "39.426,00 €"
+    assert at.metric[1].delta == "93,8 % final"
     assert (Decimal("42054.40"), Decimal("39426.00"), 32) == expected(
         (MARCH, MARCH), region="FLANDERS", allowance="LIVING_WAGE"
     )
@@ -158,9 +159,9 @@ def test_filters_persist_across_pages(signed_in) -> None:
     assert at.select_slider(key="filter_period").value == (MARCH, MARCH)
     assert "Mar 2026 · Flanders" in at.caption[0].value
     shown = metrics(at)
-    assert shown["Final"] == "€ 39,426.00"
-    assert shown["Consolidating"] == "€ 2,628.40"
-    assert shown["Provisional"] == "€ 0.00"
+    assert shown["Final"] == "39.426,00 €"
+    assert shown["Consolidating"] == "2.628,40 €"
+    assert shown["Provisional"] == "0,00 €"
 
 
 def test_overview_breaks_down_by_region_and_compares_with_a_year_before(signed_in) -> None:
@@ -209,7 +210,7 @@ def test_finality_shows_convergence_and_late_revisions(signed_in) -> None:
     assert january["Refreshes"] == 6
     shown = metrics(at)
     assert shown["Late revision lines"] == "1"
-    assert shown["Amount of late revisions"] == "€ 120.00"
+    assert shown["Amount of late revisions"] == "120,00 €"
 
 
 def test_data_quality_counts_rejections_late_rights_and_quarantine(signed_in) -> None:
@@ -261,7 +262,7 @@ def test_person_lookup_validates_the_ssin_shows_the_months_and_logs_the_lookup(s
     assert not at.exception and not at.error
     shown = metrics(at)
     assert shown["Months as beneficiary"] == "2"
-    assert shown["Total paid as beneficiary"] == "€ 1,314.20"
+    assert shown["Total paid as beneficiary"] == "1.314,20 €"
     assert shown["Last indemnified month"] == "April 2026"
     rows = table(at, "Month", "CPAS CBE number", "Allowance type", "Household category", "Partner SSIN")
     assert list(rows["Partner SSIN"]) == [PARTNER, PARTNER]
@@ -286,30 +287,31 @@ def test_partner_analyst_has_no_person_lookup_and_small_counts_are_suppressed(si
     shown = metrics(at)
     assert shown["Beneficiary-months"] == "suppressed" and shown["Amount paid"] == "suppressed"
     monthly = table(at, "Month", "Allowance type")
-    assert monthly["Beneficiaries"].isna().all() and monthly["Amount (EUR)"].isna().all()
+    assert (monthly["Beneficiaries"] == HIDDEN).all() and (monthly["Amount (EUR)"] == HIDDEN).all()
     at.select_slider(key="filter_period").set_value((MARCH, MARCH)).run()
     shown = metrics(at)  # one month: 3 beneficiary-months, suppressed with their amount
-    assert shown["Beneficiary-months"] == "<5" and shown["Amount paid"] == "suppressed"
+    assert shown["Beneficiary-months"] == "< 5" and shown["Amount paid"] == "suppressed"
     at.switch_page("app_pages/data_quality.py").run()
     assert not at.exception
     by_code = table(at, "Rejection code")
-    assert by_code.set_index("Rejection code")["Lines"].isna().all()  # none: allowance filter
+    lines = by_code.set_index("Rejection code")["Lines"]
+    assert (lines.isna() | (lines == HIDDEN)).all()  # none: allowance filter
     assert "Reason" not in table(at, "Quarantined at").columns
     assert not [e for e in at.expander if "personal data" in e.label]
     at.multiselect(key="filter_allowances").set_value([])
     at.select_slider(key="filter_period").set_value((dt.date(2025, 7, 1), dt.date(2026, 6, 1))).run()
     shown = metrics(at)  # one late decision, one late registration: too few to show
-    assert shown["Late decisions (> 30 days)"] == "<5" and shown["Late registrations (> 7 days)"] == "<5"
+    assert shown["Late decisions (> 30 days)"] == "< 5" and shown["Late registrations (> 7 days)"] == "< 5"
     at.switch_page("app_pages/finality.py").run()
     shown = metrics(at)
-    assert shown["Late revision lines"] == "<5" and shown["Amount of late revisions"] == "suppressed"
+    assert shown["Late revision lines"] == "< 5" and shown["Amount of late revisions"] == "suppressed"
 
 
 def test_partner_analyst_sees_the_same_figures_when_counts_are_large_enough(signed_in) -> None:
     at = signed_in(PARTNER_ANALYST)
     at.multiselect(key="filter_regions").set_value(["FLANDERS"])
     at.select_slider(key="filter_period").set_value((MARCH, MARCH)).run()
-    assert metrics(at)["Amount paid"] == "€ 42,054.40"
+    assert metrics(at)["Amount paid"] == "42.054,40 €"
     at.switch_page("app_pages/data_quality.py")
     at.select_slider(key="filter_period").set_value((dt.date(2026, 4, 1), dt.date(2026, 4, 1))).run()
     by_code = table(at, "Rejection code")
