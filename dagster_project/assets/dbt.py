@@ -221,7 +221,9 @@ def make_dbt_assets() -> dg.AssetsDefinition:
         manifest=project.manifest_path,
         project=project,
         # Several raw tables come from one ingest asset (the six reference tables, the two ledgers).
-        dagster_dbt_translator=Translator(DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)),
+        dagster_dbt_translator=Translator(
+            DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True, enable_source_tests_as_checks=True)
+        ),
         pool=POOL,
         name="warehouse_models",
     )

@@ -97,3 +97,22 @@ def test_the_ui_offers_every_month_up_to_the_current_one_and_backfills_in_one_ru
     assert keys[0] == "2010-01-01"
     this_month = dt.datetime.now(ZoneInfo("Europe/Brussels")).date().replace(day=1)
     assert keys[-1] == this_month.isoformat()  # rights files land every day: the current month is a partition
+
+
+def test_a_month_from_the_ui_runs_the_ingest_assets_with_their_checks(home):
+    # what the UI's "Materialize" of the three ingest assets launches: the asset job's subset of those assets and
+    # the checks that target them (the dbt source tests on the raw tables among them), for one partition
+    _with_reference(home)
+    defs = build_definitions(home=str(home.home))
+    graph = defs.resolve_asset_graph()
+    keys = {dg.AssetKey(["raw", name]) for name in ("payment_lines", "right_events", "ingest_ledger")}
+    checks = dg.AssetSelection.assets(*keys).resolve_checks(graph)
+    assert {c.name for c in checks} >= {"source_not_null_upstream_payment_lines_line_id", "no_file_quarantined"}
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection=keys, asset_check_selection=checks)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(partition_key="2025-12-01", instance=instance, raise_on_error=False)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    assert _loaded_months(home) == [dt.date(2025, 12, 1)]
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations["source_not_null_upstream_payment_lines_line_id"] is True
+    assert evaluations["source_not_null_upstream_right_events_event_id"] is True
