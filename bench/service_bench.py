@@ -5,6 +5,7 @@ load; for each number of server worker processes asked.
 
     .venv/bin/python -m bench.service_bench [--beneficiaries 170000] [--years 15] [--seconds 10] [--workers 1,2,4]
     .venv/bin/python -m bench.service_bench --rights [--rounds 3] ...   # LivingWages V3 against V2
+    .venv/bin/python -m bench.service_bench --switch-only [--built-by-service] ...   # only the switch under load
 
 With ``--rights``, the same server answers the five LivingWages operations (drawn at random per request, the
 same draws for both) for the same people through V2 and through V3, in alternating runs (V2 then V3, V3 then
@@ -18,8 +19,16 @@ application served as ``lww serve --workers N`` serves it (audit with fsync, met
 wrapped by ``bench.service_app``, which adds the floor endpoint.
 
 The snapshot is built with DuckDB SQL into ``$BENCH_HOME`` (default /tmp/lww-service-bench), reused when it
-exists with the same size parameters. Rows are written in no particular order (the service sorts them when it
-builds its per-person index files).
+exists with the same size parameters. Rows are written in no particular order (the publication sorts them when
+it builds the per-person index files).
+
+The switch goes to a copy of that snapshot under a new refresh id, published as the publication publishes one:
+its index files built and verified beside it (``kernel.index.files``) and committed with it, so the workers only
+open them; with ``--built-by-service``, published without them, as before they were published (the service
+builds them during the switch). It records the failed requests (wrk's), p50/p99 before, during and after, the
+time until every worker serves the new snapshot, and the server's memory (RSS, PSS, anonymous; summed over its
+processes) sampled every 0.2 s from before the switch until 3 s after every worker serves it, against the sample
+just before.
 """
 
 from __future__ import annotations
@@ -224,6 +233,27 @@ def build_snapshot(home: Path, beneficiaries: int, years: int) -> tuple[str, int
     return refresh_id, rows
 
 
+def publish_index_files(published_dir: Path, staged: Path, refresh_id: str) -> float:
+    """Build and verify the index files of a staged snapshot beside it, as the publication does (with DuckDB
+    bounded as the service bounds its own builds, on this shared machine); the seconds it took."""
+    from kernel.index import files as index_files
+    from service.index import load_memory_limit
+
+    folder = snapshots.index_staging_path(published_dir, refresh_id)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    started = time.perf_counter()
+    with duckdb.connect(str(staged), read_only=True) as connection:
+        connection.execute(f"SET memory_limit = '{load_memory_limit()}'")
+        connection.execute("SET threads = 2")
+        connection.execute("SET enable_progress_bar = false")
+        index_files.build(connection, folder, refresh_id)
+        errors = index_files.verify(folder, connection, refresh_id)
+    if errors:
+        raise RuntimeError("the index files failed verification: " + "; ".join(errors))
+    return time.perf_counter() - started
+
+
 def sample_ssins(home: Path, count: int, seed: int = 7) -> list[str]:
     snapshot = snapshots.current(make_settings(home).published)
     with snapshots.connect(snapshot) as con:
@@ -356,8 +386,9 @@ def measured(server: subprocess.Popen, run) -> dict:
 
 
 def memory_mb(pid: int) -> dict:
-    """RSS and PSS (shared pages divided among the processes mapping them) of the server and its processes."""
-    rss = pss = 0.0
+    """RSS, PSS (shared pages divided among the processes mapping them) and anonymous memory (the processes' own,
+    not file pages the page cache holds once) of the server and its processes."""
+    rss = pss = anon = 0.0
     family = _family(pid)
     for proc in family:
         with contextlib.suppress(OSError):
@@ -366,7 +397,9 @@ def memory_mb(pid: int) -> dict:
                     rss += int(line.split()[1]) / 1024
                 elif line.startswith("Pss:"):
                     pss += int(line.split()[1]) / 1024
-    return {"rss_mb": round(rss), "pss_mb": round(pss), "processes": len(family)}
+                elif line.startswith("Anonymous:"):
+                    anon += int(line.split()[1]) / 1024
+    return {"rss_mb": round(rss), "pss_mb": round(pss), "anon_mb": round(anon), "processes": len(family)}
 
 
 def serving(base: str, refresh_id: str, workers: int) -> bool:
@@ -419,7 +452,14 @@ def measure(args, home: Path, workers: int, bodies: Path, floor_rows: int, other
         }
         print(json.dumps(result), flush=True)
         runs = result["runs"] = []
-        for endpoint, target in (("floor", base + FLOOR_PATH), ("getLivingWagesWithAmount", url)):
+        for endpoint, target in (
+            ()
+            if args.switch_only
+            else (
+                ("floor", base + FLOOR_PATH),
+                ("getLivingWagesWithAmount", url),
+            )
+        ):
             for clients in args.clients:
                 run = measured(server, functools.partial(wrk, target, bodies, clients, args.seconds))
                 run.update(endpoint=endpoint, workers=workers)
@@ -431,32 +471,62 @@ def measure(args, home: Path, workers: int, bodies: Path, floor_rows: int, other
         if args.no_switch:
             return result
         # snapshot switch under load (8 clients): runs of --seconds before, while the workers open the other
-        # snapshot (building its index files, as after a real publication), and after every worker serves it
+        # snapshot (its published index files, or building them with --built-by-service), and after every worker
+        # serves it; the memory sampled meanwhile
         switch_result: dict = {}
+        samples: list[dict] = []
+        switched = threading.Event()
 
         def switch() -> None:
+            time.sleep(1.0)  # inside the "during" run, with the clients running
+            switch_result["memory_before_switch"] = memory_mb(server.pid)
             t0 = time.perf_counter()
             snapshots.switch_current(published_dir, other_id, reason="bench switch")
             while not serving(base, other_id, workers):
-                time.sleep(0.1)
+                time.sleep(0.05)
             switch_result["switch_to_all_workers_serving_s"] = round(time.perf_counter() - t0, 2)
             switch_result["memory_after_switch"] = memory_mb(server.pid)
+            switched.set()
+
+        def sample() -> None:
+            # until 3 s after every worker serves the new snapshot: each maps the new pages in after its swap
+            while not switched.wait(0.2):
+                samples.append(memory_mb(server.pid))
+            until = time.perf_counter() + 3.0
+            while time.perf_counter() < until:
+                samples.append(memory_mb(server.pid))
+                time.sleep(0.2)
 
         phases = [dict(wrk(url, bodies, 8, args.seconds), phase="before")]
+        sampler = threading.Thread(target=sample)
+        sampler.start()
         switcher = threading.Thread(target=switch)
         switcher.start()
-        peak = {"pss_mb": 0}
-        while switcher.is_alive():
+        while not switched.is_set():
             phases.append(dict(wrk(url, bodies, 8, args.seconds), phase="during"))
-            peak = max(peak, memory_mb(server.pid), key=lambda m: m["pss_mb"])
         switcher.join()
+        sampler.join()
         phases.append(dict(wrk(url, bodies, 8, args.seconds), phase="after"))
+        before = switch_result["memory_before_switch"]
+        peak = {
+            "rss_mb": max(m["rss_mb"] for m in samples),
+            "pss_mb": max(m["pss_mb"] for m in samples),
+            "anon_mb": max(m["anon_mb"] for m in samples),
+            "samples": len(samples),
+        }
         run = {
             "endpoint": "getLivingWagesWithAmount + switch",
             "workers": workers,
+            "index_files": "built by the service" if args.built_by_service else "published with the snapshot",
             "failures": sum(p["failures"] for p in phases),
+            "p99_ms_before": phases[0].get("p99_ms"),
+            "p99_ms_during": max(p.get("p99_ms", 0) for p in phases if p["phase"] == "during"),
             "peak_memory_during_switch": peak,
+            "peak_rss_vs_before": round(peak["rss_mb"] / max(before["rss_mb"], 1), 3),
+            "peak_pss_vs_before": round(peak["pss_mb"] / max(before["pss_mb"], 1), 3),
+            "peak_anon_vs_before": round(peak["anon_mb"] / max(before["anon_mb"], 1), 3),
             **switch_result,
+            "load_average_at_switch": os.getloadavg(),
             "phases": phases,
         }
         runs.append(run)
@@ -524,6 +594,12 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,4", help="server worker processes to measure, comma-separated")
     parser.add_argument("--clients", default="1,8,64", help="concurrent clients, comma-separated")
     parser.add_argument("--no-switch", action="store_true", help="skip the snapshot switch (quick runs)")
+    parser.add_argument("--switch-only", action="store_true", help="only the snapshot switch under load")
+    parser.add_argument(
+        "--built-by-service",
+        action="store_true",
+        help="switch to a snapshot published without index files (the service builds them), as before they were",
+    )
     parser.add_argument("--rights", action="store_true", help="LivingWages V3 against V2 instead (same people)")
     parser.add_argument("--rounds", type=int, default=3, help="--rights: alternating V2/V3 runs of each")
     parser.add_argument("--output", default=str(RESULTS / "service_bench_results.json"))
@@ -568,12 +644,18 @@ def main() -> int:
     index_mb = sum(p.stat().st_size for p in cache.folder(current.refresh_id).iterdir()) / 1e6
     print(f"index files {'built' if fresh else 'found'} in {index_s:.1f} s, {index_mb:.0f} MB", flush=True)
 
-    # a second snapshot to switch to under load (same data, another file): its index files are built by the
-    # service during the switch, as after a real publication
+    # a second snapshot to switch to under load (same data, another file), published as the publication does:
+    # its index files built and verified beside it, committed with it (or, --built-by-service, without them)
     other_id = snapshots.new_refresh_id(R)
-    shutil.copyfile(current.path, snapshots.staging_path(published_dir, other_id))
-    os.chmod(snapshots.staging_path(published_dir, other_id), 0o644)
-    snapshots.commit(published_dir, other_id, dict(current.manifest, reference_date=R.isoformat()), switch=False)
+    staged = snapshots.staging_path(published_dir, other_id)
+    shutil.copyfile(current.path, staged)
+    os.chmod(staged, 0o644)
+    publish_s = None
+    if not args.built_by_service:
+        publish_s = publish_index_files(published_dir, staged, other_id)
+        print(f"index files of {other_id} built and verified by the publisher in {publish_s:.1f} s", flush=True)
+    manifest = {k: v for k, v in current.manifest.items() if k != "index"}
+    snapshots.commit(published_dir, other_id, dict(manifest, reference_date=R.isoformat()), switch=False)
     snapshots.switch_current(published_dir, current.refresh_id, reason="bench")
     results = {
         "monthly_rows": monthly_rows,
@@ -582,6 +664,7 @@ def main() -> int:
         "rows_per_answer": floor_rows,
         "index_files_s": round(index_s, 1) if fresh else None,
         "index_files_mb": round(index_mb),
+        "publisher_index_files_s": publish_s,
         "load_average_before": os.getloadavg(),
         "wrk": subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0],
         "by_workers": [],
@@ -595,6 +678,7 @@ def main() -> int:
         snapshots.switch_current(published_dir, current.refresh_id, reason="bench end")
         snapshots.snapshot_path(published_dir, other_id).unlink(missing_ok=True)
         snapshots.manifest_path(published_dir, other_id).unlink(missing_ok=True)
+        shutil.rmtree(snapshots.index_path(published_dir, other_id), ignore_errors=True)
         shutil.rmtree(cache.folder(other_id), ignore_errors=True)
     record(results, args.output)
     return 0

@@ -5,7 +5,10 @@ query as the warehouse; Parquet files would need a catalogue and a directory swi
 name, verified against the contract of ``kernel.published`` (tables, columns, types), row counts compared with the
 warehouse, R and cutoff checked, then committed with its manifest and CURRENT is switched atomically. A snapshot
 written as a delta of the current one is also compared with the warehouse by checksums: the rows the build
-recomputed, and each delta table whole; a difference stops publication (DeltaMismatch).
+recomputed, and each delta table whole; a difference stops publication (DeltaMismatch). The service's
+per-person index files are built from the verified snapshot beside it (``kernel.index.files``), verified against it
+(files' checksums, each index's rows against its query) and committed with it: a switch costs the service a file
+open, never a sort.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import duckdb
 from kernel import published, snapshots
 from kernel.calendar import cutoff
 from kernel.errors import LwwError
+from kernel.index import files as index_files
 from kernel.settings import PROJECT_ROOT, Settings
 
 
@@ -287,10 +291,32 @@ def publish(
             **(record or {}),  # what the run adds to the manifest (an operator's recorded override)
         }
     )
+    build_index(home.published, staged, refresh_id)
     snapshot = snapshots.commit(home.published, refresh_id, manifest)
     snapshots.prune(home.published, keep)
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return Publication(snapshot, expected, seconds, delta=base is not None)
+
+
+def build_index(published_dir: Path, staged: Path, refresh_id: str) -> dict:
+    """Build the service's index files of the staged snapshot beside it and verify them against it; on any
+    difference nothing is published (both staged files are removed). Returns their description."""
+    folder = snapshots.index_staging_path(published_dir, refresh_id)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    try:
+        with duckdb.connect(str(staged), read_only=True) as snap:
+            snap.execute("SET enable_progress_bar = false")
+            description = index_files.build(snap, folder, refresh_id)
+            errors = index_files.verify(folder, snap, refresh_id)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if errors:
+        shutil.rmtree(folder, ignore_errors=True)
+        staged.unlink(missing_ok=True)
+        raise LwwError("the new snapshot's index files failed verification, nothing published: " + "; ".join(errors))
+    return description
 
 
 def verify(path: Path, reference_date: dt.date, expected_rows: dict[str, int]) -> dict[str, Any]:

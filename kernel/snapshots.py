@@ -4,11 +4,13 @@ Layout under ``$LWW_HOME/published/``::
 
     <refresh_id>.duckdb          a snapshot, never written again once committed
     <refresh_id>.manifest.json   what it holds (refresh id, R, cutoff, row counts, checksums, versions)
+    <refresh_id>.index/          its per-person index files (``kernel.index.files``), recorded in the manifest
     CURRENT                      the refresh id readers open; replaced atomically (write + fsync + rename)
     CURRENT.log                  one line per switch (publish or rollback), for the operators
 
-A writer builds ``<refresh_id>.duckdb.tmp``, calls :func:`commit` (which verifies it, renames it into place,
-writes the manifest, then switches CURRENT). Readers call :func:`current` and open the file read-only; they
+A writer builds ``<refresh_id>.duckdb.tmp`` and its index files in ``<refresh_id>.index.tmp/``, verifies both,
+calls :func:`commit` (which checks the file opens, renames both into place, writes the manifest with the index
+files' sizes and checksums, then switches CURRENT). Readers call :func:`current` and open the file read-only; they
 compare the id to notice a switch and reopen. Old snapshots stay (``keep`` of them), so an answer given on a
 date can be reproduced and ``rollback`` can serve a previous one again.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,12 @@ class Snapshot:
     def reference_date(self) -> dt.date:
         return dt.date.fromisoformat(self.manifest["reference_date"])
 
+    @property
+    def index_folder(self) -> Path | None:
+        """The folder of its published index files, or None for a snapshot published without them."""
+        recorded = self.manifest.get("index")
+        return self.path.parent / recorded["folder"] if recorded else None
+
 
 def new_refresh_id(reference_date: dt.date, now: dt.datetime | None = None) -> str:
     """Sortable by publication time, and names R: ``20261127T233000123456Z-R2026-11-07``."""
@@ -65,6 +74,16 @@ def manifest_path(published: Path, refresh_id: str) -> Path:
     return published / f"{refresh_id}.manifest.json"
 
 
+def index_path(published: Path, refresh_id: str) -> Path:
+    """The folder of a snapshot's index files once committed."""
+    return published / f"{refresh_id}.index"
+
+
+def index_staging_path(published: Path, refresh_id: str) -> Path:
+    """Where a writer builds the index files of a staged snapshot (committed with it when it exists)."""
+    return published / f"{refresh_id}.index.tmp"
+
+
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     with tmp.open("w", encoding="utf-8") as handle:
@@ -78,19 +97,33 @@ def _write_atomically(path: Path, text: str) -> None:
 def commit(published: Path, refresh_id: str, manifest: dict[str, Any], *, switch: bool = True) -> Snapshot:
     """Move a staged snapshot into place, write its manifest (with the file's sha-256), and switch CURRENT.
 
-    The caller has verified the content; this verifies the file opens read-only, and refuses to overwrite.
+    The caller has verified the content; this verifies the file opens read-only, and refuses to overwrite. The
+    index files staged beside it (:func:`index_staging_path`, verified by the caller too) are moved into place
+    before the manifest is written, which records them (format, each file's size and sha-256): a snapshot that
+    exists has its index files, and CURRENT never names one whose files are still being written.
     """
     staged = staging_path(published, refresh_id)
     final = snapshot_path(published, refresh_id)
+    staged_index, final_index = index_staging_path(published, refresh_id), index_path(published, refresh_id)
     if not staged.exists():
         raise SnapshotError(f"no staged snapshot at {staged}")
-    if final.exists():
+    if final.exists() or final_index.exists():
         raise SnapshotError(f"snapshot {refresh_id} already exists: snapshots are never written again")
     with duckdb.connect(str(staged), read_only=True) as con:
         con.execute("SELECT 1").fetchall()
+    index = None
+    if staged_index.is_dir():
+        description = json.loads((staged_index / "index.json").read_text(encoding="utf-8"))
+        for path in staged_index.iterdir():
+            os.chmod(path, permissions.SNAPSHOT_MODE)
+        os.replace(staged_index, final_index)
+        index = {"folder": final_index.name, "format": description["format"], "files": description["files"]}
     os.replace(staged, final)
     os.chmod(final, permissions.SNAPSHOT_MODE)  # read-only, and personal data: no access for other users
+    fsync_path(published)
     full = {**manifest, "refresh_id": refresh_id, "file": final.name, "sha256": sha256_of(final)}
+    if index is not None:
+        full["index"] = index
     _write_atomically(manifest_path(published, refresh_id), json.dumps(full, indent=2, sort_keys=True))
     snapshot = Snapshot(refresh_id, final, full)
     if switch:
@@ -165,7 +198,10 @@ def prune(published: Path, keep: int) -> list[str]:
             continue
         snapshot_path(published, refresh_id).unlink(missing_ok=True)
         manifest_path(published, refresh_id).unlink(missing_ok=True)
+        shutil.rmtree(index_path(published, refresh_id), ignore_errors=True)
         deleted.append(refresh_id)
     for stale in published.glob("*.duckdb.tmp"):  # a publish killed half-way leaves its staging file
         stale.unlink(missing_ok=True)
+    for stale in published.glob("*.index.tmp"):  # and its staged index files
+        shutil.rmtree(stale, ignore_errors=True)
     return deleted

@@ -2,7 +2,8 @@
 
 It reads published snapshots only (``kernel.snapshots``), never the warehouse. Layers, bottom up:
 ``schemas`` (WSDL/XSD files and compiled validators), ``xmlsafe`` (hostile-XML refusal), ``periods``
-(merging and clipping), ``index`` (per-person indexes: their layout, codec and files) and ``snapshot_store``
+(merging and clipping), ``index`` (opening the per-person index files ``kernel.index`` publishes with each
+snapshot, or building them for a snapshot published without them) and ``snapshot_store``
 (the current snapshot with its indexes, swapped on a switch), ``auth`` (HTTP Basic against argon2id hashes),
 ``consult`` (the business checks of CONTRACT section 4.3 and the answers), ``pipeline`` (one consultation
 whatever the channel: the checks in order and one audit record), ``channels`` (SOAP V2, SOAP WithAmount, JSON:

@@ -40,14 +40,20 @@ class _SnapshotCollector:
             labels=["refresh_id", "reference_date"],
         )
         age = GaugeMetricFamily("lww_service_snapshot_age_seconds", "Seconds since the served snapshot was published")
+        built = GaugeMetricFamily(
+            "lww_service_snapshot_index_built",
+            "1 when the served snapshot's index files were built by the service (published without usable ones)",
+        )
         loaded = self._current()
         if loaded is not None:
+            built.add_metric([], float(loaded.index_source != "published"))
             info.add_metric([loaded.refresh_id, loaded.reference_date.isoformat()], 1)
             published = loaded.published_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             age.add_metric([], max(0.0, (now - published).total_seconds()))
         yield info
         yield age
+        yield built
 
 
 class Metrics:

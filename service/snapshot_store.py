@@ -1,16 +1,18 @@
 """The snapshot the service answers from, with its indexes (``service.index``), swapped when ``CURRENT`` switches.
 
 A DuckDB point query per request missed the latency target (``bench/README.md``), so each snapshot gets
-per-person indexes (``service.index``): the rows of each table sorted by person, in the answer's order, as compact
-numpy columns, built once per snapshot into files under ``$LWW_HOME/service-cache/indexes`` and memory-mapped, so
-several worker processes share one copy in the page cache. The small access tables (credentials,
-authorisations, Flemish CPAS) are plain dicts, read by each process.
+per-person indexes (``kernel.index``): the rows of each table sorted by person, in the answer's order, as compact
+numpy columns, in files published with the snapshot (built once into ``$LWW_HOME/service-cache/indexes`` for a
+snapshot published without them) and memory-mapped, so several worker processes share one copy in the page cache.
+The small access tables (credentials, authorisations, Flemish CPAS) are plain dicts, read by each process.
 
 Hot reload: each worker looks at ``CURRENT`` every :data:`WATCH_S` seconds (:func:`watch`, requests or not, so
 an idle service's ``/health`` and ``/metrics`` name a new snapshot within seconds) and at each request; when it
-changes, the new snapshot is opened (its indexes built if no process has yet) in a
-background thread while requests keep being answered from the old one; the swap is one reference assignment,
-so a request keeps the snapshot it started with to the end and the next one gets the new snapshot. The very
+changes, the new snapshot is opened (its published index files mapped; built if it has none and no process has
+yet) in a background thread while requests keep being answered from the old one; the swap is one reference
+assignment, so a request keeps the snapshot it started with to the end and the next one gets the new snapshot.
+The new index files' pages are mapped into the worker only after the swap, once the old snapshot is let go, so a
+switch never holds both snapshots' pages. The very
 first load happens in the request (nothing else to answer from). The DuckDB file is closed once read, so
 pruning old snapshots never waits on the service.
 """
@@ -55,6 +57,7 @@ class LoadedSnapshot:
     flemish_pcsa: frozenset[str]
     published_at: dt.datetime | None
     indexes: dict
+    index_source: str = "published"  # where its index files come from: published with it, or the service's cache
 
     @property
     def refresh_id(self) -> str:
@@ -80,9 +83,15 @@ class LoadedSnapshot:
     def integrations(self) -> IntegrationsIndex:
         return self.indexes["integrations"]
 
+    def populate(self) -> None:
+        """Map every page of its index files into this process (see :func:`kernel.index.codec.populate`)."""
+        for index in self.indexes.values():
+            index.populate()
 
-def open_snapshot(snapshot: snapshots.Snapshot, cache: IndexCache) -> LoadedSnapshot:
-    """The access tables of ``snapshot`` (read-only) in dicts, its indexes mapped from ``cache``."""
+
+def open_snapshot(snapshot: snapshots.Snapshot, cache: IndexCache, *, populate: bool = True) -> LoadedSnapshot:
+    """The access tables of ``snapshot`` (read-only) in dicts, its indexes mapped from ``cache`` (their pages
+    mapped into this process now unless ``populate`` is false: :meth:`LoadedSnapshot.populate` later)."""
     with snapshots.connect(snapshot) as connection:
         credentials = {
             username: (cbe, password_hash)
@@ -108,10 +117,10 @@ def open_snapshot(snapshot: snapshots.Snapshot, cache: IndexCache) -> LoadedSnap
             published_at = rows[0][0] if rows else None
         except duckdb.Error:  # a snapshot without it: the age comes from the file instead
             published_at = None
-    indexes = cache.indexes(snapshot)
+    indexes, source = cache.open(snapshot, populate=populate)
     if published_at is None:
         published_at = dt.datetime.fromtimestamp(snapshot.path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
-    return LoadedSnapshot(snapshot, credentials, authorizations, flemish, published_at, indexes)
+    return LoadedSnapshot(snapshot, credentials, authorizations, flemish, published_at, indexes, source)
 
 
 def _elements(withheld: str | None) -> frozenset[str]:
@@ -172,8 +181,9 @@ class SnapshotStore:
         snapshot = snapshots.current(self.published) if stamp is not None else None
         if snapshot is None or (self._loaded is not None and self._loaded.refresh_id == snapshot.refresh_id):
             return
+        first = self._loaded is None
         try:
-            loaded = open_snapshot(snapshot, self.cache)
+            loaded = open_snapshot(snapshot, self.cache, populate=first)
         except Exception:  # a broken snapshot must not take the service down: keep answering from the old one
             log.exception("cannot load snapshot %s; still serving %s", snapshot.refresh_id, self._loaded)
             if self._loaded is None:
@@ -183,6 +193,10 @@ class SnapshotStore:
         log.info("serving snapshot %s (R=%s)", snapshot.refresh_id, snapshot.reference_date)
         self._loaded = loaded
         self.reloads += 1
+        if not first:
+            # the old snapshot goes once the requests holding it finish; only then its successor's pages come in
+            del loaded
+            self._loaded.populate()
         if self._read_stamp() != stamp:  # CURRENT moved again while loading: look again at the next request
             with self._lock:
                 self._stamp = None

@@ -1,4 +1,4 @@
-"""Publication: a new read-only snapshot of the marts, verified, then CURRENT switched atomically."""
+"""Publication: a new read-only snapshot of the marts and its index files, verified, then CURRENT switched."""
 
 import os
 import tempfile
@@ -36,7 +36,8 @@ def check_writable(home: Settings) -> None:
     pool=POOL,
     retry_policy=RETRY,
     description="A read-only snapshot of the consumer-facing marts and reference data under a new name, "
-    "verified against the published contract, then CURRENT switched atomically. Readers never open the warehouse.",
+    "verified against the published contract, with the service's per-person index files built and verified beside "
+    "it, then both committed and CURRENT switched atomically. Readers never open the warehouse.",
 )
 def published_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     reference_date = reference_date_from_tags(context.run.tags)

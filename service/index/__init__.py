@@ -1,13 +1,12 @@
-"""The per-person indexes a snapshot is answered from.
+"""The service's side of the per-person indexes a snapshot is answered from.
 
-``codec`` (how a column is stored and read back), ``person`` (the rows of one query by person), ``layout`` (which
-indexes, their columns declared once, and the questions they answer), ``cache`` (the index files, built once per
-snapshot under a lock and memory-mapped by every worker process).
+The indexes themselves (their layout, codec and files) are part of the published protocol, in ``kernel.index``:
+the publication builds them with the snapshot. ``cache`` opens the ones published with a snapshot, or builds them
+once for a snapshot published without them; the names the service's code asks for are re-exported here.
 """
 
+from kernel.index import AMOUNT, INDEXES, AmountColumns, AmountsIndex, IntegrationsIndex, PersonIndex, RightsIndex
 from service.index.cache import IndexCache, load_memory_limit
-from service.index.layout import AMOUNT, INDEXES, AmountColumns, AmountsIndex, IntegrationsIndex, RightsIndex
-from service.index.person import PersonIndex
 
 __all__ = [
     "AMOUNT",

@@ -63,3 +63,22 @@ def test_publication_reads_the_delta_from_one_model_and_no_intermediate_one():
     source = inspect.getsource(publication)
     assert "intermediate." not in source
     assert DELTA_ROWS and all("wh.marts.fct_refresh_delta" in where for where in DELTA_ROWS.values())
+
+
+def test_a_publication_publishes_verified_index_files_with_the_snapshot(refreshed):
+    """The service's index files are built by the publication, verified against the snapshot and recorded in
+    its manifest with their checksums: the service only opens them."""
+    from kernel.durable import sha256_of
+    from kernel.index import files as index_files
+
+    snapshot = snapshots.current(refreshed.published)
+    folder = snapshot.index_folder
+    assert folder == snapshots.index_path(refreshed.published, snapshot.refresh_id) and folder.is_dir()
+    recorded = snapshot.manifest["index"]
+    assert recorded["files"] and {p.name for p in folder.glob("*.npy")} == set(recorded["files"])
+    assert all(sha256_of(folder / name) == f["sha256"] for name, f in recorded["files"].items())
+    with snapshots.connect(snapshot) as connection:
+        assert index_files.verify(folder, connection, snapshot.refresh_id) == []
+        (rights,) = connection.execute("SELECT count(*) FROM rights WHERE status = 'ACTIVE'").fetchone()
+    assert rights > 0 and index_files.describe(folder)["indexes"]["rights"]["rows"] == rights
+    assert not list(refreshed.published.glob("*.index.tmp"))

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import os
 
 import duckdb
@@ -54,3 +55,43 @@ def test_contract_errors_name_the_table_and_columns():
     errors = published.contract_errors(con)
     assert "table rights is missing" in errors
     assert any(e.startswith("table monthly_amounts has columns") for e in errors)
+
+
+def _stage_index(published_dir, refresh_id, payload=b"rows"):
+    """Index files staged beside a staged snapshot (their content is the publication's business)."""
+    folder = snapshots.index_staging_path(published_dir, refresh_id)
+    folder.mkdir()
+    (folder / "a.people.npy").write_bytes(payload)
+    files = {"a.people.npy": {"bytes": len(payload), "sha256": "0" * 64}}
+    (folder / "index.json").write_text(json.dumps({"format": 2, "files": files}))
+    return files
+
+
+def test_index_files_are_committed_with_their_snapshot_and_pruned_with_it(tmp_path):
+    ids = [_stage(tmp_path, dt.date(2026, m, 1), dt.datetime(2026, m, 1, 6, tzinfo=dt.UTC)) for m in (8, 9, 10)]
+    for refresh_id in ids:
+        files = _stage_index(tmp_path, refresh_id)
+        snap = snapshots.commit(tmp_path, refresh_id, {"reference_date": refresh_id[-10:]})
+        # moved into place before the manifest that records them, and so before CURRENT names the snapshot
+        assert snap.index_folder == snapshots.index_path(tmp_path, refresh_id)
+        assert (snap.index_folder / "a.people.npy").read_bytes() == b"rows"
+        assert snap.manifest["index"] == {"folder": f"{refresh_id}.index", "format": 2, "files": files}
+        assert snapshots.load(tmp_path, refresh_id).index_folder == snap.index_folder
+        assert not snapshots.index_staging_path(tmp_path, refresh_id).exists()
+    # a snapshot whose index folder exists is never committed again
+    _stage(tmp_path, dt.date(2026, 10, 1), dt.datetime(2026, 10, 1, 6, tzinfo=dt.UTC))
+    with pytest.raises(snapshots.SnapshotError, match="already exists"):
+        snapshots.commit(tmp_path, ids[2], {})
+    snapshots.staging_path(tmp_path, ids[2]).unlink()
+    killed = snapshots.index_staging_path(tmp_path, "killed")
+    killed.mkdir()
+    assert snapshots.prune(tmp_path, keep=1) == ids[:2]
+    assert not snapshots.index_path(tmp_path, ids[0]).exists() and not snapshots.index_path(tmp_path, ids[1]).exists()
+    assert snapshots.index_path(tmp_path, ids[2]).is_dir() and not killed.exists()
+    assert snapshots.list_ids(tmp_path) == [ids[2]]
+
+
+def test_a_snapshot_published_without_index_files_has_no_index_folder(tmp_path):
+    refresh_id = _stage(tmp_path, dt.date(2026, 10, 3), dt.datetime(2026, 10, 3, 6, tzinfo=dt.UTC))
+    snap = snapshots.commit(tmp_path, refresh_id, {"reference_date": "2026-10-03"})
+    assert snap.index_folder is None and "index" not in snap.manifest

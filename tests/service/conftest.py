@@ -180,9 +180,16 @@ def fixture_rows(password_a: str = PASSWORD_A) -> dict[str, list[tuple]]:
 
 
 def publish(
-    published_dir: Path, rows: dict[str, list[tuple]], reference_date: dt.date = R, refresh_id: str | None = None
+    published_dir: Path,
+    rows: dict[str, list[tuple]],
+    reference_date: dt.date = R,
+    refresh_id: str | None = None,
+    *,
+    index: bool = False,
 ) -> str:
-    """Write a snapshot with the contract's tables and ``rows``, and switch CURRENT to it."""
+    """Write a snapshot with the contract's tables and ``rows``, and switch CURRENT to it; with ``index``, its
+    index files are built, verified and committed with it as the publication does (without: a snapshot published
+    before them, whose index files the service builds)."""
     refresh_id = refresh_id or snapshots.new_refresh_id(reference_date)
     path = snapshots.staging_path(published_dir, refresh_id)
     with duckdb.connect(str(path)) as con:
@@ -197,6 +204,10 @@ def publish(
             [refresh_id, reference_date, reference_date.replace(day=1) - dt.timedelta(days=1), dt.datetime.now()],
         )
         assert published.contract_errors(con) == []
+    if index:
+        from dagster_project.publication import build_index
+
+        build_index(published_dir, path, refresh_id)
     snapshots.commit(published_dir, refresh_id, {"reference_date": reference_date.isoformat()})
     return refresh_id
 

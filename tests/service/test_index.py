@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kernel.calendar import month_start
+from kernel.index.layout import INDEXES, IntegrationColumns
 from service.index import AMOUNT, AmountColumns, AmountsIndex, IntegrationsIndex
-from service.index.layout import INDEXES, IntegrationColumns
 
 PEOPLE = ["85010112345", "90020254321", "01030312399"]
 CBES = ["0200000196", "0200000295", "0200000394"]

@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any, NamedTuple
 
 from kernel.calendar import month_start
-from service.index.person import PersonIndex
+from kernel.index.person import PersonIndex
 
 
 class AmountColumns(NamedTuple):

@@ -3,7 +3,7 @@
 A request finds its person by binary search and slices their rows, no SQL at all: a DuckDB point query costs
 planning and a zone-map scan per call, and three of them per request missed the latency target
 (``bench/README.md``). No per-process Python dict of people either, so the arrays can be memory-mapped from the
-index files (``cache``) and shared by every worker process.
+index files (``kernel.index.files``) and shared by every worker process.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from service.index.codec import PARTS, ColumnBuilder, cached_day, decoder, populate, stored_day
+from kernel.index.codec import PARTS, ColumnBuilder, cached_day, decoder, stored_day
+from kernel.index.codec import populate as populate_pages
 
 
 class PersonIndex:
@@ -30,7 +31,9 @@ class PersonIndex:
     """
 
     BATCH_ROWS = 1_000_000
-    FORMAT = 2  # the cache folders' version: bumped when an index's columns change (2: the rights' V3 columns)
+    # the index files' version (published in the manifest, and in the service cache's folder names): bumped when
+    # an index's columns change (2: the rights' V3 columns); files of another format are built again by the service
+    FORMAT = 2
 
     def __init__(
         self,
@@ -48,6 +51,7 @@ class PersonIndex:
         self.num_rows = len(first["offsets"]) - 1 if "offsets" in first else len(first.get("data", ()))
         self._decoders = [decoder(kind, arrays) for _, kind, arrays in columns]
         self._codes: dict[int, dict[str, int]] = {}  # string column -> its dictionary, built at first use
+        self._maps: list[np.memmap] = []  # the mappings of the files it was opened from (:meth:`open`)
 
     @classmethod
     def build(cls, batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> PersonIndex:
@@ -100,10 +104,15 @@ class PersonIndex:
         return {"columns": [[name, kind] for name, kind in zip(self.columns, self._kinds, strict=True)]}
 
     @classmethod
-    def open(cls, directory: Path, prefix: str, description: dict) -> PersonIndex:
+    def open(cls, directory: Path, prefix: str, description: dict, *, populate: bool = True) -> PersonIndex:
+        """The index memory-mapped from its files; its pages mapped into this process now unless ``populate`` is
+        false (:meth:`populate` later: the service maps a new snapshot's pages only once the old one is let go,
+        so a switch never holds both)."""
+        maps = []
+
         def mapped(name: str) -> np.ndarray:
             found = np.load(directory / f"{prefix}.{name}.npy", mmap_mode="r", allow_pickle=False)
-            populate(found)
+            maps.append(found)
             # a plain ndarray view of the mapping: slicing an np.memmap costs a subclass object per slice
             return found.view(np.ndarray)
 
@@ -111,7 +120,16 @@ class PersonIndex:
         for name, kind in description["columns"]:
             parts = PARTS.get(kind, ("data",))
             columns.append((name, kind, {part: mapped(f"{name}.{part}") for part in parts}))
-        return cls(mapped("people"), mapped("starts"), mapped("stops"), columns)
+        index = cls(mapped("people"), mapped("starts"), mapped("stops"), columns)
+        index._maps = maps
+        if populate:
+            index.populate()
+        return index
+
+    def populate(self) -> None:
+        """Map every page of the index files into this process now (:func:`~kernel.index.codec.populate`)."""
+        for array in self._maps:
+            populate_pages(array)
 
     def range_of(self, person: str) -> tuple[int, int] | None:
         key = person.encode()
