@@ -12,9 +12,10 @@ st.caption(sidebar.describe(view.filters, view.snapshot))
 
 accepted = view.final_moves_accepted()
 if accepted:  # this snapshot was published over the blocking check, on an operator's recorded decision
+    threshold = formats.number(accepted["threshold_pct"], 1)
     moved = ", ".join(f"{m['month'][:7]} ({formats.number(m['move_pct'], 2)} %)" for m in accepted["months"])
     st.warning(
-        f"Published although months that were FINAL moved beyond {accepted['threshold_pct']} % of their national "
+        f"Published although months that were FINAL moved beyond {threshold} % of their national "
         f"total: {moved}. Accepted by {accepted['by']} on {accepted['decided_at']}: {accepted['reason']}",
         icon="⚠️",
     )

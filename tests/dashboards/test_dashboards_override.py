@@ -34,7 +34,9 @@ def test_the_data_quality_page_shows_who_accepted_final_moves_and_why(signed_in,
         at.switch_page("app_pages/data_quality.py").run()
         assert not at.exception
         (shown,) = [w for w in _warnings(at) if "FINAL" in w]
-        assert "a.peeters" in shown and "ticket 4711" in shown and "2025-08 (14.29 %)" in shown
+        assert (
+            "a.peeters" in shown and "ticket 4711" in shown and "2025-08 (14,29 %)" in shown and "beyond 1,0 %" in shown
+        )
 
 
 def test_no_decision_no_warning(signed_in) -> None:
