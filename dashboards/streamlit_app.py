@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.lib import auth, navigation, session, sidebar
+from dashboards.lib import auth, links, navigation, session, sidebar
 from dashboards.lib.snapshot import current_snapshot
 from kernel.snapshots import SnapshotError
 
@@ -24,13 +24,14 @@ if snapshot is None:
     navigation.alone(navigation.NO_SNAPSHOT)
     st.stop()
 
+links.remember_request()  # the view a reload or a shared link asks for, kept through the sign-in
 user = session.signed_in_user()
 if user is not None and not auth.still_valid(snapshot, user):
     session.sign_out()  # removed or changed in the newest reference data
     user = None
 if user is None:
     sidebar.snapshot_box(snapshot)
-    navigation.alone(navigation.SIGN_IN)
+    navigation.sign_in_anywhere()
     st.stop()
 
 sidebar.snapshot_box(snapshot)
@@ -38,4 +39,10 @@ sidebar.user_box(user)
 selection = sidebar.filters(snapshot)
 session.set_context(session.PageContext(snapshot, user, selection))
 
-st.navigation(navigation.navigation(user), expanded=True).run()
+sections = navigation.navigation(user)
+page = st.navigation(sections, expanded=True)
+asked = links.requested_page({p.url_path: p for group in sections.values() for p in group})
+if asked is not None and asked.url_path != page.url_path:
+    st.switch_page(asked)  # a reload or a link opens the page it names (one of this user's pages only)
+links.write(page.url_path, selection)
+page.run()

@@ -7,6 +7,7 @@ page test then renders it for a partner analyst and fails if it shows a count of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import streamlit as st
 
@@ -57,3 +58,15 @@ def navigation(user: User) -> dict[str, list[st.Page]]:
 def alone(page: Page) -> None:
     """Run ``page`` as the only one, with no menu (before sign-in, or before the first publication)."""
     st.navigation([st.Page(page.path, title=page.title, icon=page.icon)], position="hidden").run()
+
+
+def sign_in_anywhere() -> None:
+    """The sign-in page, with no menu, at the root and at the URL of every page: a reload or a link that names a
+    page (``/finality``) asks the user to sign in there, rather than "page not found", and opens that page after."""
+    pages = [st.Page(SIGN_IN.path, title=SIGN_IN.title, icon=SIGN_IN.icon, default=True)]
+    pages += [
+        st.Page(SIGN_IN.path, title=SIGN_IN.title, icon=SIGN_IN.icon, url_path=PurePosixPath(page.path).stem)
+        for page in PAGES
+        if not page.default  # the default page is the root URL, the sign-in's own
+    ]
+    st.navigation(pages, position="hidden").run()

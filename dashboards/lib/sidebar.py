@@ -11,12 +11,12 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboards.lib import amounts, session
+from dashboards.lib import amounts, links, session
 from dashboards.lib.auth import User
 from dashboards.lib.filters import Filters
 from dashboards.lib.labels import ALLOWANCE_LABELS, REGION_LABELS
 from dashboards.lib.snapshot import SnapshotRef
-from kernel.calendar import month_start
+from kernel.calendar import BRUSSELS, add_months, first_saturday, month_start
 from kernel.codes import ALLOWANCE_TYPES, REGIONS
 
 PERIOD_KEY = "filter_period"
@@ -26,10 +26,42 @@ ALLOWANCES_KEY = "filter_allowances"
 DEFAULT_MONTHS = 12
 
 
-def snapshot_box(ref: SnapshotRef) -> None:
+REFRESH_HOUR = 6  # the scheduled refresh: first Saturday of the month, 06:00 Europe/Brussels (DOMAIN.md)
+
+
+def published_at(refresh_id: str) -> dt.datetime | None:
+    """When a snapshot was published, in Brussels time: its refresh id begins with that instant in UTC
+    (``20261127T233000123456Z-R2026-11-07``); None for an id of another form."""
+    try:
+        moment = dt.datetime.strptime(refresh_id.split("Z-", 1)[0], "%Y%m%dT%H%M%S%f")
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.UTC).astimezone(BRUSSELS)
+
+
+def next_refresh(now: dt.datetime) -> dt.datetime:
+    """The next scheduled refresh after ``now`` (time-zone aware): the first Saturday of this month or the next
+    one, at 06:00 in Brussels."""
+    local = now.astimezone(BRUSSELS)
+    month = month_start(local.date())
+    while True:
+        day = first_saturday(month.year, month.month)
+        run = dt.datetime.combine(day, dt.time(REFRESH_HOUR), tzinfo=BRUSSELS)
+        if run > local:
+            return run
+        month = add_months(month, 1)
+
+
+def snapshot_box(ref: SnapshotRef, now: dt.datetime | None = None) -> None:
+    """What the data is and how fresh: when it was published, up to which acceptance date (the cutoff), and
+    when the next scheduled refresh will run."""
+    published = published_at(ref.refresh_id)
+    coming = next_refresh(now or dt.datetime.now(tz=BRUSSELS))
     st.sidebar.markdown(
         f"**Data as of {ref.reference_date:%d %B %Y}**  \n"
-        f"payments accepted up to {ref.cutoff_date:%d %B %Y}  \n"
+        + (f"published {published:%d %B %Y, %H:%M}  \n" if published else "")
+        + f"payments accepted up to {ref.cutoff_date:%d %B %Y}  \n"
+        f"next scheduled refresh {coming:%A %d %B %Y, %H:%M}  \n"
         f"refresh `{ref.refresh_id}`"
     )
 
@@ -40,7 +72,7 @@ def user_box(user: User) -> None:
     if user.is_partner:
         st.sidebar.caption(
             "Aggregates only: counts of fewer than 5 people, the amounts and ratios drawn from them, and the few "
-            "cells that a shown total would give them back from, are left blank."
+            "cells that a shown total would give them back from, read < 5."
         )
     if st.sidebar.button("Sign out", icon=":material/logout:", key="sign_out"):
         session.sign_out()
@@ -58,12 +90,22 @@ def filters(ref: SnapshotRef) -> Filters:
     previous: Filters | None = st.session_state.get(session.FILTERS_KEY)
     state = st.session_state
 
+    asked = links.requested_filters(months)  # a link or a reload: its filters, once
+    requested = (asked[links.FROM], asked[links.TO]) if links.FROM in asked else None
+    if requested is not None:
+        state.pop(PERIOD_KEY, None)  # the slider starts from `default` below (never set through the state)
+    for key, part in ((REGIONS_KEY, links.REGION), (PCSA_KEY, links.CPAS), (ALLOWANCES_KEY, links.ALLOWANCE)):
+        if part in asked:
+            state[key] = asked[part]
+
     period = state.get(PERIOD_KEY)
     if isinstance(period, tuple | list) and len(period) == 2 and all(m in months for m in period):
         default = (period[0], period[1])
     else:
         state.pop(PERIOD_KEY, None)  # options changed (another snapshot): start again from `default`
-        if previous is not None and previous.month_from in months and previous.month_to in months:
+        if requested is not None:
+            default = requested
+        elif previous is not None and previous.month_from in months and previous.month_to in months:
             default = (previous.month_from, previous.month_to)
         else:
             default = (months[max(0, len(months) - DEFAULT_MONTHS)], months[-1])
