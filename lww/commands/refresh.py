@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import warnings
+from typing import TextIO
 
 from kernel.calendar import amounts_date, parse_date, today_brussels
 from kernel.errors import LwwError
@@ -74,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
 
     from dagster_project.runner import run_refresh
 
-    console = Console(stderr=True, highlight=False)
+    terminal = own_stderr()
+    console = Console(file=terminal, highlight=False)
     live = console.is_terminal and not args.verbose
     shown = [""]
 
@@ -83,12 +85,13 @@ def run(args: argparse.Namespace) -> int:
             status.update(tally.status())
         elif tally.phase != shown[0]:  # a plain line as each phase begins
             shown[0] = tally.phase
-            print(tally.status(), file=sys.stderr, flush=True)
+            print(tally.status(), file=terminal, flush=True)
 
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         with contextlib.ExitStack() as stack:
-            status = stack.enter_context(console.status(f"refresh R={reference_date}: starting")) if live else None
+            opening = f"refresh R={reference_date}: loading the pipeline"
+            status = stack.enter_context(console.status(opening)) if live else None
             if not args.verbose:  # dagster-dbt writes every line of dbt to stdout
                 stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(os.devnull, "w"))))
             outcome = run_refresh(
@@ -103,9 +106,11 @@ def run(args: argparse.Namespace) -> int:
             )
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if terminal is not sys.stderr:
+            terminal.close()
     print("\n".join(summary(outcome)), flush=True)
     for failure in outcome.failures[1:]:
-        console.print(f"[red]✗[/red] {failure}", soft_wrap=True)
+        Console(stderr=True, highlight=False).print(f"[red]✗[/red] {failure}", soft_wrap=True)
     if not outcome.success:
         raise LwwError(
             f"{outcome.reason} (R={reference_date}, run {outcome.run_id}, {outcome.seconds:.0f} s; nothing was "
@@ -117,6 +122,15 @@ def run(args: argparse.Namespace) -> int:
         months = ", ".join(m["month"][:7] for m in record["months"])
         print(f"FINAL months moved beyond the threshold ({months}): published as accepted by {record['by']}")
     return 0
+
+
+def own_stderr() -> TextIO:
+    """stderr for the progress, on a descriptor of its own: while a step runs, Dagster points descriptors 1 and 2
+    at the step's log files (mirrored back by a ``tail -F`` that may lag or lose the last lines)."""
+    try:
+        return os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1, encoding="utf-8", errors="replace")
+    except (AttributeError, OSError, ValueError):  # no descriptor (stderr replaced in process)
+        return sys.stderr
 
 
 def quiet_warnings(verbose: bool) -> None:
