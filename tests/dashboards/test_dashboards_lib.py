@@ -109,7 +109,8 @@ def test_lww_dashboards_refuses_a_missing_home(tmp_path: Path, capsys) -> None:
     from lww.cli import main
 
     assert main(["--home", str(tmp_path / "absent"), "dashboards", "--port", "8599"]) == 2
-    assert "no such LWW_HOME folder" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "absent (--home, else LWW_HOME) does not exist" in said and "lww demo" in said
 
 
 breakdowns = st.lists(
