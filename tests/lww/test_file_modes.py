@@ -84,7 +84,8 @@ def test_every_file_under_the_home_is_closed_to_other_users_and_secrets_to_the_g
     }
     assert set(secrets.values()) == {0o600}, {name: oct(mode) for name, mode in secrets.items()}
     assert set(files("published/*.duckdb").values()) == {0o440}
+    assert set(files("published/*.index/*").values()) == {0o440}  # the index files published with the snapshot
     moved = {**files("archive/**/*.xml"), **files("quarantine/*.xml")}
     assert set(moved.values()) == {0o640}, {name: oct(mode) for name, mode in moved.items()}
     assert any(name.endswith(dropped.name) for name in moved) and "quarantine/PAY-2026-02-999.xml" in moved
-    assert files("service-cache/indexes/**/*") and files("warehouse/*.duckdb")
+    assert files("warehouse/*.duckdb")
