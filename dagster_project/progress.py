@@ -12,12 +12,17 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from dagster_project.failures import step_of
+from dagster_project.keys import AUDIT_LOG, PAYMENT_LINES, RIGHT_EVENTS
 
 DBT_STEP = "warehouse_models"
 INGEST_FILES_STEP = "upstream_files"
 QUARANTINE_CHECK = "no_file_quarantined"
-# Rows added, by the metadata entry of the ingest assets that counts them (and the words for it).
-ROWS = {"lines": "payment lines", "events": "right events", "records_added": "consultation records"}
+# Rows added: the ingest asset, the entry of its metadata that counts them, the words for them.
+ROWS = {
+    PAYMENT_LINES: ("lines", "payment lines"),
+    RIGHT_EVENTS: ("events", "right events"),
+    AUDIT_LOG: ("records_added", "consultation records"),
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class RefreshTally:
     files_loaded: int | None = None  # None until the upstream files were ingested
     files_skipped: int = 0
     quarantined: list[Quarantined] = field(default_factory=list)
-    added: dict[tuple[str, str], int] = field(default_factory=dict)  # (asset, metadata entry) -> rows
+    added: dict[dg.AssetKey, int] = field(default_factory=dict)  # rows added, by ingest asset
     checks_passed: int = 0
     checks_failed: int = 0
     checks_warned: int = 0
@@ -64,9 +69,9 @@ class RefreshTally:
         if event.step_key == INGEST_FILES_STEP and "files_loaded" in metadata:
             self.files_loaded = _number(metadata["files_loaded"])
             self.files_skipped = _number(metadata.get("files_skipped"))
-        for entry in ROWS:
-            if entry in metadata:  # a run over several months repeats the same figures for each partition
-                self.added[(event.asset_key.to_user_string(), entry)] = _number(metadata[entry])
+        entry, _ = ROWS.get(event.asset_key, (None, None))
+        if entry in metadata:  # a run over several months repeats the same figures for each partition: set, not add
+            self.added[event.asset_key] = _number(metadata[entry])
         return True
 
     def _checked(self, evaluation) -> bool:
@@ -98,10 +103,7 @@ class RefreshTally:
     @property
     def rows(self) -> dict[str, int]:
         """Rows added by this run, by what they are."""
-        rows = dict.fromkeys(ROWS.values(), 0)
-        for (_, entry), n in self.added.items():
-            rows[ROWS[entry]] += n
-        return rows
+        return {words: self.added.get(key, 0) for key, (_, words) in ROWS.items()}
 
     def rows_line(self) -> str:
         return ", ".join(f"{n} {words}" for words, n in self.rows.items())
