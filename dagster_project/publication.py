@@ -307,6 +307,7 @@ def build_index(published_dir: Path, staged: Path, refresh_id: str) -> dict:
     try:
         with duckdb.connect(str(staged), read_only=True) as snap:
             snap.execute("SET enable_progress_bar = false")
+            snap.execute(f"SET memory_limit = '{index_files.memory_limit()}'")
             description = index_files.build(snap, folder, refresh_id)
             errors = index_files.verify(folder, snap, refresh_id)
     except BaseException:

@@ -10,16 +10,29 @@ both; the service builds the same folder in its own cache for a snapshot publish
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
 from kernel.durable import fsync_path, sha256_of
+from kernel.errors import LwwError
 from kernel.index.layout import INDEXES
 from kernel.index.person import PersonIndex
 
 DESCRIPTION = "index.json"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit while index files are built (``LWW_SERVICE_LOAD_MEMORY``, default 4GB), by the
+    publication or by the service's fallback: the build sorts a whole snapshot, and must not take a machine's memory
+    from the service beside it. Checked: it goes into SQL."""
+    value = os.environ.get("LWW_SERVICE_LOAD_MEMORY", "4GB").strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value):
+        raise LwwError(f"LWW_SERVICE_LOAD_MEMORY={value!r}: expected a size such as 4GB or 512MiB")
+    return value
 
 
 def index_name(key) -> str:

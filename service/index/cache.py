@@ -6,26 +6,19 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import re
 import shutil
 import time
 from pathlib import Path
 
 from kernel import snapshots
 from kernel.durable import fsync_path
-from kernel.errors import LwwError
 from kernel.index import PersonIndex
 from kernel.index import files as index_files
 
 log = logging.getLogger(__name__)
 
 
-def load_memory_limit() -> str:
-    """DuckDB's memory limit while loading (``LWW_SERVICE_LOAD_MEMORY``, default 4GB), checked: it goes into SQL."""
-    value = os.environ.get("LWW_SERVICE_LOAD_MEMORY", "4GB").strip()
-    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value):
-        raise LwwError(f"LWW_SERVICE_LOAD_MEMORY={value!r}: expected a size such as 4GB or 512MiB")
-    return value
+load_memory_limit = index_files.memory_limit  # the same limit as the publication's build
 
 
 class IndexCache:
