@@ -313,14 +313,38 @@ MALFORMED = {
         4,
         "DOCTYPE",
     ),
-    "children in the batch namespace": (
-        batch_xml([GOOD])
-        .replace("<lwb:consultationBatch xmlns:lwb=", "<consultationBatch xmlns=")
-        .replace("</lwb:consultationBatch>", "</consultationBatch>"),
-        3,
-        "carry no namespace",
+    "an element of another namespace in a request": (
+        batch_xml([GOOD]).replace("<sequence>1</sequence>", '<x:sequence xmlns:x="urn:other">1</x:sequence>'),
+        4,
+        "{urn:other}sequence",
     ),
 }
+
+
+def test_the_contracts_default_namespace_form_is_answered_as_the_prefixed_one(running, tmp_path, capsys):
+    """CONTRACT §5 writes the root with the batch namespace as the default one, so every element of the file is in
+    it; the project's XSD has them unqualified (the family's style). Both forms are the same requests."""
+    requests = [GOOD, (2, AMOUNTS, criteria(X, "2026-01-01", None, "MONTH"), None)]
+    prefixed = tmp_path / "prefixed.xml"
+    prefixed.write_text(batch_xml(requests, batch_id="B-PREFIXED"))
+    default = tmp_path / "default.xml"
+    default.write_text(
+        batch_xml(requests, batch_id="B-DEFAULT")
+        .replace("<lwb:consultationBatch xmlns:lwb=", "<consultationBatch xmlns=")
+        .replace("</lwb:consultationBatch>", "</consultationBatch>")
+    )
+    home = ["--home", str(running.settings.home)]
+    for source in (prefixed, default):
+        out = tmp_path / f"{source.stem}.out.xml"
+        assert lww([*home, "batch", str(source), str(out), "--institution", CBE_A]) == 0, capsys.readouterr().err
+    answers = [
+        [
+            (sequence, payload)
+            for sequence, _information, payload in responses((tmp_path / f"{name}.out.xml").read_bytes())
+        ]
+        for name in ("prefixed", "default")
+    ]
+    assert answers[0] == answers[1] and [sequence for sequence, _ in answers[0]] == [1, 2]
 
 
 @pytest.mark.parametrize("case", sorted(MALFORMED))
