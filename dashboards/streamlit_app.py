@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.lib import auth, links, navigation, session, sidebar
+from dashboards.lib import auth, i18n, links, navigation, session, sidebar
 from dashboards.lib.snapshot import current_snapshot
 from kernel.snapshots import SnapshotError
 
-st.set_page_config(page_title="Living wages – amounts", page_icon=":material/payments:", layout="wide")
+st.set_page_config(page_title=i18n.t("app.title"), page_icon=":material/payments:", layout="wide")
 
 try:
     snapshot = current_snapshot()
 except SnapshotError as error:  # CURRENT names a snapshot whose file or manifest is gone
-    st.error(f"The published data cannot be read: {error}. Run `lww rollback` or `lww refresh`.")
+    st.error(i18n.t("app.unreadable", error=error))
     st.stop()
 if snapshot is None:
     navigation.alone(navigation.NO_SNAPSHOT)
@@ -29,6 +29,7 @@ user = session.signed_in_user()
 if user is not None and not auth.still_valid(snapshot, user):
     session.sign_out()  # removed or changed in the newest reference data
     user = None
+i18n.picker()  # the language: chosen in the sidebar, kept in the session and the URL (?lang=)
 if user is None:
     sidebar.snapshot_box(snapshot)
     navigation.sign_in_anywhere()

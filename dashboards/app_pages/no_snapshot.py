@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-st.title("Living wages – amounts")
-st.info(
-    "No published snapshot yet. Run `lww refresh` (or `lww demo`) so the pipeline publishes one; "
-    "this page picks it up at the next reload."
-)
+from dashboards.lib.i18n import t
+
+st.title(t("app.title"))
+st.info(t("no_snapshot.info"))

@@ -31,14 +31,43 @@ def available_months(ref: SnapshotRef) -> list[dt.date]:
     return list(frame["month"])
 
 
+def pcsa_name_sql(lang: str, cbe: str = "p.cbe_number") -> str:
+    """The SQL of a CPAS's name (``dim_pcsa p``) in ``lang``: its French or Dutch name (the other one when it has
+    only that); in English, the name in its region's language ("Gent", "Namur"), and in Brussels both when they
+    differ ("Ixelles / Elsene"); the CBE number when the CPAS is unknown."""
+    french, dutch = f"coalesce(p.name_fr, p.name_nl, {cbe})", f"coalesce(p.name_nl, p.name_fr, {cbe})"
+    if lang == "fr":
+        return french
+    if lang == "nl":
+        return dutch
+    both = (
+        f"CASE WHEN p.name_nl IS NULL OR p.name_fr IS NULL OR p.name_nl = p.name_fr THEN {french} "
+        "ELSE p.name_fr || ' / ' || p.name_nl END"
+    )
+    return f"CASE p.region WHEN 'FLANDERS' THEN {dutch} WHEN 'WALLONIA' THEN {french} ELSE {both} END"
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
-def pcsa_directory(ref: SnapshotRef) -> pd.DataFrame:
-    """Every CPAS with a readable name ("Gent / Gand") for pickers and tables."""
+def pcsa_directory(ref: SnapshotRef, lang: str) -> pd.DataFrame:
+    """Every CPAS with its name in ``lang`` (:func:`pcsa_name_sql`) for pickers and tables, by name."""
     return query(
         ref,
-        f"SELECT p.cbe_number, p.region, {PCSA_NAME.format(cbe='p.cbe_number')} AS pcsa_name "
-        "FROM dim_pcsa p ORDER BY pcsa_name",
+        f"SELECT p.cbe_number, p.region, {pcsa_name_sql(lang)} AS pcsa_name FROM dim_pcsa p ORDER BY pcsa_name",
     )
+
+
+def named(frame: pd.DataFrame, ref: SnapshotRef, lang: str) -> pd.DataFrame:
+    """``frame`` with its ``pcsa_name`` column in ``lang`` (by its ``pcsa_cbe_number``); ``frame`` itself when it
+    has no such column. The queries name a CPAS in one way (:data:`PCSA_NAME`); the page shows the viewer's."""
+    if "pcsa_name" not in frame.columns or "pcsa_cbe_number" not in frame.columns or frame.empty:
+        return frame
+    directory = pcsa_directory(ref, lang)
+    names = dict(zip(directory["cbe_number"], directory["pcsa_name"], strict=True))
+    renamed = frame.copy()  # keeps attrs (the viewer's marks of withheld cells)
+    renamed["pcsa_name"] = [
+        names.get(cbe, name) for cbe, name in zip(renamed["pcsa_cbe_number"], renamed["pcsa_name"], strict=True)
+    ]
+    return renamed
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -1,7 +1,8 @@
-"""Links that keep the view: the page and the filters in the URL's query (``?page=finality&from=2025-07&to=2026-06
-&region=FLANDERS&cpas=0212345678&allowance=LIVING_WAGE``), so that a reload, a bookmark or a link sent to a
-colleague opens the same view. The colleague still signs in: a link carries no credential, and what it asks for is
-cut by the viewer as anything else (a partner analyst's link to the person lookup opens the overview).
+"""Links that keep the view: the page, the filters and the language in the URL's query (``?page=finality
+&from=2025-07&to=2026-06&region=FLANDERS&cpas=0212345678&allowance=LIVING_WAGE&lang=nl``), so that a reload,
+a bookmark or a link sent to a colleague opens the same view. The colleague still signs in: a link carries no
+credential, and what it asks for is cut by the viewer as anything else (a partner analyst's link to the person
+lookup opens the overview).
 
 The query is read once per browser session, on its first run (before the sign-in, which it survives), then
 written back at every run from what is shown.
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
+from dashboards.lib import i18n
 from dashboards.lib.filters import Filters
 from kernel.calendar import parse_month
 from kernel.codes import ALLOWANCE_TYPES, REGIONS
@@ -68,6 +70,7 @@ def write(page: str, selection: Filters) -> None:
     """Put the view shown into the URL (the address bar follows without a reload)."""
     query: dict[str, list[str]] = {PAGE: [page]} if page else {}  # the default page is the root URL
     query |= {FROM: [f"{selection.month_from:%Y-%m}"], TO: [f"{selection.month_to:%Y-%m}"]}
+    query[i18n.QUERY_KEY] = [i18n.current_language()]
     for key, values in ((REGION, selection.regions), (CPAS, selection.pcsa), (ALLOWANCE, selection.allowances)):
         if values:
             query[key] = list(values)

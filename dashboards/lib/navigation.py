@@ -12,32 +12,38 @@ from pathlib import PurePosixPath
 import streamlit as st
 
 from dashboards.lib.auth import User
+from dashboards.lib.i18n import t
 
 
 @dataclass(frozen=True)
 class Page:
     path: str  # relative to dashboards/
-    title: str
+    name: str  # its title's key in the catalogue (dashboards.lib.i18n): nav.<name>
     icon: str | None
-    section: str
+    section: str  # the key of its section's title: nav.section.<section>
     personal: bool = False  # shows person-level data: only for users who may look people up
     default: bool = False
 
+    @property
+    def title(self) -> str:
+        """The page's title in the language of the run."""
+        return t(f"nav.{self.name}")
+
 
 PAGES = (
-    Page("app_pages/overview.py", "Overview", ":material/insights:", "Amounts", default=True),
-    Page("app_pages/cpas_explorer.py", "CPAS explorer", ":material/location_city:", "Amounts"),
-    Page("app_pages/finality.py", "Finality", ":material/hourglass_bottom:", "Amounts"),
-    Page("app_pages/data_quality.py", "Data quality", ":material/rule:", "Operations"),
-    Page("app_pages/consultations.py", "Consultations", ":material/manage_search:", "Operations"),
+    Page("app_pages/overview.py", "overview", ":material/insights:", "amounts", default=True),
+    Page("app_pages/cpas_explorer.py", "cpas_explorer", ":material/location_city:", "amounts"),
+    Page("app_pages/finality.py", "finality", ":material/hourglass_bottom:", "amounts"),
+    Page("app_pages/data_quality.py", "data_quality", ":material/rule:", "operations"),
+    Page("app_pages/consultations.py", "consultations", ":material/manage_search:", "operations"),
     # personal: the parked notifications name people, and only SPP IS operates the delivery
-    Page("app_pages/notifications.py", "Notifications", ":material/notifications:", "Operations", personal=True),
+    Page("app_pages/notifications.py", "notifications", ":material/notifications:", "operations", personal=True),
     # personal: what SPP IS sent to whom is for its own operators, not for partner institutions
-    Page("app_pages/extracts.py", "Extracts", ":material/outbox:", "Operations", personal=True),
-    Page("app_pages/person_lookup.py", "Person lookup", ":material/person_search:", "Personal data", personal=True),
+    Page("app_pages/extracts.py", "extracts", ":material/outbox:", "operations", personal=True),
+    Page("app_pages/person_lookup.py", "person_lookup", ":material/person_search:", "personal", personal=True),
 )
-SIGN_IN = Page("app_pages/login.py", "Sign in", ":material/login:", "")
-NO_SNAPSHOT = Page("app_pages/no_snapshot.py", "No data yet", None, "")
+SIGN_IN = Page("app_pages/login.py", "sign_in", ":material/login:", "")
+NO_SNAPSHOT = Page("app_pages/no_snapshot.py", "no_snapshot", None, "")
 
 
 def pages_for(user: User) -> list[Page]:
@@ -49,7 +55,7 @@ def navigation(user: User) -> dict[str, list[st.Page]]:
     """The sections and pages of ``st.navigation`` for ``user``."""
     sections: dict[str, list[st.Page]] = {}
     for page in pages_for(user):
-        sections.setdefault(page.section, []).append(
+        sections.setdefault(t(f"nav.section.{page.section}"), []).append(
             st.Page(page.path, title=page.title, icon=page.icon, default=page.default)
         )
     return sections

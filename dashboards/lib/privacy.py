@@ -78,8 +78,16 @@ NOT_PEOPLE = PLACES | frozenset(
 )
 
 
-# KPIs of the pages that count no people (their labels, as the pages show them).
-NOT_PEOPLE_KPIS = frozenset({"Requests", "Refused", "Refusal rate", "Slowest p95 (ms)", "Quarantined files"})
+# KPIs of the pages that count no people (the keys of their labels in dashboards.lib.i18n).
+NOT_PEOPLE_KPIS = frozenset(
+    {
+        "consultations.requests",
+        "consultations.refused",
+        "consultations.refusal_rate",
+        "consultations.slowest_p95",
+        "quality.quarantined_files",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards.lib.auth import User
 from dashboards.lib.filters import Filters
+from dashboards.lib.i18n import LANG_KEY, t
 from dashboards.lib.snapshot import SnapshotRef
 
 USER_KEY = "lww_user"
@@ -33,9 +34,11 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
-    """Forget the user and everything chosen: the next person at this browser starts afresh."""
+    """Forget the user and everything chosen: the next person at this browser starts afresh (in the language
+    on the screen: the sign-in page stays readable)."""
     for key in list(st.session_state.keys()):
-        del st.session_state[key]
+        if key != LANG_KEY:
+            del st.session_state[key]
 
 
 def set_context(context: PageContext) -> None:
@@ -46,6 +49,6 @@ def page_context() -> PageContext:
     """The context of this run; a page opened without one (not signed in) stops there."""
     context = st.session_state.get(CONTEXT_KEY)
     if not isinstance(context, PageContext):
-        st.warning("Please sign in first.")
+        st.warning(t("session.sign_in_first"))
         st.stop()
     return context

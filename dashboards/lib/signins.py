@@ -71,9 +71,11 @@ class Refusal:
 
     def message(self, now: float) -> str:
         wait = max(1, round(self.until - now))
+        from dashboards.lib.i18n import t
+
         if self.outcome == LOCKED:
-            return f"Too many failed sign-ins: locked for {wait // 60 + (wait % 60 > 0)} more minute(s)."
-        return f"Too many failed sign-ins: wait {wait} s before trying again."
+            return t("login.locked", minutes=wait // 60 + (wait % 60 > 0))
+        return t("login.throttled", seconds=wait)
 
 
 def client_address() -> str | None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboards.lib import amounts, cells, consultations, formats, people, privacy, quality, signins
+from dashboards.lib import amounts, cells, consultations, formats, i18n, people, privacy, quality, signins
 from dashboards.lib.auth import User
 from dashboards.lib.filters import Filters
 from dashboards.lib.session import PageContext, page_context
@@ -63,6 +63,7 @@ class Viewer:
         """``frame`` as the viewer may see it. ``source``: the table whose cells its rows add up (None: a table
         no filter cuts); ``back``: other months each row also draws on (-12: a year before); ``every``: the
         dimensions a row draws on value by value (each refresh of a month's history)."""
+        frame = amounts.named(frame, self.snapshot, i18n.current_language())  # CPAS names in the viewer's language
         if not self.user.is_partner:
             return frame
         frame = frame.drop(columns=[c for c in personal if c in frame.columns])

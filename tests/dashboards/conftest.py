@@ -20,6 +20,16 @@ def _main_module_restored():
     sys.modules["__main__"] = main
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboards open in French; these tests read them in English unless they choose a language (the app
+    runs in the test's process under AppTest, so the default is the module's). The language tests override
+    this fixture."""
+    from dashboards.lib import i18n
+
+    monkeypatch.setattr(i18n, "DEFAULT", "en")
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An LWW_HOME with the fixture snapshot published, and the environment pointing at it."""

@@ -116,10 +116,10 @@ def test_a_partner_analyst_reads_less_than_five_with_a_footnote_never_an_empty_c
         assert not shown.isin(["", "None", "nan", "<NA>"]).any().any(), shown
         assert (data[hidden] == formats.HIDDEN).sum().sum() == hidden.to_numpy().sum()  # the grid paints the data
     assert withheld > 0
-    assert formats.FOOTNOTE in [c.value for c in at.caption]
+    assert formats.footnote() in [c.value for c in at.caption]
     kpis = {m.label: m for m in at.metric}
     assert kpis["Beneficiary-months"].value == formats.HIDDEN
-    assert kpis["Beneficiary-months"].help == formats.FOOTNOTE
+    assert kpis["Beneficiary-months"].help == formats.footnote()
 
 
 def _query(at: AppTest) -> dict[str, list[str]]:

@@ -13,6 +13,11 @@ from hypothesis import strategies as st
 from dashboards.lib import i18n
 
 
+@pytest.fixture
+def _english_by_default() -> None:
+    """Here the default stays the dashboards' own (French): this overrides conftest's English."""
+
+
 def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 

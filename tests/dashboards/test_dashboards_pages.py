@@ -28,8 +28,8 @@ from dashboards.lib import navigation
 from dashboards.lib.formats import HIDDEN
 from dashboards.lib.tables import euros
 
-# every page of the navigation, by its title
-PAGES = {page.path: page.title for page in navigation.PAGES}
+# every page of the navigation, by its path
+PAGES = {page.path: page for page in navigation.PAGES}
 MARCH = dt.date(2026, 3, 1)
 
 
@@ -114,10 +114,10 @@ def test_without_a_published_snapshot_the_app_says_what_to_do(tmp_path: Path, mo
 
 def test_every_page_renders_with_a_csv_download_under_every_table(signed_in) -> None:
     at = signed_in(ANALYST)
-    for path, title in PAGES.items():
+    for path, page in PAGES.items():
         at.switch_page(path).run()
         assert not at.exception, (path, at.exception)
-        assert at.title[0].value == title
+        assert at.title[0].value == page.title
         assert len(at.download_button) == len(at.dataframe), path
     assert [t.value for t in at.title] == ["Person lookup"]
 

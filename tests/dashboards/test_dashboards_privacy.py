@@ -20,7 +20,7 @@ from dashboards_fixture import ANALYST, APP, BRUXELLES, PARTNER_ANALYST
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import AlertBase, HeadingBase, Markdown, Metric
 
-from dashboards.lib import amounts, formats, navigation, privacy
+from dashboards.lib import amounts, formats, i18n, navigation, privacy
 from dashboards.lib.auth import PARTNER_ANALYST as PARTNER_ROLE
 from dashboards.lib.auth import User
 from dashboards.lib.labels import title
@@ -37,7 +37,8 @@ STATES = {
 }
 # The raw values of each segmented control (AppTest only knows their labels); a new one must be listed here.
 CHOICES = {"overview_by": amounts.BREAKDOWNS}
-NOT_PEOPLE = {title(column) for column in privacy.NOT_PEOPLE} | set(privacy.NOT_PEOPLE_KPIS)
+with i18n.language("en"):  # the pages are read in English here (conftest)
+    NOT_PEOPLE = {title(column) for column in privacy.NOT_PEOPLE} | {i18n.t(key) for key in privacy.NOT_PEOPLE_KPIS}
 # A small number in running text is a count unless it is a delay, a date's part or a number of CPAS chosen.
 SMALL_IN_TEXT = re.compile(r"(?<![\w.,:/+\-])[1-4](?![\w.,:/%\-])(?!\s*(?:months?|days?|years?|CPAS)\b)")
 
