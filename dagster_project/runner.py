@@ -15,7 +15,7 @@ import dagster as dg
 from dagster_project.checks import FinalMovesAccepted
 from dagster_project.dates import partition_range_tags, run_tags
 from dagster_project.failures import StepFailure, cause_from_event, one_line, step_of
-from dagster_project.keys import POOL, POOL_LIMIT
+from dagster_project.keys import POOL, POOL_LIMIT, SNAPSHOT
 from dagster_project.lock import busy
 from dagster_project.progress import DBT_STEP, RefreshTally
 from dagster_project.publication import check_reference_date
@@ -45,6 +45,7 @@ def prepare_dagster_home(home: Settings) -> None:
 
 PID_TAG = "lww/pid"
 HOST_TAG = "lww/host"
+NO_PUBLISH_TAG = "lww/no_publish"  # a run of `lww refresh --no-publish`: built and checked, nothing published
 
 
 def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
@@ -108,6 +109,7 @@ def run_refresh(
     instance: dg.DagsterInstance | None = None,
     log_level: str = "WARNING",
     on_progress: Callable[[RefreshTally], None] | None = None,
+    publish: bool = True,
 ) -> RefreshOutcome:
     """Ingest → dbt build → checks → publish, once, in this process.
 
@@ -115,7 +117,9 @@ def run_refresh(
     is busy; otherwise never raises for a failed step: the outcome says what failed, and why.
     ``full_refresh`` rebuilds every model; ``accept_final_moves`` publishes even if FINAL months moved beyond
     the threshold, and records the decision. ``on_progress`` is called with the run's tally, in this thread, each
-    time an event of the run changes it (a phase begins, a model is built, a check is evaluated)."""
+    time an event of the run changes it (a phase begins, a model is built, a check is evaluated).
+    ``publish=False`` runs every step but the publication (and the checks of the published snapshot): the
+    warehouse is ingested, built and checked, no snapshot is made and ``CURRENT`` is left as it is."""
     from dagster_project.definitions import build_definitions
     from dagster_project.sensors import pending_months
 
@@ -131,6 +135,8 @@ def run_refresh(
     release_dead_runs(instance)
     tally = RefreshTally(models_total=dbt_model_count(job))
     run_id = str(uuid.uuid4())
+    # without the publication: every asset of the job but the snapshot; the checks follow their assets
+    selection = None if publish else [key for key in job.asset_layer.selected_asset_keys if key != SNAPSHOT]
 
     def listen(entry) -> None:
         if entry.dagster_event is not None and tally.add(entry.dagster_event) and on_progress is not None:
@@ -146,7 +152,9 @@ def run_refresh(
             **partition_range_tags(months),
             PID_TAG: str(os.getpid()),
             HOST_TAG: socket.gethostname(),
+            **({} if publish else {NO_PUBLISH_TAG: "true"}),
         },
+        asset_selection=selection,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )

@@ -1,5 +1,5 @@
 """``lww refresh [--as-of YYYY-MM-DD] [--allow-earlier] [--full-refresh] [--accept-final-moves --reason …]
-[--verbose]``: the whole pipeline once, in process.
+[--no-publish] [--verbose]``: the whole pipeline once, in process (``--no-publish``: all but the publication).
 
 On a terminal it shows one live line (phase, files, dbt models n of N, checks) on stderr; elsewhere, or with
 ``--verbose``, a plain line as each phase begins. It ends with a summary on stdout: files loaded and quarantined
@@ -45,6 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--reason", default=None, help="why the moves are accepted (with --accept-final-moves)")
     parser.add_argument("--by", default=None, help="who decides (with --accept-final-moves; default: the OS user)")
     parser.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="ingest, dbt build and checks only: no snapshot is published, CURRENT is left as it is",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="store_true", help="show dbt's and Dagster's own lines as the run goes"
     )
     parser.set_defaults(handler=run)
@@ -70,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         accepted = FinalMovesAccepted(by, reason, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     elif args.reason or args.by:
         raise LwwError("--reason and --by go with --accept-final-moves")
+    if args.no_publish and args.accept_final_moves:
+        raise LwwError("--accept-final-moves decides a publication: it does not go with --no-publish")
     quiet_warnings(args.verbose)
     from rich.console import Console
 
@@ -103,12 +110,13 @@ def run(args: argparse.Namespace) -> int:
                 # each failure is summed up below; the whole log is the run's, in the UI
                 log_level="DEBUG" if args.verbose else "CRITICAL",
                 on_progress=progress,
+                publish=not args.no_publish,
             )
     finally:
         signal.signal(signal.SIGTERM, previous)
         if terminal is not sys.stderr:
             terminal.close()
-    print("\n".join(summary(outcome)), flush=True)
+    print("\n".join(summary(outcome, publish=not args.no_publish)), flush=True)
     for failure in outcome.failures[1:]:
         Console(stderr=True, highlight=False).print(f"[red]✗[/red] {failure}", soft_wrap=True)
     if not outcome.success:
@@ -144,7 +152,7 @@ def quiet_warnings(verbose: bool) -> None:
         warnings.filterwarnings("ignore", category=category)
 
 
-def summary(outcome) -> list[str]:
+def summary(outcome, *, publish: bool = True) -> list[str]:
     """What the run did, a few plain lines."""
     tally = outcome.tally
     if tally.files_loaded is None:
@@ -160,6 +168,11 @@ def summary(outcome) -> list[str]:
     if snap is not None:
         lines.append(
             f"published {snap.refresh_id}: R={snap.reference_date}, A(R)={amounts_date(snap.reference_date)} "
+            f"({outcome.seconds:.1f} s)"
+        )
+    elif outcome.success and not publish:
+        lines.append(
+            f"published nothing for R={r} (--no-publish): built and checked, CURRENT left as it was "
             f"({outcome.seconds:.1f} s)"
         )
     elif outcome.success:

@@ -9,8 +9,9 @@ import dagster as dg
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dagster_project.dates import REFERENCE_DATE_TAG
 from dagster_project.progress import quarantined_from
-from dagster_project.runner import prepare_dagster_home
+from dagster_project.runner import NO_PUBLISH_TAG, prepare_dagster_home
 from kernel import snapshots
 from kernel.calendar import amounts_date
 from tests.dagster_project.conftest import R1, R2, table_rows
@@ -106,3 +107,31 @@ def test_the_quarantined_files_are_read_back_from_the_check_metadata(files):
     """The ingest check lists ``- <name>: <reason>``; the summary names the same files with the same reasons."""
     markdown = "\n".join(f"- {name}: {reason}" for name, reason in files) or "none"
     assert [(q.name, q.reason) for q in quarantined_from(markdown)] == files
+
+
+def test_no_publish_builds_and_checks_but_leaves_current_as_it_was(refreshed):
+    """``lww refresh --no-publish`` (the demo builds its history with it): every step but the publication."""
+    before = snapshots.current_id(refreshed.published)
+    files = sorted(p.name for p in refreshed.published.iterdir())
+    refused = refresh(refreshed, "--no-publish", "--accept-final-moves", "--reason", "checked")
+    assert refused.returncode != 0 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "--no-publish" in refused.stderr
+
+    done = refresh(refreshed, "--as-of", R2.isoformat(), "--no-publish")
+    assert done.returncode == 0, done.stderr
+    for line in (done.stdout + done.stderr).splitlines():
+        assert not NOISE.search(line), line
+    figure(rf"^published nothing for R={R2} \(--no-publish\): built and checked, CURRENT left as it was", done.stdout)
+    models = figure(r"^dbt: (\d+) of (\d+) models built$", done.stdout)
+    assert models[1] == models[2] and int(models[2]) > 0
+    assert snapshots.current_id(refreshed.published) == before
+    assert sorted(p.name for p in refreshed.published.iterdir()) == files
+    prepare_dagster_home(refreshed)
+    with dg.DagsterInstance.get() as instance:
+        (run,) = instance.get_runs(limit=1)
+        records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+        checks = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    built = {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in records}
+    assert "published/snapshot" not in built and "marts/fct_monthly_amounts" in built
+    assert run.tags.get(NO_PUBLISH_TAG) == "true" and run.tags.get(REFERENCE_DATE_TAG) == R2.isoformat()
+    assert len(checks) > 0
