@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from kernel import snapshots
 from kernel.calendar import today_brussels
 from kernel.errors import LwwError
 
 SERVICES = (
-    ("serve", ["--port", "8080"], "consultation service", "http://127.0.0.1:8080/soap/LivingWagesService/v2?wsdl"),
+    ("serve", ["--port", "8080"], "consultation service", "http://127.0.0.1:8080/ (its endpoints, WSDLs, OpenAPI)"),
     ("dashboards", ["--port", "8501"], "dashboards", "http://127.0.0.1:8501"),
     ("ui", ["--port", "3000"], "Dagster UI", "http://127.0.0.1:3000"),
 )
@@ -57,19 +60,23 @@ def run(args: argparse.Namespace) -> int:
         return 0
     home = args.settings.ensure()
     lww = [sys.executable, "-m", "lww.cli", "--home", str(home.home)]
-    held_back = None
     if not any(home.payments_inbox.glob("*.xml")) and not (home.reference / "pcsa.csv").exists():
-        if cli.main(["--home", str(home.home), "simulate", "--seed", str(args.seed)]) != 0:
-            raise LwwError("the simulation failed (see above)")
-        if not args.no_start:  # the last month's right events arrive after the first refresh: notified
-            held_back = _hold_back_last_rights(home)
+        _simulate(home, args.seed)
     else:
         print(f"{home.home} already has upstream files: not simulating again")
-    if cli.main(["--home", str(home.home), "refresh", "--as-of", today_brussels().isoformat()]) != 0:
-        raise LwwError("the refresh failed (see above)")
+    # A home never published: its newest month of right events arrives after the history is built, so the one
+    # publication makes that month's notifications due (the record of a first build notifies nobody).
+    held_back = _hold_back_last_rights(home) if snapshots.current_id(home.published) is None else None
+    if held_back is not None:
+        print("\nbuilding the history up to the month before, without publishing it:")
+        _refresh(cli, home, "--no-publish")
+        print(f"\n{held_back.name} arrives now (a month of right events): the refresh that publishes notifies it")
+        _put_back(home, held_back)
+    _refresh(cli, home)
     if args.no_start:
         _closing(home, args.seed, [])
         return 0
+    _check_ports()
     processes: dict[str, subprocess.Popen] = {}
     started: list[str] = []
 
@@ -79,20 +86,22 @@ def run(args: argparse.Namespace) -> int:
         log = (home.logs / f"{name}.log").open("ab")
         env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
         processes[name] = subprocess.Popen([*lww, name, *extra], stdout=log, stderr=subprocess.STDOUT, env=env)
-        started.append(f"{label:22} {url}   (log: {home.logs / (name + '.log')})")
-        print(started[-1])
+        started.append(f"{label:22} {url}")
 
-    # The Dagster UI last, once no refresh of the demo is to come: its sensors then find every file loaded.
-    later = [service for service in SERVICES if service[0] == "ui"]
-    for service in (*[s for s in SERVICES if s not in later], *notification_services()):
-        start(*service)
-    if held_back is not None:
-        _notify_a_month(cli, home, held_back)
-    for service in later:
-        start(*service)
-    _closing(home, args.seed, started)
-    print("Ctrl-C stops everything.")
+    print(f"\nstarting the service, the dashboards, a subscriber, a notifier and the Dagster UI (logs: {home.logs})")
     try:
+        for service in SERVICES:
+            if service[0] != "ui":
+                start(*service)
+        subscriber, notifier = notification_services()
+        start(*subscriber)
+        _wait_for_port(int(subscriber[1][1]), processes.get("subscriber"))  # the notifier's first calls find it
+        start(*notifier)
+        delivered = _notifications_received(home) if held_back is not None else None
+        # The Dagster UI last, once no refresh of the demo is to come: its sensors then find every file loaded.
+        start(*next(service for service in SERVICES if service[0] == "ui"))
+        _closing(home, args.seed, started, delivered)
+        print("Ctrl-C stops everything.")
         while all(p.poll() is None for p in processes.values()):
             time.sleep(1)
         failed = [name for name, p in processes.items() if p.poll() not in (None, 0)]
@@ -112,13 +121,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _closing(home, seed: int, started: list[str]) -> None:
+def _closing(home, seed: int, started: list[str], delivered: str | None = None) -> None:
     """The closing block of every run: what runs where, and the credentials (pushed off screen by then)."""
     from simulator import credentials
 
     print()
+    if delivered:
+        print(delivered)
     for line in started:
         print(line)
+    if started:
+        print(f"{'logs':22} {home.logs}/<serve, dashboards, subscriber, notify, ui>.log")
     try:
         print("\n".join(credentials.lines(credentials.credentials(home.reference, seed), seed)))
         print("  every institution's account: lww demo --credentials")
@@ -126,38 +139,76 @@ def _closing(home, seed: int, started: list[str]) -> None:
         print(f"Demo credentials: {error}")
 
 
+def _simulate(home, seed: int) -> None:
+    """``lww simulate``'s upstream for the seed, summed up in two lines (the accounts come in the closing block)."""
+    from simulator.config import SimulationConfig
+    from simulator.run import simulate
+
+    config = SimulationConfig(seed=seed)
+    config.resolve()
+    summary = simulate(config, home, progress=True)
+    print(f"{summary.line()} -> {home.inbox} and {home.reference}")
+    print(summary.credentials[-1])  # the consultation to try: who, for which SSIN
+
+
+def _refresh(cli, home, *options: str) -> None:
+    if cli.main(["--home", str(home.home), "refresh", "--as-of", today_brussels().isoformat(), *options]) != 0:
+        raise LwwError("the refresh failed (see above)")
+
+
+def _check_ports() -> None:
+    """Every port the demo's servers listen on, before any starts: a taken one is one line, not a server's log."""
+    from lww.ports import check_free
+
+    for _name, extra, _label, _url in (*SERVICES, *notification_services()):
+        if "--port" in extra:
+            check_free("127.0.0.1", int(extra[extra.index("--port") + 1]))
+
+
+def _wait_for_port(port: int, process: subprocess.Popen | None, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process is not None and process.poll() is None:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.2)
+
+
 def _hold_back_last_rights(home) -> Path | None:
-    """Move the newest rights file out of the inbox: the first refresh loads the history (notified to nobody),
-    and this file, put back after it, makes its events due: the demo shows a notification arrive."""
-    files = sorted(home.rights_inbox.glob("RIG-*.xml"))
-    if not files:
-        return None
+    """Move the newest rights file waiting in the inbox aside (one set aside by an interrupted demo stays so):
+    the history is built without it, and it arrives before the one publication. None when no other file is
+    left to build the history from."""
     held = home.home / "demo-held-back"
+    if held.is_dir() and (earlier := sorted(held.glob("RIG-*.xml"))):
+        return earlier[-1]
+    files = sorted(home.rights_inbox.glob("RIG-*.xml"))
+    if len(files) < 2:
+        return None
     held.mkdir(exist_ok=True)
     return Path(shutil.move(files[-1], held / files[-1].name))
 
 
-def _notify_a_month(cli, home, held_back: Path) -> None:
-    """Put the held-back rights file in the inbox and refresh: the notifier (--follow) delivers what it made due
-    to the reference subscriber."""
+def _put_back(home, held_back: Path) -> None:
+    shutil.move(held_back, home.rights_inbox / held_back.name)
+    with contextlib.suppress(OSError):
+        held_back.parent.rmdir()
+
+
+def _notifications_received(home, timeout: float = 60.0) -> str:
+    """Wait until the reference subscriber has received what the notifier delivers (no new receipt for 2 s),
+    and say how many arrived and where."""
     from service.notifications import subscriber
 
-    print(f"\n{held_back.name} arrives now (a month of right events): refreshing again, so subscribers are notified")
-    shutil.move(held_back, home.rights_inbox / held_back.name)
-    held_back.parent.rmdir()
-    if cli.main(["--home", str(home.home), "refresh", "--as-of", today_brussels().isoformat()]) != 0:
-        raise LwwError("the second refresh failed (see above)")
     receipts = home.home / "subscriber" / "received.jsonl"
-    deadline = time.monotonic() + 60
-    count = 0
+    deadline = time.monotonic() + timeout
+    count, steady_since = 0, time.monotonic()
     while time.monotonic() < deadline:
-        count = len(subscriber.received(receipts))
-        if count and count == len(subscriber.received(receipts)):
-            time.sleep(2)
-            if count == len(subscriber.received(receipts)):
-                break
-        time.sleep(1)
-    print(
-        f"the reference subscriber received {count} notifications: {receipts} (one JSON line each); "
-        f"delivery per subscriber: lww notify --status, or the dashboards' Notifications page"
+        now = len(subscriber.received(receipts))
+        if now != count:
+            count, steady_since = now, time.monotonic()
+        elif count and time.monotonic() - steady_since >= 2:
+            break
+        time.sleep(0.5)
+    return (
+        f"the reference subscriber received {count} notifications (one JSON line each in {receipts}); "
+        "per subscriber: lww notify --status"
     )

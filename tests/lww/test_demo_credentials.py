@@ -1,9 +1,12 @@
 """The demo credentials are found again from the seed: in the closing block of every ``lww demo`` run and by
-``lww demo --credentials``, checked against the hashes of the home's reference CSVs."""
+``lww demo --credentials``, checked against the hashes of the home's reference CSVs. A first ``lww demo``
+publishes once, and that one snapshot makes the held-back month's notifications due to the subscriber."""
 
 import csv
 import datetime as dt
+import re
 
+import duckdb
 import pytest
 from argon2 import PasswordHasher
 
@@ -11,6 +14,8 @@ from kernel.settings import settings
 from lww import cli
 from lww.commands import demo
 from simulator import SimulationConfig, simulate
+from tests.dagster_project.test_refresh_console import NOISE
+from tests.service.notifications.notify_fixture import RunningSubscriber, free_port, notify
 
 SEED = 7
 
@@ -66,10 +71,49 @@ def test_another_seed_or_no_simulated_home_is_one_line(home, tmp_path, capsys):
     assert len(error.splitlines()) == 1 and "run lww demo first" in error
 
 
-def test_a_second_lww_demo_run_ends_with_the_credentials(home, capsys):
+def test_a_second_lww_demo_run_ends_with_the_credentials(home, capfd):
     """The home already has its upstream (not simulated again): the run still ends with the credentials."""
     assert cli.main(["--home", str(home.home), "demo", "--seed", str(SEED), "--no-start"]) == 0
-    out = capsys.readouterr().out
+    out, err = capfd.readouterr()
+    for line in (out + err).splitlines():  # a quiet console: no warning, traceback, dbt log line, control code
+        assert not NOISE.search(line), line
     closing = out[out.rindex("Demo credentials") :]
     assert {"analyst", "partner.analyst", "inami"} == set(_accounts(closing)), closing
     assert "already has upstream files: not simulating again" in out
+
+
+def test_a_first_lww_demo_publishes_once_and_its_snapshot_notifies_the_held_back_month(tmp_path, capfd):
+    """The history is built without publishing (``lww refresh --no-publish``), the newest month of right events
+    arrives, and the one refresh that publishes makes its events due: the subscriber receives exactly them."""
+    home = settings(tmp_path / "home").ensure()
+    months = dt.date(2025, 7, 1), dt.date(2026, 2, 1)
+    simulate(SimulationConfig(seed=SEED, pcsa=3, people=25, first_month=months[0], last_month=months[1]), home)
+    newest = sorted(home.rights_inbox.glob("RIG-*.xml"))[-1].name
+    port = free_port()
+    subscriptions = home.reference / "subscriptions.csv"
+    subscriptions.write_text(subscriptions.read_text().replace("127.0.0.1:18090", f"127.0.0.1:{port}"))
+
+    assert cli.main(["--home", str(home.home), "demo", "--seed", str(SEED), "--no-start"]) == 0
+    out, err = capfd.readouterr()
+    for line in (out + err).splitlines():  # a quiet console: no warning, traceback, dbt log line, control code
+        assert not NOISE.search(line), line
+
+    published = sorted(path.name for path in home.published.glob("*.duckdb"))
+    assert len(published) == 1, published
+    current = (home.published / "CURRENT").read_text().strip()
+    assert published == [f"{current}.duckdb"]
+    assert len(re.findall(r"^published \d{8}T", out, flags=re.MULTILINE)) == 1, out
+    built, arrives = out.index("(--no-publish)"), out.index(f"{newest} arrives now")
+    assert built < arrives < out.index(f"published {current}"), out
+    assert not (home.home / "demo-held-back").exists() and not (home.rights_inbox / newest).exists()
+    closing = out[out.index(f"published {current}") :]
+    assert {"analyst", "partner.analyst", "inami"} == set(_accounts(closing)), closing
+
+    with duckdb.connect(str(home.published / f"{current}.duckdb"), read_only=True) as snapshot:
+        due = dict(snapshot.execute("SELECT ticket_cbss, registration_date FROM due_notifications").fetchall())
+    assert due, "the held-back month made nothing due: the demo would show no notification arrive"
+    assert min(due.values()) >= months[1], "only the held-back month's events are due, not the history's"
+    with RunningSubscriber(home.home, port) as subscriber:
+        delivered = notify(home.home)
+        assert delivered.returncode == 0, delivered.stderr
+        assert set(subscriber.received()) == set(due)
