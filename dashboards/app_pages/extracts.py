@@ -5,34 +5,33 @@ figures each file ends with (equal to the marts' when it was released). SPP IS a
 import streamlit as st
 
 from dashboards.lib import extracts, tables, viewer
+from dashboards.lib.i18n import t
 
 view = viewer.current()
 
-st.title("Extracts")
-st.caption(
-    "Files released under $LWW_HOME/extracts/out/<recipient>/ (FO. name, then its GO file). Each file's control "
-    "block (records, people, total per allowance type) was checked against the marts before its release."
-)
+st.title(t("nav.extracts"))
+st.caption(t("extracts.caption"))
 if not view.sees_people:
     st.stop()
 
 produced = extracts.released()
 if all(frame.empty for frame in produced.values()):
-    st.info(
-        "No extract has been released yet: `lww extract finances --year YYYY` or `lww extract ssh --month YYYY-MM` "
-        "(or the finances_extract / ssh_extract jobs in the Dagster UI)."
-    )
+    st.info(t("extracts.none"))
     st.stop()
 
-for kind, title in extracts.KINDS.items():
+for kind in extracts.KINDS:
     frame = produced[kind]
-    st.subheader(title)
+    st.subheader(t(f"extracts.kind.{kind}"))
     if frame.empty:
-        st.caption("None released yet.")
+        st.caption(t("extracts.none_of_kind"))
         continue
     latest = frame.iloc[0]
     columns = st.columns(3)
-    columns[0].metric("Files released", tables.count(len(frame)))
-    columns[1].metric("Latest period", latest["period"])
-    columns[2].metric("Its people", tables.count(latest["people"]))
+    columns[0].metric(t("extracts.files"), tables.count(len(frame)))
+    columns[1].metric(t("extracts.latest_period"), latest["period"])
+    columns[2].metric(t("extracts.its_people"), tables.count(latest["people"]))
+    if "changes_against" in frame.columns:  # the statuses' first file is compared with the snapshot itself
+        frame = frame.assign(
+            changes_against=frame["changes_against"].replace(extracts.THIS_SNAPSHOT, t("extracts.this_snapshot"))
+        )
     tables.show(frame, name=f"extracts-{kind}", height=320)

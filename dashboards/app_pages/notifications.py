@@ -4,34 +4,37 @@ notifier's own store. SPP IS analysts only (the parked ones name people)."""
 import streamlit as st
 
 from dashboards.lib import formats, notifications, tables, viewer
+from dashboards.lib.i18n import t
 
 view = viewer.current()
 
-st.title("Notifications")
-st.caption("Delivery of the notifications of rights created, modified or cancelled (LivingWagesNotifications).")
+st.title(t("nav.notifications"))
+st.caption(t("notifications.caption"))
 if not view.sees_people:
     st.stop()
 
 per_subscriber = notifications.per_subscriber(view.snapshot)
 if per_subscriber is None:
-    st.info("No notifier has run yet: `lww notify` delivers what the last refresh made due.")
+    st.info(t("notifications.none"))
     st.stop()
 
 columns = st.columns(4)
-columns[0].metric("Pending", formats.count(per_subscriber["pending"].sum()))
+columns[0].metric(t("notifications.pending"), formats.count(per_subscriber["pending"].sum()))
 columns[1].metric(
-    "Late", formats.count(per_subscriber["late"].sum()), help="Pending for longer than LWW_NOTIFY_LATE_MINUTES."
+    t("notifications.late"), formats.count(per_subscriber["late"].sum()), help=t("notifications.late_help")
 )
 columns[2].metric(
-    "Parked", formats.count(per_subscriber["parked"].sum()), help="`lww notify --retry-parked` sends them again."
+    t("notifications.parked"),
+    formats.count(per_subscriber["parked"].sum()),
+    help=t("notifications.parked_help"),
 )
-columns[3].metric("Delivered", formats.count(per_subscriber["delivered"].sum()))
+columns[3].metric(t("notifications.delivered"), formats.count(per_subscriber["delivered"].sum()))
 
-st.subheader("Per subscriber")
+st.subheader(t("notifications.per_subscriber"))
 tables.show(per_subscriber, name="notifications-per-subscriber")
 
 parked = notifications.parked()
 if not parked.empty:
-    st.subheader("Parked")
-    st.caption("Every attempt failed; after fixing the cause with the subscriber: `lww notify --retry-parked`.")
+    st.subheader(t("notifications.parked"))
+    st.caption(t("notifications.parked_caption"))
     tables.show(parked, name="notifications-parked", height=320)

@@ -9,31 +9,29 @@ and a month left out by a filter would read as a month not paid. The filters are
 import pandas as pd
 import streamlit as st
 
-from dashboards.lib import charts, tables, viewer
+from dashboards.lib import charts, i18n, tables, viewer
+from dashboards.lib.i18n import t
+from dashboards.lib.labels import SSIN_PROBLEMS
 from kernel.identifiers import ssin_error
 
 view = viewer.current()
 
-st.title("Person lookup")
+st.title(t("nav.person_lookup"))
 if not view.sees_people:  # not even registered for partners; and refused here all the same
-    st.error("The person lookup is for SPP IS analysts only.")
+    st.error(t("lookup.partners_refused"))
     st.stop()
-st.caption(
-    f"Monthly amounts of one person in the snapshot of {view.snapshot.reference_date:%d %B %Y}: the whole "
-    "history, every month, CPAS and allowance type; the sidebar's filters do not apply here. "
-    "Each lookup is logged with your name."
-)
+st.caption(t("lookup.caption", date=i18n.date_long(view.snapshot.reference_date)))
 
 with st.form("lookup"):
-    typed = st.text_input("SSIN (national number)", placeholder="11 digits, e.g. 85073003328", key="lookup_input")
-    submitted = st.form_submit_button("Look up", type="primary")
+    typed = st.text_input(t("lookup.ssin"), placeholder=t("lookup.ssin_placeholder"), key="lookup_input")
+    submitted = st.form_submit_button(t("lookup.submit"), type="primary")
 
 if submitted:
     ssin = "".join(ch for ch in typed if ch not in " .-/")
     problem = ssin_error(ssin)
     if problem:
         st.session_state.pop("lookup_ssin", None)
-        st.error(f"SSIN {typed!r}: {problem}. Type the 11 digits (dots and dashes are ignored).")
+        st.error(t("lookup.invalid", typed=repr(typed), problem=SSIN_PROBLEMS.get(problem, problem)))
     else:
         st.session_state["lookup_ssin"] = ssin
         st.session_state["lookup_logged"] = False
@@ -44,25 +42,23 @@ if ssin:
     if not st.session_state.get("lookup_logged"):
         view.log_lookup(ssin, len(beneficiary) + len(partner))
         st.session_state["lookup_logged"] = True
-    st.subheader(f"SSIN {ssin}")
+    st.subheader(t("lookup.heading", ssin=ssin))
     months = pd.concat([beneficiary["month"], partner["month"]])
     if not months.empty:
-        st.caption(
-            f"Whole history: {months.min():%B %Y} – {months.max():%B %Y}, whatever the period chosen in the sidebar."
-        )
+        st.caption(t("lookup.whole_history", first=i18n.month_long(months.min()), last=i18n.month_long(months.max())))
     if beneficiary.empty and partner.empty:
-        st.info("No amounts for this person in this snapshot (as beneficiary or as partner).")
+        st.info(t("lookup.nothing"))
     columns = st.columns(3)
-    columns[0].metric("Months as beneficiary", tables.count(beneficiary["month"].nunique()))
-    columns[1].metric("Total paid as beneficiary", tables.euros(beneficiary["amount"].sum()))
+    columns[0].metric(t("lookup.months"), tables.count(beneficiary["month"].nunique()))
+    columns[1].metric(t("lookup.total"), tables.euros(beneficiary["amount"].sum()))
     last = beneficiary.loc[beneficiary["is_last_indemnified_month"].fillna(False).astype(bool), "month"]
-    columns[2].metric("Last indemnified month", f"{last.iloc[0]:%B %Y}" if not last.empty else "–")
+    columns[2].metric(t("lookup.last_month"), i18n.month_long(last.iloc[0]) if not last.empty else "–")
     if not beneficiary.empty:
         charts.draw(charts.monthly(beneficiary, "amount", "allowance_type", height=240))
-        st.markdown("**As beneficiary**")
+        st.markdown(f"**{t('lookup.as_beneficiary')}**")
         tables.show(beneficiary, name=f"person-{ssin}-as-beneficiary")
     if not partner.empty:
-        st.markdown("**As partner of a beneficiary**")
+        st.markdown(f"**{t('lookup.as_partner')}**")
         tables.show(partner, name=f"person-{ssin}-as-partner")
 else:
-    st.info("Type an SSIN and press Look up.")
+    st.info(t("lookup.type_one"))

@@ -12,7 +12,8 @@ import streamlit as st
 
 from kernel.settings import settings
 
-KINDS = {"finances": "SPF Finances (yearly)", "ssh": "Harmonised social statuses (monthly)"}
+KINDS = {"finances": "SPF Finances (yearly)", "ssh": "Harmonised social statuses (monthly)"}  # titles: i18n
+THIS_SNAPSHOT = "this snapshot"  # what the statuses' changes are against when no file came before (the page words it)
 ALLOWANCE_TOTALS = {
     "LIVING_WAGE": "total_living_wage",
     "EQUIVALENT_LIVING_WAGE": "total_equivalent_living_wage",
@@ -80,7 +81,7 @@ def _released(path: str, size: int, mtime_ns: int) -> dict[str, pd.DataFrame]:
                 "new": changes.get("NEW"),
                 "changed": changes.get("CHANGED"),
                 "ended": changes.get("ENDED"),
-                "changes_against": entry.get("previous_file") or ("this snapshot" if entry["kind"] == "ssh" else None),
+                "changes_against": entry.get("previous_file") or (THIS_SNAPSHOT if entry["kind"] == "ssh" else None),
             }
         )
     frames = {}

@@ -223,7 +223,7 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "that the totals shown beside it would give such a count back from.",
     ),
     # -- codes
-    "allowance.LIVING_WAGE": ("Revenu d'intégration (RIS)", "Leefloon (LL)", "Living wage (RIS)"),
+    "allowance.LIVING_WAGE": ("Revenu d'intégration (RIS)", "Leefloon", "Living wage (RIS)"),
     "allowance.EQUIVALENT_LIVING_WAGE": (
         "Équivalent du revenu d'intégration",
         "Equivalent leefloon",
@@ -282,7 +282,7 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     "col.household_category": ("Catégorie de ménage", "Gezinscategorie", "Household category"),
     "col.finality_status": ("Finalité", "Finaliteit", "Finality"),
     "col.beneficiaries": ("Bénéficiaires", "Begunstigden", "Beneficiaries"),
-    "col.beneficiary_months": ("Mois-bénéficiaires", "Begunstigde-maanden", "Beneficiary-months"),
+    "col.beneficiary_months": ("Mois-bénéficiaires", "Begunstigdenmaanden", "Beneficiary-months"),
     "col.avg_beneficiaries": ("Bénéficiaires par mois", "Begunstigden per maand", "Beneficiaries per month"),
     "col.amount": ("Montant (EUR)", "Bedrag (EUR)", "Amount (EUR)"),
     "col.amount_year_before": (
@@ -303,7 +303,7 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     ),
     "col.avg_amount": (
         "Moyenne par mois-bénéficiaire (EUR)",
-        "Gemiddelde per begunstigde-maand (EUR)",
+        "Gemiddelde per begunstigdenmaand (EUR)",
         "Average per beneficiary-month (EUR)",
     ),
     "col.partial_share": ("Part de mois partiels", "Aandeel onvolledige maanden", "Share of partial months"),
@@ -427,7 +427,7 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     "page.beneficiaries_per_month": ("Bénéficiaires par mois", "Begunstigden per maand", "Beneficiaries per month"),
     "page.avg_per_beneficiary_month": (
         "Moyenne par mois-bénéficiaire",
-        "Gemiddelde per begunstigde-maand",
+        "Gemiddelde per begunstigdenmaand",
         "Average per beneficiary-month",
     ),
     "page.filters_do_not_apply": (
@@ -455,11 +455,6 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "Chaque mois de la période à côté du même mois un an plus tôt, avec les mêmes filtres.",
         "Elke maand van de periode naast dezelfde maand een jaar eerder, met dezelfde filters.",
         "Each month of the period beside the same month a year before, with the same filters.",
-    ),
-    "overview.no_year_before": (
-        "Pas de mois un an plus tôt pour cette sélection : choisissez une période plus récente.",
-        "Geen maanden een jaar eerder voor deze selectie: kies een recentere periode.",
-        "No month a year before for this selection: choose a later period.",
     ),
     # -- CPAS explorer
     "explorer.comparison": (
@@ -531,11 +526,6 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "Bedrag van de laattijdige herzieningen",
         "Amount of late revisions",
     ),
-    "finality.no_late_revisions": (
-        "Aucune révision tardive pour cette sélection.",
-        "Geen laattijdige herzieningen voor deze selectie.",
-        "No late revision for this selection.",
-    ),
     # -- Data quality
     "quality.accepted_moves": (
         "Publié alors que des mois DÉFINITIFS ont bougé de plus de {threshold} % de leur total national : "
@@ -556,11 +546,6 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "Lines SPP IS rejected, by the month it decided (whatever benefit month they concern).",
     ),
     "quality.by_cpas": ("Par CPAS", "Per OCMW", "By CPAS"),
-    "quality.no_rejections": (
-        "Aucun rejet pour cette sélection.",
-        "Geen verwerpingen voor deze selectie.",
-        "No rejection for this selection.",
-    ),
     "quality.open_caption": (
         "Lignes rejetées actuelles pas encore réintroduites, selon l'âge de leur mois de prestation. À partir de 6 "
         "mois, elles sont abandonnées et le mois est définitif de toute façon.",
@@ -568,11 +553,6 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "prestatiemaand. Vanaf 6 maanden zijn ze opgegeven en is de maand hoe dan ook definitief.",
         "Current rejected lines not yet re-introduced, by the age of their benefit month. From 6 months on they "
         "are abandoned and the month is final anyway.",
-    ),
-    "quality.no_open": (
-        "Aucun rejet ouvert pour cette sélection.",
-        "Geen open verwerpingen voor deze selectie.",
-        "No open rejection for this selection.",
     ),
     "quality.open_lines": (
         "Rejets ouverts, ligne par ligne (données personnelles)",
@@ -602,11 +582,6 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "OCMW's met laattijdige beslissingen of registraties",
         "CPAS with late decisions or registrations",
     ),
-    "quality.no_rights": (
-        "Aucun événement de droit pour cette sélection.",
-        "Geen rechtgebeurtenissen voor deze selectie.",
-        "No right event for this selection.",
-    ),
     "quality.outside_caption": (
         "Lignes acceptées actuelles de revenu d'intégration ou de son équivalent dont les jours tombent hors de "
         "tout droit actif de la même personne, du même CPAS et de la même aide : un signal à vérifier, jamais un "
@@ -617,11 +592,6 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "Current accepted lines of living wage or its equivalent whose days fall outside every active right of "
         "the same person, CPAS and aid: a signal to check, never a filter (the two sources are separate).",
     ),
-    "quality.no_outside": (
-        "Aucun paiement hors droit pour cette sélection.",
-        "Geen betalingen buiten recht voor deze selectie.",
-        "No payment outside rights for this selection.",
-    ),
     "quality.quarantine_caption": (
         "Fichiers amont refusés en entier, avec le motif ; un fichier libéré a été chargé après correction.",
         "Volledig geweigerde aangeleverde bestanden, met de reden; een vrijgegeven bestand werd na een correctie "
@@ -629,11 +599,6 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "Upstream files refused whole, with the reason; a released file was loaded after a fix.",
     ),
     "quality.quarantined_files": ("Fichiers en quarantaine", "Bestanden in quarantaine", "Quarantined files"),
-    "quality.no_quarantine": (
-        "Aucun fichier en quarantaine : chaque fichier reçu a été chargé.",
-        "Geen bestanden in quarantaine: elk ontvangen bestand werd geladen.",
-        "No quarantined file: every file received was loaded.",
-    ),
     # -- Consultations
     "consultations.days": (
         "Consultations faites du … au … (UTC)",
@@ -788,6 +753,21 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "INSZ {typed}: {problem}. Typ de 11 cijfers (punten en streepjes worden genegeerd).",
         "SSIN {typed}: {problem}. Type the 11 digits (dots and dashes are ignored).",
     ),
+    "lookup.problem.length": (
+        "un NISS compte exactement 11 chiffres",
+        "een INSZ telt precies 11 cijfers",
+        "an SSIN is exactly 11 digits",
+    ),
+    "lookup.problem.serial": (
+        "le numéro de série (chiffres 7 à 9) d'un NISS n'est jamais 000",
+        "het volgnummer (cijfers 7 tot 9) van een INSZ is nooit 000",
+        "the serial (digits 7-9) of an SSIN is never 000",
+    ),
+    "lookup.problem.check": (
+        "les chiffres de contrôle ne correspondent pas (ni avant 2000, ni à partir de 2000)",
+        "de controlecijfers kloppen niet (noch voor 2000, noch vanaf 2000)",
+        "SSIN check digits do not match (neither the before-2000 nor the from-2000 variant)",
+    ),
     "lookup.heading": ("NISS {ssin}", "INSZ {ssin}", "SSIN {ssin}"),
     "lookup.whole_history": (
         "Tout l'historique : {first} – {last}, quelle que soit la période choisie dans la barre latérale.",
@@ -857,11 +837,11 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     ),
     "dq.heatmap": ("Rejets par CPAS et motif", "Verwerpingen per OCMW en reden", "Rejections by CPAS and reason"),
     "dq.heatmap_caption": (
-        "Lignes rejetées des {rows} CPAS qui en ont le plus (sur {total}) ; une case grise : moins de 5, non "
+        "Lignes rejetées des {rows} CPAS qui en ont le plus (sur {total} CPAS) ; une case grise : moins de 5, non "
         "montré aux analystes partenaires.",
-        "Verworpen lijnen van de {rows} OCMW's met de meeste (van {total}); een grijs vak: minder dan 5, niet "
+        "Verworpen lijnen van de {rows} OCMW's met de meeste (van {total} OCMW's); een grijs vak: minder dan 5, niet "
         "getoond aan partneranalisten.",
-        "Rejected lines of the {rows} CPAS with most of them (of {total}); a grey cell: fewer than 5, not shown "
+        "Rejected lines of the {rows} CPAS with most of them (of {total} CPAS); a grey cell: fewer than 5, not shown "
         "to partner analysts.",
     ),
     "dq.heatmap_table": (

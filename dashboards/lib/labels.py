@@ -1,4 +1,4 @@
-"""Readable names for codes and columns: analysts read "Revenu d'intégration (RIS)", "Leefloon (LL)" or "Living
+"""Readable names for codes and columns: analysts read "Revenu d'intégration (RIS)", "Leefloon" or "Living
 wage (RIS)", not LIVING_WAGE; in the language of the run (the texts are in ``dashboards.lib.i18n``)."""
 
 from __future__ import annotations
@@ -33,6 +33,15 @@ REGION_LABELS = Texts({code: f"region.{code}" for code in REGIONS})
 FINALITY_LABELS = Texts({code: f"finality.{code}" for code in FINALITY_STATUSES})
 CATEGORY_LABELS = Texts({code: f"category.{code}" for code in HOUSEHOLD_CATEGORY_LABELS}, "{code} {text}")
 REJECTION_LABELS = Texts({code: f"rejection.{code}" for code in REJECTION_CODES})
+
+# Why a typed SSIN is refused (kernel.identifiers.ssin_error's reasons, by their English text).
+SSIN_PROBLEMS = Texts(
+    {
+        "an SSIN is exactly 11 digits": "lookup.problem.length",
+        "the serial (digits 7-9) of an SSIN is never 000": "lookup.problem.serial",
+        "SSIN check digits do not match (neither the before-2000 nor the from-2000 variant)": "lookup.problem.check",
+    }
+)
 
 # Column titles used by every table and chart (the CSV keeps the same readable headers): the ``col.`` keys of
 # the catalogue.

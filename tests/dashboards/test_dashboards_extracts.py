@@ -58,9 +58,9 @@ def test_analysts_see_each_released_file_its_recipient_and_control_figures(signe
     finances, statuses = (frame.value for frame in at.dataframe)
     assert finances["Period"].tolist() == ["2026", "2025"]  # newest first
     assert finances["Provisional"].tolist() == [True, False]
-    assert set(finances["Recipient cbe"]) == {SPF_FINANCES}
+    assert set(finances["Recipient CBE number"]) == {SPF_FINANCES}
     assert finances["Records"].tolist() == [1, 1] and finances["People"].tolist() == [1, 1]
-    assert finances["Total living wage"].tolist() == [1314.20, 1314.20]
+    assert finances["Total living wage (EUR)"].tolist() == [1314.20, 1314.20]
     assert all(name.startswith("FO.LWEF.") for name in finances["File"])
     assert statuses["Period"].tolist() == ["2026-02"]
     assert statuses[["Records", "People", "New", "Changed", "Ended"]].values.tolist() == [[2, 2, 1, 0, 0]]

@@ -150,6 +150,7 @@ def test_a_link_opens_its_page_and_filters_after_the_sign_in_and_the_url_follows
         "to": ["2026-03"],
         "region": ["FLANDERS"],
         "allowance": ["LIVING_WAGE"],
+        "lang": ["en"],  # the language of the screen (the tests' default), so that a link keeps it
     }
     at.switch_page("app_pages/data_quality.py").run()
     assert at.title[0].value == "Data quality" and _query(at)["page"] == ["data_quality"]

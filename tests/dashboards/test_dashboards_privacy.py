@@ -39,8 +39,17 @@ STATES = {
 CHOICES = {"overview_by": amounts.BREAKDOWNS}
 with i18n.language("en"):  # the pages are read in English here (conftest)
     NOT_PEOPLE = {title(column) for column in privacy.NOT_PEOPLE} | {i18n.t(key) for key in privacy.NOT_PEOPLE_KPIS}
-# A small number in running text is a count unless it is a delay, a date's part or a number of CPAS chosen.
-SMALL_IN_TEXT = re.compile(r"(?<![\w.,:/+\-])[1-4](?![\w.,:/%\-])(?!\s*(?:months?|days?|years?|CPAS)\b)")
+# A small number in running text is a count unless it is a delay, a date's part (a day before its month's name,
+# in any language of the dashboards) or a number of CPAS chosen.
+_MONTH_NAMES = "|".join(
+    re.escape(name.rstrip("."))
+    for table in (i18n.MONTHS, i18n.MONTHS_SHORT)
+    for names in table.values()
+    for name in names
+)
+SMALL_IN_TEXT = re.compile(
+    rf"(?<![\w.,:/+\-])[1-4](?![\w.,:/%\-])(?!\s*(?:months?|days?|years?|CPAS|{_MONTH_NAMES})(?!\w))"
+)
 
 
 def small(value: object) -> bool:
