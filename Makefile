@@ -9,13 +9,15 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: demo test lint fmt install dbt-parse clean browser
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	@echo "creating $(VENV), the project's virtual environment"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	@# compat: the project folder itself on sys.path; its transitional-mode notice is setuptools', not the operator's
-	PYTHONWARNINGS="ignore:Compat editable installs" $(BIN)/pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
-	touch $(STAMP)
+	@echo "installing the project and its dependencies into $(VENV) (a few minutes the first time)"
+	@PYTHONWARNINGS="ignore:Compat editable installs" $(BIN)/pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	@touch $(STAMP)
 
 install: $(STAMP)
 
@@ -42,7 +44,7 @@ fmt: install
 	$(BIN)/ruff format .
 
 demo: install
-	$(BIN)/lww demo
+	@$(BIN)/lww demo
 
 clean:
 	rm -rf $(VENV) dbt/target dbt/logs .pytest_cache
