@@ -2,7 +2,7 @@
 axes and tooltips, and the CSV downloads all come through here.
 
 ``1.234,56 €`` for an amount, ``1.234`` for a count, ``12,7 %`` for a share; a figure withheld from a partner
-analyst reads ``< 5`` (:data:`HIDDEN`), with :data:`FOOTNOTE` under it, never an empty cell. The CSV opens as it
+analyst reads ``< 5`` (:data:`HIDDEN`), with :func:`footnote` under it, never an empty cell. The CSV opens as it
 is in a Belgian Excel: ``;`` between fields, a decimal comma, UTF-8 with a byte-order mark.
 """
 
@@ -15,12 +15,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from dashboards.lib import i18n
+
 HIDDEN = "< 5"
 HIDDEN_CELLS = "lww_hidden_cells"  # frame.attrs: the (index, column) cells withheld from a partner analyst
-FOOTNOTE = (
-    "< 5: not shown to partner analysts: a count of fewer than 5 people, a figure drawn from one, or a figure "
-    "that the totals shown beside it would give such a count back from."
-)
 NOTHING = "–"
 CSV_SEPARATOR = ";"
 CSV_ENCODING = "utf-8-sig"  # the byte-order mark tells Excel the file is UTF-8 (CPAS names have accents)
@@ -29,6 +27,32 @@ CSV_ENCODING = "utf-8-sig"  # the byte-order mark tells Excel the file is UTF-8 
 CHART_LOCALE = {
     "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " €"], "percent": " %"},
 }
+
+
+def footnote() -> str:
+    """What ``< 5`` means, under a table or in a tile's help, in the language of the run."""
+    return i18n.t("table.footnote")
+
+
+def chart_locale() -> dict[str, object]:
+    """Vega-Lite's locale for a chart: the Belgian number format, and the month and day names of the language of
+    the run (d3-time-format's locale: its weeks begin on Sunday)."""
+    lang = i18n.current_language()
+    days = i18n.WEEKDAYS[lang]
+    return CHART_LOCALE | {
+        "time": {
+            "dateTime": "%A %e %B %Y, %X",
+            "date": "%d/%m/%Y",
+            "time": "%H:%M:%S",
+            "periods": ["", ""],
+            "days": [days[6], *days[:6]],
+            "shortDays": [day[:3] for day in (days[6], *days[:6])],
+            "months": list(i18n.MONTHS[lang]),
+            "shortMonths": list(i18n.MONTHS_SHORT[lang]),
+        }
+    }
+
+
 CHART_EUROS = "$,.2f"  # with CHART_LOCALE: 1.234,56 €
 CHART_EUROS_AXIS = "$,.0f"
 CHART_COUNT = ",d"
@@ -72,20 +96,27 @@ def percent(share: object, decimals: int = 1) -> str:
     return NOTHING if _missing(share) else f"{number(decimal.Decimal(str(share)) * 100, decimals)} %"
 
 
-# Readable titles (dashboards.lib.labels) of the shares, and of the numbers that are names rather than
-# quantities (a year, a status code): these are never grouped by thousands.
-PERCENT_TITLES = frozenset(
-    {
-        "Share of partial months",
-        "Rejection rate",
-        "Refusal rate",
-        "Change in amount",
-        "Change in beneficiaries",
-        "Share of the month",
-        "Revision share",
-    }
+# The columns (dashboards.lib.labels) that hold shares, and the numbers that are names rather than quantities
+# (a year, a status code): these are never grouped by thousands. Known by their readable titles, in every
+# language of the catalogue.
+PERCENT_COLUMNS = (
+    "partial_share",
+    "rejection_rate",
+    "refusal_rate",
+    "amount_change",
+    "beneficiaries_change",
+    "share",
+    "revision_share",
 )
-PLAIN_TITLES = frozenset({"Year", "HTTP status", "Status code", "Line no.", "Line", "File id", "Rank"})
+PLAIN_COLUMNS = ("year", "http_status", "status_code", "line_no", "line_id", "file_id", "rank")
+
+
+def _titles(columns: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(text for column in columns for text in i18n.CATALOGUE[f"col.{column}"].values())
+
+
+PERCENT_TITLES = _titles(PERCENT_COLUMNS)
+PLAIN_TITLES = _titles(PLAIN_COLUMNS)
 
 
 def kind(title: str, values: pd.Series) -> Callable[[object], str] | None:
