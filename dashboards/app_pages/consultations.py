@@ -3,54 +3,58 @@ status code, and response times. Partner analysts see their own institution's co
 
 import streamlit as st
 
-from dashboards.lib import charts, consultations, formats, tables, viewer
+from dashboards.lib import charts, consultations, formats, i18n, tables, viewer
+from dashboards.lib.i18n import t
 
 DAYS_KEY = "consultation_days"
 
 view = viewer.current()
 
-st.title("Consultations")
+st.title(t("nav.consultations"))
 # A consultation has its own time axis: the days it was made, up to today (the benefit months of the sidebar
 # end at the last month paid, so they would hide every recent consultation).
 today = consultations.today()
 chosen = st.date_input(
-    "Consultations made from … to … (UTC)",
+    t("consultations.days"),
     value=consultations.default_days(today),
     max_value=today,
     key=DAYS_KEY,
     format="DD/MM/YYYY",
-    help=f"The last {consultations.DEFAULT_DAYS} days up to today unless you choose other days.",
+    help=t("consultations.days_help", days=consultations.DEFAULT_DAYS),
 )
 days = (chosen[0], chosen[-1]) if isinstance(chosen, tuple | list) and chosen else consultations.default_days(today)
+first, last = i18n.date_short(days[0]), i18n.date_short(days[1])
 st.caption(
-    f"{days[0]:%d %b %Y} – {days[1]:%d %b %Y} · consultations up to the refresh `{view.snapshot.refresh_id}` · "
-    "the sidebar's filters do not apply here"
+    t(
+        "consultations.caption",
+        first=first,
+        last=last,
+        refresh_id=view.snapshot.refresh_id,
+        note=t("page.filters_do_not_apply"),
+    )
 )
 if view.institution is not None:
-    st.info(f"Consultations made by your institution ({view.institution}) only.")
+    st.info(t("consultations.own_only", institution=view.institution))
 
 totals = view.consultation_totals(days)
 if not totals["requests"]:
-    st.info(
-        f"No consultation from {days[0]:%d %b %Y} to {days[1]:%d %b %Y} in this snapshot. Consultations made "
-        "since its refresh show after the next one; choose earlier days above to see older ones."
-    )
+    st.info(t("consultations.none", first=first, last=last))
 columns = st.columns(4)
-columns[0].metric("Requests", tables.count(totals["requests"]))
-columns[1].metric("Refused", tables.count(totals["refusals"]))
-columns[2].metric("Refusal rate", formats.percent(totals["refusal_rate"]))
+columns[0].metric(t("consultations.requests"), tables.count(totals["requests"]))
+columns[1].metric(t("consultations.refused"), tables.count(totals["refusals"]))
+columns[2].metric(t("consultations.refusal_rate"), formats.percent(totals["refusal_rate"]))
 columns[3].metric(
-    "Slowest p95 (ms)",
+    t("consultations.slowest_p95"),
     formats.count(totals["p95_ms"]),
-    help="The 95th percentile response time of the slowest operation.",
+    help=t("consultations.slowest_p95_help"),
 )
 
 daily = view.consultations_per_day(days)
 if not daily.empty:
-    st.subheader("Requests per day")
+    st.subheader(t("consultations.per_day"))
     charts.draw(charts.daily(daily, ["requests", "refusals"]))
 
-st.subheader("Per institution and operation")
+st.subheader(t("consultations.per_institution"))
 per_institution = view.consultations_per_institution(days)
 if not per_institution.empty:
     charts.draw(charts.bars(view.requests_per_institution(days), "institution", "requests"))
@@ -58,17 +62,14 @@ tables.show(per_institution, name="consultations-per-institution")
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Refusals by status code")
+    st.subheader(t("consultations.refusals"))
     tables.show(view.consultation_refusals(days), name="consultations-refusals")
 with right:
-    st.subheader("Response time per operation")
+    st.subheader(t("consultations.latency"))
     tables.show(view.consultation_latency(days), name="consultations-latency")
 
 sign_ins = view.sign_ins()
 if sign_ins is not None:
-    with st.expander("Sign-ins to these dashboards (personal data)"):
-        st.caption(
-            "Every attempt, newest first: who, when (UTC), from which address (none: the local host), and the "
-            "outcome. Throttled and locked attempts were refused before their password was checked."
-        )
+    with st.expander(t("consultations.sign_ins")):
+        st.caption(t("consultations.sign_ins_caption"))
         tables.show(sign_ins, name="dashboard-sign-ins", height=320)

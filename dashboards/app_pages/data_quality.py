@@ -4,10 +4,11 @@ outside any right period, and quarantined upstream files."""
 import streamlit as st
 
 from dashboards.lib import charts, formats, sidebar, tables, viewer
+from dashboards.lib.i18n import t
 
 view = viewer.current()
 
-st.title("Data quality")
+st.title(t("nav.data_quality"))
 st.caption(sidebar.describe(view.filters, view.snapshot))
 
 accepted = view.final_moves_accepted()
@@ -15,62 +16,59 @@ if accepted:  # this snapshot was published over the blocking check, on an opera
     threshold = formats.number(accepted["threshold_pct"], 1)
     moved = ", ".join(f"{m['month'][:7]} ({formats.number(m['move_pct'], 2)} %)" for m in accepted["months"])
     st.warning(
-        f"Published although months that were FINAL moved beyond {threshold} % of their national "
-        f"total: {moved}. Accepted by {accepted['by']} on {accepted['decided_at']}: {accepted['reason']}",
+        t(
+            "quality.accepted_moves",
+            threshold=threshold,
+            moved=moved,
+            by=accepted["by"],
+            decided_at=accepted["decided_at"],
+            reason=accepted["reason"],
+        ),
         icon="⚠️",
     )
 
 rejections, open_tab, rights, outside, quarantine = st.tabs(
-    ["Rejections", "Open rejections", "Late rights", "Payments outside rights", "Quarantined files"]
+    [t(f"quality.tab.{tab}") for tab in ("rejections", "open", "rights", "outside", "quarantine")]
 )
 
 with rejections:
-    st.caption("Lines SPP IS rejected, by the month it decided (whatever benefit month they concern).")
+    st.caption(t("quality.rejections_caption"))
     by_code = view.rejections_by_code()
     by_pcsa = view.rejections_by_pcsa()
     if not by_code.empty:
         charts.draw(charts.bars(by_code, "rejection_reason", "lines"))
     tables.show(by_code, name="dq-rejections-by-code")
-    st.markdown("**By CPAS**")
+    st.markdown(f"**{t('quality.by_cpas')}**")
     tables.show(by_pcsa, name="dq-rejections-by-cpas", height=320)
 
 with open_tab:
-    st.caption(
-        "Current rejected lines not yet re-introduced, by the age of their benefit month. "
-        "From 6 months on they are abandoned and the month is final anyway."
-    )
+    st.caption(t("quality.open_caption"))
     by_age = view.open_rejections_by_age()
     if not by_age.empty:
         charts.draw(charts.bars(by_age.astype({"age_months": str}), "age_months", "lines"))
     tables.show(by_age, name="dq-open-rejections-by-age")
     lines = view.open_rejection_lines()
     if lines is not None:
-        with st.expander("Open rejections, line by line (personal data)"):
+        with st.expander(t("quality.open_lines")):
             tables.show(lines, name="dq-open-rejections", height=320)
 
 with rights:
-    st.caption(
-        "Right events by month of registration: decisions more than 30 days after the application, "
-        "registrations more than 7 days after the decision."
-    )
+    st.caption(t("quality.rights_caption"))
     totals = view.late_right_totals()
     columns = st.columns(2)
     hidden = tables.withheld_help(*totals.values())
-    columns[0].metric("Late decisions (> 30 days)", tables.count(totals["late_decisions"]), help=hidden)
-    columns[1].metric("Late registrations (> 7 days)", tables.count(totals["late_registrations"]), help=hidden)
+    columns[0].metric(t("quality.late_decisions"), tables.count(totals["late_decisions"]), help=hidden)
+    columns[1].metric(t("quality.late_registrations"), tables.count(totals["late_registrations"]), help=hidden)
     tables.show(view.late_rights(), name="dq-late-rights")
-    st.markdown("**CPAS with late decisions or registrations**")
+    st.markdown(f"**{t('quality.late_by_cpas')}**")
     tables.show(view.late_rights_by_pcsa(), name="dq-late-rights-by-cpas", height=320)
 
 with outside:
-    st.caption(
-        "Current accepted lines of living wage or its equivalent whose days fall outside every active right "
-        "of the same person, CPAS and aid: a signal to check, never a filter (the two sources are separate)."
-    )
+    st.caption(t("quality.outside_caption"))
     tables.show(view.payments_outside_rights(), name="dq-payments-outside-rights", height=320)
 
 with quarantine:
-    st.caption("Upstream files refused whole, with the reason; a released file was loaded after a fix.")
+    st.caption(t("quality.quarantine_caption"))
     files = view.quarantined_files()
-    st.metric("Quarantined files", tables.count(len(files)))
+    st.metric(t("quality.quarantined_files"), tables.count(len(files)))
     tables.show(files, name="dq-quarantined-files")

@@ -11,9 +11,10 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboards.lib import amounts, links, session
+from dashboards.lib import amounts, i18n, links, session
 from dashboards.lib.auth import User
 from dashboards.lib.filters import Filters
+from dashboards.lib.i18n import t
 from dashboards.lib.labels import ALLOWANCE_LABELS, REGION_LABELS
 from dashboards.lib.snapshot import SnapshotRef
 from kernel.calendar import BRUSSELS, add_months, first_saturday, month_start
@@ -57,36 +58,39 @@ def snapshot_box(ref: SnapshotRef, now: dt.datetime | None = None) -> None:
     when the next scheduled refresh will run."""
     published = published_at(ref.refresh_id)
     coming = next_refresh(now or dt.datetime.now(tz=BRUSSELS))
-    st.sidebar.markdown(
-        f"**Data as of {ref.reference_date:%d %B %Y}**  \n"
-        + (f"published {published:%d %B %Y, %H:%M}  \n" if published else "")
-        + f"payments accepted up to {ref.cutoff_date:%d %B %Y}  \n"
-        f"next scheduled refresh {coming:%A %d %B %Y, %H:%M}  \n"
-        f"refresh `{ref.refresh_id}`"
-    )
+    lines = [f"**{t('sidebar.data_as_of', date=i18n.date_long(ref.reference_date))}**"]
+    if published:
+        lines.append(t("sidebar.published", moment=i18n.datetime_long(published)))
+    lines += [
+        t("sidebar.cutoff", date=i18n.date_long(ref.cutoff_date)),
+        t("sidebar.next_refresh", moment=i18n.weekday_datetime(coming)),
+        t("sidebar.refresh_id", refresh_id=ref.refresh_id),
+    ]
+    st.sidebar.markdown("  \n".join(lines))
 
 
 def user_box(user: User) -> None:
-    role = "SPP IS analyst" if not user.is_partner else f"partner analyst ({user.cbe_number or 'no institution'})"
-    st.sidebar.caption(f"Signed in as **{user.username}**, {role}")
+    role = (
+        t("sidebar.role.analyst")
+        if not user.is_partner
+        else t("sidebar.role.partner", institution=user.cbe_number or t("sidebar.no_institution"))
+    )
+    st.sidebar.caption(t("sidebar.signed_in", username=user.username, role=role))
     if user.is_partner:
-        st.sidebar.caption(
-            "Aggregates only: counts of fewer than 5 people, the amounts and ratios drawn from them, and the few "
-            "cells that a shown total would give them back from, read < 5."
-        )
-    if st.sidebar.button("Sign out", icon=":material/logout:", key="sign_out"):
+        st.sidebar.caption(t("sidebar.partner_note"))
+    if st.sidebar.button(t("sidebar.sign_out"), icon=":material/logout:", key="sign_out"):
         session.sign_out()
         st.rerun()
 
 
 def _month_label(month: dt.date) -> str:
-    return f"{month:%b %Y}"
+    return i18n.month_label(month)
 
 
 def filters(ref: SnapshotRef) -> Filters:
     """Draw the filter widgets and return the selection."""
     months = amounts.available_months(ref) or [month_start(ref.cutoff_date)]
-    directory = amounts.pcsa_directory(ref)
+    directory = amounts.pcsa_directory(ref, i18n.current_language())
     previous: Filters | None = st.session_state.get(session.FILTERS_KEY)
     state = st.session_state
 
@@ -114,39 +118,39 @@ def filters(ref: SnapshotRef) -> Filters:
     if ALLOWANCES_KEY not in state:
         state[ALLOWANCES_KEY] = list(previous.allowances) if previous else []
 
-    st.sidebar.subheader("Filters")
+    st.sidebar.subheader(t("sidebar.filters"))
     if len(months) > 1:
         # `value` also tells Streamlit this is a range slider (two handles), not a single month.
         period = st.sidebar.select_slider(
-            "Period (benefit months)", options=months, value=default, key=PERIOD_KEY, format_func=_month_label
+            t("sidebar.period"), options=months, value=default, key=PERIOD_KEY, format_func=_month_label
         )
     else:
         period = (months[0], months[0])
-        st.sidebar.caption(f"Period: {_month_label(months[0])} (the only month published)")
+        st.sidebar.caption(t("sidebar.only_month", month=_month_label(months[0])))
     regions = st.sidebar.multiselect(
-        "Region",
+        t("sidebar.region"),
         options=list(REGIONS),
         key=REGIONS_KEY,
         format_func=REGION_LABELS.get,
-        placeholder="All regions",
+        placeholder=t("sidebar.all_regions"),
     )
     visible = directory[directory["region"].isin(regions)] if regions else directory
     names = dict(zip(visible["cbe_number"], visible["pcsa_name"], strict=True))
     chosen = state.get(PCSA_KEY, list(previous.pcsa) if previous else [])
     state[PCSA_KEY] = [cbe for cbe in chosen if cbe in names]  # a CPAS of a region no longer selected drops out
     pcsa = st.sidebar.multiselect(
-        "CPAS",
+        t("sidebar.cpas"),
         options=list(names),
         key=PCSA_KEY,
         format_func=lambda cbe: f"{names[cbe]} ({cbe})",
-        placeholder="All CPAS",
+        placeholder=t("sidebar.all_cpas"),
     )
     allowances = st.sidebar.multiselect(
-        "Allowance type",
+        t("sidebar.allowance"),
         options=list(ALLOWANCE_TYPES),
         key=ALLOWANCES_KEY,
         format_func=ALLOWANCE_LABELS.get,
-        placeholder="All allowance types",
+        placeholder=t("sidebar.all_allowances"),
     )
     selection = Filters(
         month_from=period[0],
@@ -166,7 +170,8 @@ def describe(selection: Filters, ref: SnapshotRef) -> str:
         if selection.month_from == selection.month_to
         else f"{_month_label(selection.month_from)} – {_month_label(selection.month_to)}"
     )
-    regions = ", ".join(REGION_LABELS[r] for r in selection.regions) or "all regions"
-    pcsa = f"{len(selection.pcsa)} CPAS" if selection.pcsa else "all CPAS"
-    kinds = ", ".join(ALLOWANCE_LABELS[a] for a in selection.allowances) or "all allowance types"
-    return f"{period} · {regions} · {pcsa} · {kinds} · data as of {ref.reference_date:%d %b %Y}"
+    regions = ", ".join(REGION_LABELS[r] for r in selection.regions) or t("describe.all_regions")
+    pcsa = t("describe.n_cpas", count=len(selection.pcsa)) if selection.pcsa else t("describe.all_cpas")
+    kinds = ", ".join(ALLOWANCE_LABELS[a] for a in selection.allowances) or t("describe.all_allowances")
+    data = t("describe.data_as_of", date=i18n.date_short(ref.reference_date))
+    return f"{period} · {regions} · {pcsa} · {kinds} · {data}"

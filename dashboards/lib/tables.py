@@ -9,7 +9,7 @@ import decimal
 import pandas as pd
 import streamlit as st
 
-from dashboards.lib import formats
+from dashboards.lib import formats, i18n
 from dashboards.lib.labels import readable, title
 from dashboards.lib.privacy import Hidden
 
@@ -24,7 +24,7 @@ def _plain(value: object) -> str:
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return formats.NOTHING
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return i18n.t("table.yes") if value else i18n.t("table.no")
     if isinstance(value, dt.datetime | pd.Timestamp):
         return f"{value:%Y-%m-%d %H:%M}"
     return str(value)
@@ -89,9 +89,9 @@ def show(frame: pd.DataFrame, *, name: str, height: int | None = None) -> None:
         height=height if height is not None and len(shown) > 10 else "auto",  # no empty grid under few rows
     )
     if hidden:
-        st.caption(formats.FOOTNOTE)
+        st.caption(formats.footnote())
     st.download_button(
-        "Download CSV",
+        i18n.t("table.download"),
         data=lambda: formats.csv(shown, hidden),
         file_name=f"{name}.csv",
         mime="text/csv",
@@ -116,12 +116,12 @@ def count(value: object) -> str:
 
 
 def _withheld(value: Hidden) -> str:
-    return formats.HIDDEN if value.small else "suppressed"
+    return formats.HIDDEN if value.small else i18n.t("table.suppressed")
 
 
 def withheld_help(*values: object) -> str | None:
     """The footnote of a KPI tile (its help) when one of ``values`` is withheld from the viewer."""
-    return formats.FOOTNOTE if any(isinstance(v, Hidden) for v in values) else None
+    return formats.footnote() if any(isinstance(v, Hidden) for v in values) else None
 
 
 def percent(value: object, text: str) -> str | None:

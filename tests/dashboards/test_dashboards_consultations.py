@@ -41,7 +41,7 @@ def test_days_without_consultations_say_so(signed_in) -> None:
     at.date_input(key="consultation_days").set_value((dt.date(2026, 6, 1), dt.date(2026, 6, 30))).run()
     assert not at.exception, at.exception
     assert metrics(at)["Requests"] == "0"
-    assert "No consultation from 01 Jun 2026 to 30 Jun 2026" in at.info[0].value
+    assert "No consultation from 1 Jun 2026 to 30 Jun 2026" in at.info[0].value
 
 
 def _snapshot(times: list[dt.datetime]) -> SnapshotRef:
