@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from dashboards_fixture import ANALYST, BRUXELLES, PARTNER_ANALYST, PERSON
 
-from dashboards.lib import formats
+from dashboards.lib import formats, i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "dashboards"
@@ -78,7 +78,7 @@ def test_sign_in_and_visit_every_page_in_chromium(home: Path, tmp_path: Path) ->
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 2400})
         page.set_default_timeout(30_000)
-        page.goto(url)
+        page.goto(f"{url}/?lang=en")  # this test reads the pages in English (the default is French)
         page.get_by_label("Username").fill(ANALYST[0])
         page.get_by_label("Password", exact=True).fill(ANALYST[1])
         page.screenshot(path=str(ARTIFACTS / "00-sign-in.png"))
@@ -144,7 +144,7 @@ def test_a_reload_keeps_the_page_and_filters_and_a_partner_reads_less_than_five(
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 2000})
         page.set_default_timeout(30_000)
-        page.goto(url)
+        page.goto(f"{url}/?lang=en")  # in English (the default is French): the reload keeps it
         _sign_in(page, ANALYST)
         expect(page.get_by_text("1.458.761,88 €")).to_be_visible()
         expect(page.get_by_text("next scheduled refresh Saturday")).to_be_visible()
@@ -165,15 +165,65 @@ def test_a_reload_keeps_the_page_and_filters_and_a_partner_reads_less_than_five(
 
         partner = browser.new_page(viewport={"width": 1280, "height": 2000})
         partner.set_default_timeout(30_000)
-        partner.goto(f"{url}/?from=2026-03&to=2026-03&cpas={BRUXELLES}&allowance=EQUIVALENT_LIVING_WAGE")
+        partner.goto(f"{url}/?from=2026-03&to=2026-03&cpas={BRUXELLES}&allowance=EQUIVALENT_LIVING_WAGE&lang=en")
         _sign_in(partner, PARTNER_ANALYST)
         expect(partner.get_by_role("heading", name="Overview", level=1)).to_be_visible()
         _settle(partner)
-        expect(partner.get_by_text(formats.FOOTNOTE).first).to_be_visible()
+        with i18n.language("en"):
+            footnote = formats.footnote()
+        expect(partner.get_by_text(footnote).first).to_be_visible()
         expect(partner.get_by_test_id("stMetricValue").filter(has_text=formats.HIDDEN).first).to_be_visible()
         # The grid paints its cells on a canvas; the table it keeps inside for assistive technology holds the same.
         cells = partner.locator('[data-testid="stDataFrame"] td[role="gridcell"]')
         expect(cells.filter(has_text=formats.HIDDEN).first).to_be_attached()
         assert cells.filter(has_text="None").count() == 0
         partner.screenshot(path=str(ARTIFACTS / "11-partner-less-than-five.png"), full_page=True)
+        browser.close()
+
+
+@pytest.mark.browser
+def test_the_language_is_chosen_in_the_sidebar_and_a_reload_keeps_it_with_the_filters(
+    home: Path, tmp_path: Path
+) -> None:
+    """French by default (the sign-in too); Nederlands chosen in the sidebar turns the page Dutch and goes into
+    the URL, so that a reload (a new session: the user signs in again) opens in Dutch with the same filters."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with _dashboards(home, tmp_path) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 2000})
+        page.set_default_timeout(30_000)
+        page.goto(url)
+        page.get_by_label("Nom d'utilisateur").fill(ANALYST[0])
+        page.get_by_label("Mot de passe", exact=True).fill(ANALYST[1])
+        page.get_by_role("button", name="Se connecter").click()
+        expect(page.get_by_role("heading", name="Vue d'ensemble", level=1)).to_be_visible()
+        expect(page.get_by_text("Montant payé")).to_be_visible()
+        expect(page.get_by_text("prochaine mise à jour planifiée : samedi")).to_be_visible()
+        _settle(page)
+
+        page.get_by_label(i18n.PICKER_LABEL).click()
+        page.get_by_role("option", name="Nederlands").click()
+        expect(page.get_by_role("heading", name="Overzicht", level=1)).to_be_visible()
+        expect(page.get_by_text("Betaald bedrag")).to_be_visible()
+        expect(page.get_by_text("volgende geplande vernieuwing: zaterdag")).to_be_visible()
+        page.get_by_label("Gewest").click()
+        page.get_by_role("option", name="Vlaams Gewest").click()
+        page.keyboard.press("Escape")
+        expect(page.get_by_text("· Vlaams Gewest ·")).to_be_visible()
+        _settle(page)
+        expect(page).to_have_url(re.compile(r"region=FLANDERS.*lang=nl|lang=nl.*region=FLANDERS"))
+        page.screenshot(path=str(ARTIFACTS / "20-overview-nl.png"), full_page=True)
+
+        page.reload()
+        page.get_by_label("Gebruikersnaam").fill(ANALYST[0])
+        page.get_by_label("Wachtwoord", exact=True).fill(ANALYST[1])
+        page.get_by_role("button", name="Aanmelden").click()
+        expect(page.get_by_role("heading", name="Overzicht", level=1)).to_be_visible()
+        expect(page.get_by_text("· Vlaams Gewest ·")).to_be_visible()
+        _settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "21-reloaded-nl.png"), full_page=True)
         browser.close()
