@@ -205,6 +205,7 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     "sidebar.allowance": ("Type d'aide", "Soort steun", "Allowance type"),
     "sidebar.all_allowances": ("Tous les types d'aide", "Alle soorten steun", "All allowance types"),
     "describe.all_regions": ("toutes les régions", "alle gewesten", "all regions"),
+    "describe.one_cpas": ("1 CPAS", "1 OCMW", "1 CPAS"),
     "describe.n_cpas": ("{count} CPAS", "{count} OCMW's", "{count} CPAS"),
     "describe.all_cpas": ("tous les CPAS", "alle OCMW's", "all CPAS"),
     "describe.all_allowances": ("tous les types d'aide", "alle soorten steun", "all allowance types"),

@@ -171,7 +171,14 @@ def describe(selection: Filters, ref: SnapshotRef) -> str:
         else f"{_month_label(selection.month_from)} – {_month_label(selection.month_to)}"
     )
     regions = ", ".join(REGION_LABELS[r] for r in selection.regions) or t("describe.all_regions")
-    pcsa = t("describe.n_cpas", count=len(selection.pcsa)) if selection.pcsa else t("describe.all_cpas")
+    count = len(selection.pcsa)
+    pcsa = (
+        t("describe.all_cpas")
+        if not count
+        else t("describe.one_cpas")
+        if count == 1
+        else t("describe.n_cpas", count=count)
+    )
     kinds = ", ".join(ALLOWANCE_LABELS[a] for a in selection.allowances) or t("describe.all_allowances")
     data = t("describe.data_as_of", date=i18n.date_short(ref.reference_date))
     return f"{period} · {regions} · {pcsa} · {kinds} · {data}"
