@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
@@ -75,9 +76,33 @@ def styled(shown: pd.DataFrame, hidden: frozenset[tuple[object, str]] = frozense
     return styler
 
 
-def show(frame: pd.DataFrame, *, name: str, height: int | None = None) -> None:
+def show(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    height: int | None = None,
+    empty: str | None = None,
+    detail: Sequence[str] = (),
+) -> None:
     """Show ``frame`` (codes labelled, readable headers, Belgian number formats, withheld cells as ``< 5`` with a
-    footnote) with a CSV download of exactly what is shown."""
+    footnote) with a CSV download of exactly what is shown.
+
+    A frame without rows is said in words (``empty``: what is empty and what to change; by default, the
+    sidebar's filters), never drawn as an empty grid. The columns in ``detail`` are left out of the table so
+    that it fits the page at 1,280 px; the whole table, with them, is in an expander under it.
+    """
+    if frame.empty:
+        st.info(empty or i18n.t("tables.empty"), icon=":material/filter_alt_off:")
+        return
+    left_out = [column for column in detail if column in frame.columns]
+    _grid(frame.drop(columns=left_out), name=name, height=height)
+    if left_out:
+        more = ", ".join(title(column) for column in left_out)
+        with st.expander(i18n.t("tables.all_columns", columns=more)):
+            _grid(frame, name=f"{name}-all-columns", height=height)
+
+
+def _grid(frame: pd.DataFrame, *, name: str, height: int | None) -> None:
     columns = {column: title(column) for column in frame.columns}
     hidden = frozenset((index, columns[column]) for index, column in hidden_cells(frame))
     shown = readable(frame)
