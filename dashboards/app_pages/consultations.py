@@ -38,33 +38,33 @@ if view.institution is not None:
 
 totals = view.consultation_totals(days)
 if not totals["requests"]:
+    # Said once, in words: no tiles of zeros, no empty chart or tables under it.
     st.info(t("consultations.none", first=first, last=last))
-columns = st.columns(4)
-columns[0].metric(t("consultations.requests"), tables.count(totals["requests"]))
-columns[1].metric(t("consultations.refused"), tables.count(totals["refusals"]))
-columns[2].metric(t("consultations.refusal_rate"), formats.percent(totals["refusal_rate"]))
-columns[3].metric(
-    t("consultations.slowest_p95"),
-    formats.count(totals["p95_ms"]),
-    help=t("consultations.slowest_p95_help"),
-)
+else:
+    columns = st.columns(4)
+    columns[0].metric(t("consultations.requests"), tables.count(totals["requests"]))
+    columns[1].metric(t("consultations.refused"), tables.count(totals["refusals"]))
+    columns[2].metric(t("consultations.refusal_rate"), formats.percent(totals["refusal_rate"]))
+    columns[3].metric(
+        t("consultations.slowest_p95"),
+        formats.count(totals["p95_ms"]),
+        help=t("consultations.slowest_p95_help"),
+    )
 
-daily = view.consultations_per_day(days)
-if not daily.empty:
-    st.subheader(t("consultations.per_day"))
-    charts.draw(charts.daily(daily, ["requests", "refusals"]))
+    daily = view.consultations_per_day(days)
+    if not daily.empty:
+        st.subheader(t("consultations.per_day"))
+        charts.draw(charts.daily(daily, ["requests", "refusals"], alert=("refusals",)))
 
-st.subheader(t("consultations.per_institution"))
-per_institution = view.consultations_per_institution(days)
-if not per_institution.empty:
+    st.subheader(t("consultations.per_institution"))
     charts.draw(charts.bars(view.requests_per_institution(days), "institution", "requests"))
-tables.show(per_institution, name="consultations-per-institution")
+    tables.show(view.consultations_per_institution(days), name="consultations-per-institution")
 
-left, right = st.columns(2)
-with left:
+    # One under the other: side by side, the response times were wider than half the page.
     st.subheader(t("consultations.refusals"))
-    tables.show(view.consultation_refusals(days), name="consultations-refusals")
-with right:
+    tables.show(
+        view.consultation_refusals(days), name="consultations-refusals", empty=t("consultations.no_refusals")
+    )
     st.subheader(t("consultations.latency"))
     tables.show(view.consultation_latency(days), name="consultations-latency")
 
@@ -72,4 +72,4 @@ sign_ins = view.sign_ins()
 if sign_ins is not None:
     with st.expander(t("consultations.sign_ins")):
         st.caption(t("consultations.sign_ins_caption"))
-        tables.show(sign_ins, name="dashboard-sign-ins", height=320)
+        tables.show(sign_ins, name="dashboard-sign-ins", height=320, empty=t("consultations.no_sign_ins"))

@@ -5,6 +5,9 @@ import streamlit as st
 from dashboards.lib import charts, sidebar, tables, viewer
 from dashboards.lib.i18n import t
 
+# Left out of the tables so that they fit the page (they are in the expander under each).
+DETAIL = ("pcsa_cbe_number", "beneficiary_months", "avg_beneficiaries", "partial_share")
+
 view = viewer.current()
 
 st.title(t("nav.cpas_explorer"))
@@ -13,7 +16,9 @@ st.caption(sidebar.describe(view.filters, view.snapshot))
 if view.filters.pcsa:
     chosen = view.pcsa_ranking(chosen_only=True)
     st.subheader(t("explorer.comparison") if len(view.filters.pcsa) > 1 else t("explorer.selected"))
-    tables.show(chosen.drop(columns=["rank"]), name="cpas-selected")
+    tables.show(
+        chosen.drop(columns=["rank"]), name="cpas-selected", empty=t("explorer.no_chosen"), detail=DETAIL
+    )
     monthly = view.pcsa_monthly()
     if not monthly.empty:
         left, right = st.columns(2)
@@ -32,5 +37,10 @@ st.subheader(t("explorer.ranking"))
 st.caption(t("explorer.ranking_caption"))
 ranking = view.pcsa_ranking(chosen_only=False)
 if not ranking.empty:
-    charts.draw(charts.bars(ranking.head(20), "pcsa_name", "amount"))
-tables.show(ranking, name="cpas-ranking", height=420)
+    st.caption(t("explorer.pick_hint"))
+    charts.draw(
+        charts.bars(ranking.head(20), "pcsa_name", "amount", pick="pcsa_cbe_number"),
+        key=sidebar.PICK_CHART_KEY,
+        on_select=sidebar.follow_picked_pcsa,
+    )
+tables.show(ranking, name="cpas-ranking", height=420, empty=t("explorer.no_ranking"), detail=DETAIL)

@@ -36,17 +36,32 @@ with rejections:
     by_code = view.rejections_by_code()
     by_pcsa = view.rejections_by_pcsa()
     if not by_code.empty:
-        charts.draw(charts.bars(by_code, "rejection_reason", "lines"))
-    tables.show(by_code, name="dq-rejections-by-code")
-    st.markdown(f"**{t('quality.by_cpas')}**")
-    tables.show(by_pcsa, name="dq-rejections-by-cpas", height=320)
+        charts.draw(charts.bars(by_code, "rejection_reason", "lines", alert=True))
+    tables.show(by_code, name="dq-rejections-by-code", empty=t("dq.no_rejections"))
+    if not by_pcsa.empty:
+        # A heat map rather than a long table repeating each CPAS once per reason; the table is behind it.
+        st.markdown(f"**{t('dq.heatmap')}**")
+        cpas = by_pcsa["pcsa_cbe_number"].nunique()
+        st.caption(t("dq.heatmap_caption", rows=min(charts.HEATMAP_ROWS, cpas), total=cpas))
+        charts.draw(
+            charts.heatmap(
+                by_pcsa,
+                "pcsa_name",
+                "rejection_reason",
+                "lines",
+                hidden=tables.hidden_cells(by_pcsa),
+                order="rejection_code",
+            )
+        )
+        with st.expander(t("dq.heatmap_table")):
+            tables.show(by_pcsa, name="dq-rejections-by-cpas", height=320)
 
 with open_tab:
     st.caption(t("quality.open_caption"))
     by_age = view.open_rejections_by_age()
     if not by_age.empty:
         charts.draw(charts.bars(by_age.astype({"age_months": str}), "age_months", "lines"))
-    tables.show(by_age, name="dq-open-rejections-by-age")
+    tables.show(by_age, name="dq-open-rejections-by-age", empty=t("dq.no_open_rejections"))
     lines = view.open_rejection_lines()
     if lines is not None:
         with st.expander(t("quality.open_lines")):
@@ -59,16 +74,29 @@ with rights:
     hidden = tables.withheld_help(*totals.values())
     columns[0].metric(t("quality.late_decisions"), tables.count(totals["late_decisions"]), help=hidden)
     columns[1].metric(t("quality.late_registrations"), tables.count(totals["late_registrations"]), help=hidden)
-    tables.show(view.late_rights(), name="dq-late-rights")
+    tables.show(
+        view.late_rights(),
+        name="dq-late-rights",
+        empty=t("dq.no_late_rights"),
+        detail=("avg_registration_days",),  # with it, wider than the page
+    )
     st.markdown(f"**{t('quality.late_by_cpas')}**")
-    tables.show(view.late_rights_by_pcsa(), name="dq-late-rights-by-cpas", height=320)
+    tables.show(view.late_rights_by_pcsa(), name="dq-late-rights-by-cpas", height=320, empty=t("dq.no_late_pcsa"))
 
 with outside:
     st.caption(t("quality.outside_caption"))
-    tables.show(view.payments_outside_rights(), name="dq-payments-outside-rights", height=320)
+    tables.show(
+        view.payments_outside_rights(), name="dq-payments-outside-rights", height=320, empty=t("dq.no_outside")
+    )
 
 with quarantine:
     st.caption(t("quality.quarantine_caption"))
     files = view.quarantined_files()
     st.metric(t("quality.quarantined_files"), tables.count(len(files)))
-    tables.show(files, name="dq-quarantined-files")
+    # What went wrong in the table; where exactly (kind, file id, line, field, errors) in the expander under it.
+    tables.show(
+        files,
+        name="dq-quarantined-files",
+        empty=t("dq.no_quarantine"),
+        detail=("kind", "file_id", "line_no", "field", "errors"),
+    )

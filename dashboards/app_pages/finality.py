@@ -39,7 +39,7 @@ if history.empty:
     st.info(t("finality.no_history"))
 else:
     charts.draw(charts.convergence(history))
-tables.show(view.revisions(), name="finality-revisions")
+    tables.show(view.revisions(), name="finality-revisions", empty=t("finality.no_revisions"))
 
 st.subheader(t("finality.late_revisions"))
 st.caption(t("finality.late_revisions_caption"))
@@ -49,4 +49,4 @@ left.metric(t("finality.late_revision_lines"), tables.count(late["lines"]), help
 right.metric(
     t("finality.late_revision_amount"), tables.euros(late["amount"]), help=tables.withheld_help(late["amount"])
 )
-tables.show(view.late_revisions(), name="finality-late-revisions")
+tables.show(view.late_revisions(), name="finality-late-revisions", empty=t("finality.no_late"))

@@ -63,4 +63,5 @@ st.caption(t("overview.year_on_year_caption"))
 yoy = view.year_on_year()
 if not yoy.empty:
     charts.draw(charts.year_on_year(yoy, height=260))
-tables.show(yoy, name="overview-year-on-year")
+# The beneficiaries a year before are in the expander under the table (with them, it is wider than the page).
+tables.show(yoy, name="overview-year-on-year", detail=("beneficiaries_year_before",))

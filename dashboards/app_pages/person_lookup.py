@@ -14,6 +14,9 @@ from dashboards.lib.i18n import t
 from dashboards.lib.labels import SSIN_PROBLEMS
 from kernel.identifiers import ssin_error
 
+# Left out of the tables so that they fit the page (they are in the expander under each).
+DETAIL = ("household_category", "covers_whole_period", "is_last_indemnified_month")
+
 view = viewer.current()
 
 st.title(t("nav.person_lookup"))
@@ -56,9 +59,9 @@ if ssin:
     if not beneficiary.empty:
         charts.draw(charts.monthly(beneficiary, "amount", "allowance_type", height=240))
         st.markdown(f"**{t('lookup.as_beneficiary')}**")
-        tables.show(beneficiary, name=f"person-{ssin}-as-beneficiary")
+        tables.show(beneficiary, name=f"person-{ssin}-as-beneficiary", detail=DETAIL)
     if not partner.empty:
         st.markdown(f"**{t('lookup.as_partner')}**")
-        tables.show(partner, name=f"person-{ssin}-as-partner")
+        tables.show(partner, name=f"person-{ssin}-as-partner", detail=DETAIL)
 else:
     st.info(t("lookup.type_one"))

@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboards.lib import amounts, i18n, links, session
+from dashboards.lib import amounts, charts, i18n, links, session
 from dashboards.lib.auth import User
 from dashboards.lib.filters import Filters
 from dashboards.lib.i18n import t
@@ -25,6 +25,7 @@ REGIONS_KEY = "filter_regions"
 PCSA_KEY = "filter_pcsa"
 ALLOWANCES_KEY = "filter_allowances"
 DEFAULT_MONTHS = 12
+PICK_CHART_KEY = "cpas_ranking_chart"  # session state: the CPAS picked on a ranking chart (charts.bars(pick=...))
 
 
 REFRESH_HOUR = 6  # the scheduled refresh: first Saturday of the month, 06:00 Europe/Brussels (DOMAIN.md)
@@ -161,6 +162,15 @@ def filters(ref: SnapshotRef) -> Filters:
     )
     st.session_state[session.FILTERS_KEY] = selection
     return selection
+
+
+def follow_picked_pcsa() -> None:
+    """The callback of the CPAS ranking chart: the CPAS whose bar was clicked becomes the CPAS filter, so the
+    CPAS explorer follows it month by month (a callback runs before the sidebar's widgets are drawn, the one
+    moment their state may be set). A second click on the same bar, which empties the pick, keeps the filter."""
+    chosen = charts.picked(st.session_state.get(PICK_CHART_KEY), "pcsa_cbe_number")
+    if chosen:
+        st.session_state[PCSA_KEY] = chosen
 
 
 def describe(selection: Filters, ref: SnapshotRef) -> str:

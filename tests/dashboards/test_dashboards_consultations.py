@@ -40,8 +40,10 @@ def test_days_without_consultations_say_so(signed_in) -> None:
     at.switch_page("app_pages/consultations.py").run()
     at.date_input(key="consultation_days").set_value((dt.date(2026, 6, 1), dt.date(2026, 6, 30))).run()
     assert not at.exception, at.exception
-    assert metrics(at)["Requests"] == "0"
     assert "No consultation from 1 Jun 2026 to 30 Jun 2026" in at.info[0].value
+    # Said once, in words: no tiles of zeros, no empty chart or table under it.
+    assert not at.metric and not at.get("arrow_vega_lite_chart")
+    assert [list(f.value.columns) for f in at.dataframe if "Outcome" not in f.value.columns] == []  # but sign-ins
 
 
 def _snapshot(times: list[dt.datetime]) -> SnapshotRef:
