@@ -118,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+    print(f"\nstopped everything; the data stays in {home.home} for the next lww demo")
     return 0
 
 
