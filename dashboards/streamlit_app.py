@@ -21,6 +21,7 @@ except SnapshotError as error:  # CURRENT names a snapshot whose file or manifes
     st.error(i18n.t("app.unreadable", error=error))
     st.stop()
 if snapshot is None:
+    i18n.picker()
     navigation.alone(navigation.NO_SNAPSHOT)
     st.stop()
 

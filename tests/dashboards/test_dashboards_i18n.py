@@ -123,6 +123,19 @@ def test_without_a_language_in_the_url_the_dashboards_open_in_french(home: Path)
     assert at.query_params[i18n.QUERY_KEY] in ("fr", ["fr"])
 
 
+def test_before_the_first_publication_the_app_says_what_to_do_in_the_language_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LWW_HOME", str(tmp_path))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params[i18n.QUERY_KEY] = "nl"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.info[0].value.startswith("Nog geen gepubliceerde momentopname. Voer `lww refresh`")
+    at.selectbox(key=i18n.LANG_KEY).select("fr").run()
+    assert at.info[0].value.startswith("Aucun instantané publié pour l'instant. Lancez `lww refresh`")
+
+
 def test_an_unknown_language_in_the_url_falls_back_to_french(home: Path) -> None:
     at = _opened("de")
     assert at.title[0].value == "Vue d'ensemble"
