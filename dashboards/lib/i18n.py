@@ -725,7 +725,7 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     "extracts.none_of_kind": ("Aucun libéré pour l'instant.", "Nog geen vrijgegeven.", "None released yet."),
     "extracts.files": ("Fichiers libérés", "Vrijgegeven bestanden", "Files released"),
     "extracts.latest_period": ("Dernière période", "Laatste periode", "Latest period"),
-    "extracts.its_people": ("Ses personnes", "Personen erin", "Its people"),
+    "extracts.its_people": ("Personnes concernées", "Betrokken personen", "Its people"),
     "extracts.this_snapshot": ("cet instantané", "deze momentopname", "this snapshot"),
     # -- Person lookup
     "lookup.partners_refused": (
@@ -750,8 +750,8 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     ),
     "lookup.submit": ("Rechercher", "Opzoeken", "Look up"),
     "lookup.invalid": (
-        "NISS {typed} : {problem}. Tapez les 11 chiffres (points et tirets sont ignorés).",
-        "INSZ {typed}: {problem}. Typ de 11 cijfers (punten en streepjes worden genegeerd).",
+        "NISS {typed} : {problem}. Introduisez les 11 chiffres (points et tirets sont ignorés).",
+        "INSZ {typed}: {problem}. Geef de 11 cijfers in (punten en streepjes worden genegeerd).",
         "SSIN {typed}: {problem}. Type the 11 digits (dots and dashes are ignored).",
     ),
     "lookup.problem.length": (
@@ -790,8 +790,8 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "As partner of a beneficiary",
     ),
     "lookup.type_one": (
-        "Tapez un NISS et cliquez sur Rechercher.",
-        "Typ een INSZ en klik op Opzoeken.",
+        "Introduisez un NISS et cliquez sur Rechercher.",
+        "Geef een INSZ in en klik op Opzoeken.",
         "Type an SSIN and press Look up.",
     ),
     # -- tables and charts: empty states, columns left out, chart series (dashboards.lib.tables, .charts)
