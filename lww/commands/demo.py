@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         found = credentials.credentials(args.settings.reference, args.seed, every_institution=True)
         print("\n".join(credentials.lines(found, args.seed)))
         return 0
+    if not args.no_start:
+        _check_ports()  # before the refreshes, which take a minute or two, then again before the servers start
     home = args.settings.ensure()
     lww = [sys.executable, "-m", "lww.cli", "--home", str(home.home)]
     if not any(home.payments_inbox.glob("*.xml")) and not (home.reference / "pcsa.csv").exists():
@@ -161,9 +163,16 @@ def _check_ports() -> None:
     """Every port the demo's servers listen on, before any starts: a taken one is one line, not a server's log."""
     from lww.ports import check_free
 
-    for _name, extra, _label, _url in (*SERVICES, *notification_services()):
+    for _name, extra, label, _url in (*SERVICES, *notification_services()):
         if "--port" in extra:
-            check_free("127.0.0.1", int(extra[extra.index("--port") + 1]))
+            port = int(extra[extra.index("--port") + 1])
+            try:
+                check_free("127.0.0.1", port)
+            except LwwError:
+                raise LwwError(
+                    f"port {port}, the {label}'s, is already in use on 127.0.0.1: stop what listens there "
+                    "(another lww demo?), then run lww demo again"
+                ) from None
 
 
 def _wait_for_port(port: int, process: subprocess.Popen | None, timeout: float = 30.0) -> None:

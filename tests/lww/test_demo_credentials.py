@@ -2,9 +2,11 @@
 ``lww demo --credentials``, checked against the hashes of the home's reference CSVs. A first ``lww demo``
 publishes once, and that one snapshot makes the held-back month's notifications due to the subscriber."""
 
+import contextlib
 import csv
 import datetime as dt
 import re
+import socket
 
 import duckdb
 import pytest
@@ -117,3 +119,20 @@ def test_a_first_lww_demo_publishes_once_and_its_snapshot_notifies_the_held_back
         delivered = notify(home.home)
         assert delivered.returncode == 0, delivered.stderr
         assert set(subscriber.received()) == set(due)
+
+
+def test_a_taken_port_stops_lww_demo_in_one_line_before_anything_is_made(tmp_path, capsys):
+    """Checked before the simulation and the refreshes, which take minutes: the servers could not start."""
+    from simulator.reference import NOTIFICATION_PORT
+
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    with holder:
+        with contextlib.suppress(OSError):  # already taken by another program: taken all the same
+            holder.bind(("127.0.0.1", NOTIFICATION_PORT))
+            holder.listen()
+        home = tmp_path / "home"
+        assert cli.main(["--home", str(home), "demo", "--seed", str(SEED)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "is already in use" in error and "run lww demo again" in error, error
+    assert not home.exists()
