@@ -22,7 +22,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.lib import formats, i18n
-from dashboards.lib.labels import FINALITY_LABELS, label_codes, title
+from dashboards.lib.labels import ALLOWANCE_LABELS, CATEGORY_LABELS, FINALITY_LABELS, REGION_LABELS, label_codes
+from dashboards.lib.labels import title as column_title
 
 # -- the palette
 EMPHASIS = "#1f5fa8"  # the chosen period; a single series
@@ -47,10 +48,24 @@ CATEGORIES = (
 # Final reads as settled (green), consolidating as waiting (amber), provisional as still moving (grey).
 FINALITY_COLOURS = {"FINAL": "#2e7d32", "CONSOLIDATING": "#f9a825", "PROVISIONAL": "#9e9e9e"}
 
+# The coded groupings, whose labels (in the language of the run) keep one colour each, in the codes' order.
+CODED = {"allowance_type": ALLOWANCE_LABELS, "region": REGION_LABELS, "household_category": CATEGORY_LABELS}
+
 EUR_FORMAT = formats.CHART_EUROS  # 1.234,56 € with the Belgian locale every chart is drawn in
 LEGEND_WIDTH = 380  # px a legend may take: half the main area at 1,280 px with the sidebar open
 HEATMAP_ROWS = 25  # CPAS drawn in a heat map; the table under it has them all
 WRAP = 16  # characters per line of a heat map's column labels: eight reasons side by side at 1,280 px
+
+
+# Characters a Vega-Lite field name cannot hold as they are (an apostrophe ends a string in the expressions Vega
+# writes, so "Type d'aide" drew nothing; a dot or a bracket reads as a nested field), and what stands for them.
+_FIELD_SAFE = str.maketrans({"'": "’", ".": "․", "[": "(", "]": ")"})
+
+
+def title(column: str) -> str:
+    """The readable title of ``column`` (:func:`dashboards.lib.labels.title`) as a chart's field and axis title:
+    the same words, with a typographic apostrophe (``Type d’aide``) and no dot or bracket."""
+    return column_title(column).translate(_FIELD_SAFE)
 
 
 def finality_scale() -> alt.Scale:
@@ -81,13 +96,21 @@ def legend(labels: Sequence[object], *, width: int = LEGEND_WIDTH, title: str | 
 
 
 def _color(column: str, data: pd.DataFrame) -> alt.Color:
-    """Colours of the groups of ``column`` (already labelled): the finality statuses in theirs, any other
-    grouping in the palette's categories."""
+    """Colours of the groups of ``column`` (already labelled): the finality statuses in theirs; a code's groups
+    (allowance types, regions, household categories) each in its own colour of the palette, in the order of the
+    codes, on every page and whatever the filters leave (the living wage first, in the emphasised blue); any
+    other grouping in the palette's categories."""
     field = title(column)
     labels = list(dict.fromkeys(data[field].dropna())) if field in data.columns else []
     if column == "finality_status":
         scale = finality_scale()
         return alt.Color(f"{field}:N", title=field, scale=scale, sort=scale.domain, legend=legend(scale.domain))
+    if column in CODED:
+        names = [CODED[column][code] for code in CODED[column]]
+        shown = [name for name in names if name in labels]
+        colours = [CATEGORIES[names.index(name) % len(CATEGORIES)] for name in shown]
+        scale = alt.Scale(domain=shown, range=colours)
+        return alt.Color(f"{field}:N", title=field, scale=scale, sort=shown, legend=legend(shown, title=field))
     return alt.Color(
         f"{field}:N", title=field, scale=alt.Scale(range=list(CATEGORIES)), legend=legend(labels, title=field)
     )
@@ -236,7 +259,7 @@ def year_on_year(frame: pd.DataFrame, *, height: int = 260) -> alt.Chart:
 def convergence(frame: pd.DataFrame, *, height: int = 340) -> alt.Chart:
     """Each month's published total at every refresh: flat lines are months that stopped moving."""
     data = _plain(frame)
-    month = i18n.t("chart.benefit_month")
+    month = i18n.t("chart.benefit_month").translate(_FIELD_SAFE)
     data[month] = data[title("month")].dt.strftime("%Y-%m")
     return (
         alt.Chart(data)
@@ -270,7 +293,7 @@ def daily(frame: pd.DataFrame, values: list[str], *, alert: Sequence[str] = (), 
     names = [title(v) for v in values]
     others = iter(CATEGORIES)
     colors = [ALERT if v in alert else next(others) for v in values]
-    series, count = i18n.t("chart.series"), i18n.t("chart.count")
+    series, count = (i18n.t(key).translate(_FIELD_SAFE) for key in ("chart.series", "chart.count"))
     return (
         alt.Chart(_plain(frame[["day", *values]]))
         .transform_fold(names, as_=[series, count])

@@ -15,8 +15,9 @@ from dashboards_fixture import ANALYST, PARTNER_ANALYST
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboards.lib import charts, formats, navigation
-from dashboards.lib.labels import title
+from dashboards.lib import charts, formats, i18n, labels, navigation
+from dashboards.lib.charts import title
+from dashboards.lib.labels import COLUMNS
 
 MONTHS = [dt.date(2026, m, 1) for m in range(1, 7)]
 
@@ -47,6 +48,17 @@ def _strings(spec: object):
             yield from _strings(value)
     elif isinstance(spec, str):
         yield spec
+
+
+def test_every_column_title_is_a_field_vega_can_read_in_every_language() -> None:
+    """A quote ends a string in the expressions Vega writes (French "Type d'aide" drew an empty chart); a dot or a
+    bracket reads as a nested field."""
+    for lang in i18n.LANGUAGES:
+        with i18n.language(lang):
+            for column in COLUMNS:
+                field = charts.title(column)
+                assert not set("'.[]\\\"") & set(field), (lang, column, field)
+                assert field.replace("\u2019", "'").replace("\u2024", ".") == labels.title(column).replace("[", "(")
 
 
 def _monthly_frame() -> pd.DataFrame:
@@ -87,6 +99,19 @@ def test_main_series_are_never_red_and_alerts_are() -> None:
         title("requests"): charts.CATEGORIES[0],
         title("refusals"): charts.ALERT,
     }
+
+
+def test_each_allowance_type_keeps_its_colour_whatever_the_filters_and_language() -> None:
+    frame = _monthly_frame()
+    for lang in i18n.LANGUAGES:
+        with i18n.language(lang):
+            colours = {}
+            for kinds in (None, ["EQUIVALENT_LIVING_WAGE", "FAMILY_ALLOWANCE_ADVANCE"], ["LIVING_WAGE"]):
+                part = frame if kinds is None else frame[frame["allowance_type"].isin(kinds)]
+                scale = charts.monthly(part, "amount", "allowance_type").to_dict()["encoding"]["color"]["scale"]
+                for name, colour in zip(scale["domain"], scale["range"], strict=True):
+                    assert colours.setdefault(name, colour) == colour, (lang, name)
+            assert colours[labels.ALLOWANCE_LABELS["LIVING_WAGE"]] == charts.EMPHASIS  # the main series
 
 
 def test_the_chosen_period_is_emphasised_and_the_year_before_pale() -> None:
