@@ -7,6 +7,8 @@ import streamlit as st
 from dashboards.lib import extracts, tables, viewer
 from dashboards.lib.i18n import t
 
+MAIN = ("released_at", "period", "provisional", "records", "people", "total_living_wage", "new", "changed", "ended")
+
 view = viewer.current()
 
 st.title(t("nav.extracts"))
@@ -34,4 +36,7 @@ for kind in extracts.KINDS:
         frame = frame.assign(
             changes_against=frame["changes_against"].replace(extracts.THIS_SNAPSHOT, t("extracts.this_snapshot"))
         )
-    tables.show(frame, name=f"extracts-{kind}", height=320)
+    # What was released and its main control figures; the rest (recipient, file, snapshot, other totals) in the
+    # expander under it: all of them side by side are twice as wide as the page.
+    detail = [column for column in frame.columns if column not in MAIN]
+    tables.show(frame, name=f"extracts-{kind}", height=320, detail=detail)

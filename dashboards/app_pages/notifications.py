@@ -31,10 +31,14 @@ columns[2].metric(
 columns[3].metric(t("notifications.delivered"), formats.count(per_subscriber["delivered"].sum()))
 
 st.subheader(t("notifications.per_subscriber"))
-tables.show(per_subscriber, name="notifications-per-subscriber")
+tables.show(
+    per_subscriber,
+    name="notifications-per-subscriber",
+    detail=("cbe_number", "retrying", "next_attempt_at", "endpoint_url"),  # with them, wider than the page
+)
 
 parked = notifications.parked()
 if not parked.empty:
     st.subheader(t("notifications.parked"))
     st.caption(t("notifications.parked_caption"))
-    tables.show(parked, name="notifications-parked", height=320)
+    tables.show(parked, name="notifications-parked", height=320, detail=("right_id", "sequence", "event_type"))

@@ -10,11 +10,14 @@ shows a withheld cell as ``< 5``.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from dashboards_fixture import ANALYST, NAMUR, PARTNER_ANALYST, PERSON
 from test_dashboards_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _dashboards, _settle
+from test_dashboards_extracts import released_elsewhere
+from test_dashboards_notifications import fill as fill_notifications
 
 from dashboards.lib import formats, i18n
 
@@ -92,6 +95,11 @@ def _overflows(page, where: str) -> list[str]:
 @pytest.mark.parametrize("lang", ["fr", "nl"])  # Dutch writes the longest column titles
 def test_every_table_and_chart_fits_the_page_at_1280_px(home: Path, tmp_path: Path, lang: str) -> None:
     from playwright.sync_api import expect, sync_playwright
+
+    # The operators' pages with something to show: a notifier's store, and extracts released.
+    fill_notifications(home)
+    (home / "extracts").mkdir()
+    shutil.copy(released_elsewhere(tmp_path), home / "extracts" / "manifest.jsonl")
 
     expect.set_options(timeout=30_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
