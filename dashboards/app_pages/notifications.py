@@ -34,6 +34,7 @@ st.subheader(t("notifications.per_subscriber"))
 tables.show(
     per_subscriber,
     name="notifications-per-subscriber",
+    empty=t("notifications.no_subscriber"),
     detail=("cbe_number", "retrying", "next_attempt_at", "endpoint_url"),  # with them, wider than the page
 )
 

@@ -915,6 +915,12 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "Geen laattijdige herzieningen voor deze selectie: geen enkele lijn kwam nadat haar maand definitief was.",
         "No late revision for this selection: no line came after its month was final.",
     ),
+    "notifications.no_subscriber": (
+        "Aucune notification n'a encore été à livrer : aucun abonné n'en a reçu ni n'en attend.",
+        "Er moest nog geen enkele notificatie worden afgeleverd: geen enkele abonnee heeft er een ontvangen of "
+        "wacht erop.",
+        "No notification has been due yet: no subscriber has received or awaits one.",
+    ),
 }
 
 

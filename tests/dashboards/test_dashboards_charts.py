@@ -224,3 +224,14 @@ def test_wide_tables_keep_their_detail_in_an_expander(signed_in) -> None:
     assert title("beneficiaries_year_before") in detail.dataframe[0].value.columns
     # the table in the expander has a download of its own
     assert len(at.download_button) == len(at.dataframe)
+
+
+def test_a_notifier_with_nothing_due_says_so_rather_than_an_empty_table(signed_in, home) -> None:
+    from service.notifications import store
+
+    store.Store(home / "notifications").close()  # a notifier ran, and nothing was due
+    at = signed_in(ANALYST)
+    at.switch_page("app_pages/notifications.py").run()
+    assert not at.exception
+    assert not at.dataframe
+    assert [i.value for i in at.info] == [i18n.t("notifications.no_subscriber")]
