@@ -54,7 +54,7 @@ CODED = {"allowance_type": ALLOWANCE_LABELS, "region": REGION_LABELS, "household
 EUR_FORMAT = formats.CHART_EUROS  # 1.234,56 € with the Belgian locale every chart is drawn in
 LEGEND_WIDTH = 380  # px a legend may take: half the main area at 1,280 px with the sidebar open
 HEATMAP_ROWS = 25  # CPAS drawn in a heat map; the table under it has them all
-WRAP = 16  # characters per line of a heat map's column labels: eight reasons side by side at 1,280 px
+HEATMAP_WIDTH = 620  # px the cells of a heat map have at 1,280 px (beside the row labels and the legend)
 
 
 # Characters a Vega-Lite field name cannot hold as they are (an apostrophe ends a string in the expressions Vega
@@ -334,6 +334,7 @@ def heatmap(
     kept = list(dict.fromkeys(labelled[row]))[:rows]
     # The columns in the order of their codes (``order``: e.g. R01, R02, ...), not of their labels.
     across = list(dict.fromkeys(labelled.sort_values(order)[column] if order else labelled[column]))
+    width = max(8, int(HEATMAP_WIDTH / max(1, len(across)) / 7))  # characters a column's label may have a line
     data = _plain(frame[labelled[row].isin(kept)])
     withheld = [index for index, name in hidden if name == value and index in data.index]
     row_title, column_title, value_title = title(row), title(column), title(value)
@@ -351,7 +352,14 @@ def heatmap(
                 f"{column_title}:N",
                 sort=across,
                 title=None,
-                axis=alt.Axis(orient="bottom", labelAngle=0, labelLimit=0, labelExpr=_wrapped(across), labelPadding=6),
+                axis=alt.Axis(
+                    orient="bottom",
+                    labelAngle=0,
+                    labelLimit=0,
+                    labelOverlap=False,  # every column named, never one in two
+                    labelExpr=_wrapped(across, width),
+                    labelPadding=6,
+                ),
             ),
             tooltip=[
                 alt.Tooltip(f"{row_title}:N"),
@@ -375,18 +383,18 @@ def heatmap(
     figures = base.mark_text(fontSize=12).encode(
         text=alt.Text(f"{shown}:N"), color=alt.condition(dark, alt.value("white"), alt.value("#222222"))
     )
-    lines = max((len(_wrap(str(label))) for label in across), default=1)
+    lines = max((len(_wrap(str(label), width)) for label in across), default=1)
     height = 30 * len(kept) + 14 * lines + 70  # the rows, the wrapped labels above them, the legend below
     return alt.layer(cells, grey, figures).properties(height=height)
 
 
-def _wrap(label: str, width: int = WRAP) -> list[str]:
+def _wrap(label: str, width: int) -> list[str]:
     """``label`` in lines of at most ``width`` characters (a word longer than that on its own line)."""
-    return textwrap.wrap(label, width) or [label]
+    return textwrap.wrap(label, width, break_long_words=False, break_on_hyphens=False) or [label]
 
 
-def _wrapped(labels: Sequence[object]) -> str:
-    """A Vega expression writing each of ``labels`` on several lines (a label that is an array of lines), so that
-    long labels side by side stay horizontal and whole."""
-    table = {str(label): _wrap(str(label)) for label in labels}
+def _wrapped(labels: Sequence[object], width: int) -> str:
+    """A Vega expression writing each of ``labels`` on lines of ``width`` characters (a label that is an array of
+    lines), so that long labels side by side stay horizontal and whole."""
+    table = {str(label): _wrap(str(label), width) for label in labels}
     return f"{json.dumps(table)}[datum.label] || datum.label"
