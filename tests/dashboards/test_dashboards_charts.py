@@ -235,3 +235,12 @@ def test_a_notifier_with_nothing_due_says_so_rather_than_an_empty_table(signed_i
     assert not at.exception
     assert not at.dataframe
     assert [i.value for i in at.info] == [i18n.t("notifications.no_subscriber")]
+
+
+def test_the_widgets_share_the_charts_emphasised_blue_not_streamlits_red() -> None:
+    import tomllib
+    from pathlib import Path
+
+    config = Path(charts.__file__).resolve().parents[1] / ".streamlit" / "config.toml"
+    theme = tomllib.loads(config.read_text())["theme"]
+    assert theme["primaryColor"] == charts.EMPHASIS  # the chosen period on the slider reads as in the charts
