@@ -95,6 +95,12 @@ class Settings:
     def dbt_target(self) -> Path:
         return self.home / "dbt" / "target"
 
+    @property
+    def spark_dir(self) -> Path:
+        """The Spark engine's working folder (LWW_ENGINE=spark): its tables and metastore, the raw tables as
+        Parquet files, the marts it exports (dagster_project/engines/spark.py)."""
+        return self.warehouse_dir / "spark"
+
     def ensure(self) -> Settings:
         """Create the working folders (idempotent) and return self."""
         for path in (
