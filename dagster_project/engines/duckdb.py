@@ -8,6 +8,10 @@ from kernel.settings import Settings
 TARGET = "warehouse"
 
 
+def check() -> None:
+    return None
+
+
 def environment(settings: Settings) -> dict[str, str]:
     return {}
 

@@ -12,6 +12,7 @@ build at a time, as the warehouse lock ensures), ``raw`` and ``marts`` (the Parq
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -21,8 +22,21 @@ from kernel import published, raw_tables
 from kernel.errors import LwwError
 from kernel.settings import Settings
 
-TARGET = "spark"
+# session (a local Spark in the dbt process) by default; LWW_SPARK_TARGET=spark_cluster for a cluster's Thrift server
+TARGET = os.environ.get("LWW_SPARK_TARGET", "").strip() or "spark"
 PARQUET_GLOB = "*.parquet"
+
+
+def check() -> None:
+    """What a local Spark needs, said before a refresh starts rather than deep in dbt: pyspark and Java 17."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        raise LwwError("LWW_ENGINE=spark needs pyspark: reinstall the project (make install)")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise LwwError(
+            "LWW_ENGINE=spark needs Java 17 on PATH or in JAVA_HOME: apt-get install openjdk-17-jre-headless"
+        )
 
 
 def raw_dir(settings: Settings) -> Path:

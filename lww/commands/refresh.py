@@ -70,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
         accepted = FinalMovesAccepted(by, reason, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     elif args.reason or args.by:
         raise LwwError("--reason and --by go with --accept-final-moves")
+    from dagster_project import engines
+
+    engines.current().check()  # LWW_ENGINE names a known engine, and what it needs is here
     quiet_warnings(args.verbose)
     from rich.console import Console
 

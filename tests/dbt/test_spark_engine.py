@@ -111,3 +111,22 @@ def test_spark_marts_agree_with_the_oracle(
     assert actual.monthly == expected.monthly
     assert actual.yearly == expected.yearly
     assert actual.last_indemnified == expected.last_indemnified
+
+
+def test_both_targets_parse_to_the_same_graph(tmp_path: Path) -> None:
+    """Dagster builds its asset graph from the manifest: the spark target gives the same nodes and edges."""
+    import json
+    import subprocess
+
+    from tests.dbt.warehouse import dbt_args, dbt_env
+
+    graphs = []
+    for target in ("warehouse", "spark"):
+        work = tmp_path / target
+        args = [*dbt_args(work, "parse"), "--target", target]
+        done = subprocess.run(args, env=dbt_env(work / "w.duckdb", R), capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout[-3000:]
+        nodes = json.loads((work / "target" / "manifest.json").read_text())["nodes"]
+        graphs.append({uid: sorted(node["depends_on"]["nodes"]) for uid, node in nodes.items()})
+    assert graphs[0] == graphs[1]
+    assert len(graphs[0]) > 200
