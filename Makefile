@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test lint fmt install dbt-parse clean browser
+.PHONY: demo test lint fmt install dbt-parse clean browser java
 
 $(BIN)/python:
 	@echo "creating $(VENV), the project's virtual environment"
@@ -27,10 +27,16 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium"; exit 1; fi; }
 
+# Java 17 for the Spark engine (LWW_ENGINE=spark) and its tests: Debian's headless runtime.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "java is missing: sudo apt-get install openjdk-17-jre-headless"; exit 1; fi; }
+
 dbt-parse: install
 	cd dbt && ../$(BIN)/dbt deps --quiet && ../$(BIN)/dbt parse --quiet
 
-test: install browser
+test: install browser java
 	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: install

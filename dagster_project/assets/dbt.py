@@ -21,7 +21,7 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from dagster_shared.record import replace as dg_replace
 from packaging import version
 
-from dagster_project import children
+from dagster_project import children, engines
 from dagster_project.dates import FULL_REFRESH_TAG, reference_date_from_tags
 from dagster_project.failures import one_line, step_errors
 from dagster_project.keys import POOL, model_key, source_key
@@ -230,11 +230,21 @@ def make_dbt_assets() -> dg.AssetsDefinition:
     def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
         reference_date = reference_date_from_tags(context.run.tags)
         full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
-        args, variables = build_command(reference_date.isoformat(), full_refresh=full_refresh)
         home = warehouse.settings
+        with step_errors():
+            engine = engines.current()
+        # the other engine's incremental state does not describe these marts: start afresh
+        full_refresh = full_refresh or engines.switched(home, engine)
+        args, variables = build_command(reference_date.isoformat(), full_refresh=full_refresh)
+        args = [*args, "--target", engine.TARGET]
         child = {children.PARENT_ENV: str(os.getpid()), children.LOCK_ENV: str(children_lock(home.warehouse_lock))}
-        # dbt's profile reads the warehouse path from LWW_WAREHOUSE
-        with step_errors(), warehouse.locked(), environment(LWW_WAREHOUSE=str(home.warehouse), **variables, **child):
+        # dbt's profile reads the warehouse path from LWW_WAREHOUSE (and the engine's own paths)
+        with (
+            step_errors(),
+            warehouse.locked(),
+            environment(LWW_WAREHOUSE=str(home.warehouse), **engine.environment(home), **variables, **child),
+        ):
+            engine.before_build(home)
             invocation = dbt.cli(args, context=context, target_path=build_target(home))
             try:
                 yield from invocation.stream()
@@ -242,6 +252,8 @@ def make_dbt_assets() -> dg.AssetsDefinition:
                 raise dg.Failure(description=f"dbt build failed: {dbt_errors(error)}", allow_retries=False) from None
             finally:
                 stop(invocation.process)  # the lock is released only once dbt is gone
+            engine.after_build(home)
+            engines.record(home, engine)
 
     return warehouse_models
 

@@ -53,21 +53,59 @@
     cast({{ dbt.date_trunc('month', date_expr) }} as date)
 {%- endmacro %}
 
+{#- Date arithmetic, per engine: dbt's cross-database dateadd and datediff by default; Spark's own functions there
+    (dbt-spark's generic versions go through Unix timestamps, which are slower and shift a date by the session's time
+    zone). -#}
+
 {#- The first day of the month n months after the month of date_expr. -#}
 {% macro add_months(date_expr, n) -%}
+    {{ return(adapter.dispatch('add_months', 'lww')(date_expr, n)) }}
+{%- endmacro %}
+
+{% macro default__add_months(date_expr, n) -%}
     cast({{ dbt.dateadd('month', n, month_of(date_expr)) }} as date)
+{%- endmacro %}
+
+{% macro spark__add_months(date_expr, n) -%}
+    add_months({{ month_of(date_expr) }}, {{ n }})
+{%- endmacro %}
+
+{#- The date n days after date_expr (n may be negative). -#}
+{% macro add_days(date_expr, n) -%}
+    {{ return(adapter.dispatch('add_days', 'lww')(date_expr, n)) }}
+{%- endmacro %}
+
+{% macro default__add_days(date_expr, n) -%}
+    cast({{ dbt.dateadd('day', n, date_expr) }} as date)
+{%- endmacro %}
+
+{% macro spark__add_days(date_expr, n) -%}
+    date_add({{ date_expr }}, {{ n }})
+{%- endmacro %}
+
+{#- Days from begin to end (end - begin; 0 for the same day). -#}
+{% macro days_between(begin_expr, end_expr) -%}
+    {{ return(adapter.dispatch('days_between', 'lww')(begin_expr, end_expr)) }}
+{%- endmacro %}
+
+{% macro default__days_between(begin_expr, end_expr) -%}
+    {{ dbt.datediff(begin_expr, end_expr, 'day') }}
+{%- endmacro %}
+
+{% macro spark__days_between(begin_expr, end_expr) -%}
+    datediff({{ end_expr }}, {{ begin_expr }})
 {%- endmacro %}
 
 {#- The last day of the month of date_expr. -#}
 {% macro month_end(date_expr) -%}
-    cast({{ dbt.dateadd('day', -1, add_months(date_expr, 1)) }} as date)
+    {{ add_days(add_months(date_expr, 1), -1) }}
 {%- endmacro %}
 
 {#- cutoff(R): the last day of the month before A(R)'s month; a refresh at R includes the lines accepted up to it.
     Given a date expression, the last day of the month before that date's month. -#}
 {% macro cutoff(date_expr=none) -%}
     {%- set r = date_expr if date_expr is not none else amounts_date() -%}
-    cast({{ dbt.dateadd('day', -1, month_of(r)) }} as date)
+    {{ add_days(month_of(r), -1) }}
 {%- endmacro %}
 
 {#- Age of month m at date d (by default A(R)): whole months from the first day of m+1 to d (2026-03 at 2026-07-04 -> 3).
@@ -84,10 +122,10 @@
 
 {#- Days from begin to end, both included. -#}
 {% macro days_inclusive(begin_expr, end_expr) -%}
-    cast({{ dbt.datediff(begin_expr, end_expr, 'day') }} + 1 as {{ dbt.type_int() }})
+    cast({{ days_between(begin_expr, end_expr) }} + 1 as {{ dbt.type_int() }})
 {%- endmacro %}
 
 {#- The next day (for adjacency: a period that begins the day after another ends continues it). -#}
 {% macro next_day(date_expr) -%}
-    cast({{ dbt.dateadd('day', 1, date_expr) }} as date)
+    {{ add_days(date_expr, 1) }}
 {%- endmacro %}

@@ -16,11 +16,7 @@
     sort_array(collect_list(named_struct('begin_date', {{ begin_expr }}, 'end_date', {{ end_expr }})))
 {%- endmacro %}
 
-{#- The contract's data type of grant_periods, per adapter. -#}
+{#- The data type of grant_periods, per engine (var period_list_types, which the contracts read too). -#}
 {% macro period_list_type() -%}
-    {{ return(adapter.dispatch('period_list_type', 'lww')()) }}
+    {{- var('period_list_types')[target.type] -}}
 {%- endmacro %}
-
-{% macro duckdb__period_list_type() -%}STRUCT(begin_date DATE, end_date DATE)[]{%- endmacro %}
-
-{% macro default__period_list_type() -%}array<struct<begin_date:date,end_date:date>>{%- endmacro %}

@@ -77,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         raise LwwError("--reason and --by go with --accept-final-moves")
     if args.no_publish and args.accept_final_moves:
         raise LwwError("--accept-final-moves decides a publication: it does not go with --no-publish")
+    from dagster_project import engines
+
+    engines.current().check()  # LWW_ENGINE names a known engine, and what it needs is here
     quiet_warnings(args.verbose)
     from rich.console import Console
 

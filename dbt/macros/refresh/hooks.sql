@@ -67,11 +67,25 @@
     dates are first Saturdays on or before R): they leave the table, so the history never keeps totals no build
     completed for, and a later R is not mistaken for the latest recorded one. -#}
 {% macro clear_history_of_incomplete_builds() -%}
-    {%- set state = adapter.get_relation(database=target.database, schema='intermediate', identifier='refresh_state')
+    {%- set state = adapter.get_relation(database=target.get('database'), schema='intermediate', identifier='refresh_state')
         if execute else none -%}
     {%- if is_incremental() and state is not none -%}
-        delete from {{ this }} where reference_date > (select max(reference_date) from {{ state }})
+        {{ adapter.dispatch('clear_history_after', 'lww')('(select max(reference_date) from ' ~ state ~ ')') }}
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+{% macro default__clear_history_after(latest) -%}
+    delete from {{ this }} where reference_date > {{ latest }}
+{%- endmacro %}
+
+{#- Spark: the history is partitioned by reference date; the partitions after the latest completed build go. -#}
+{% macro spark__clear_history_after(latest) -%}
+    {%- set dates = run_query('select distinct cast(reference_date as string) from ' ~ this
+                              ~ ' where reference_date > ' ~ latest).columns[0].values() -%}
+    {%- for day in dates -%}
+        {%- do run_query('alter table ' ~ this ~ " drop if exists partition (reference_date = '" ~ day ~ "')") -%}
+    {%- endfor -%}
+    select 1
 {%- endmacro %}

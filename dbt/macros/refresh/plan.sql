@@ -30,12 +30,15 @@
     {%- if flags.FULL_REFRESH -%}
         {%- do plan.update({'reason': '--full-refresh'}) -%}{{ return(plan) }}
     {%- endif -%}
-    {%- set relation = adapter.get_relation(database=target.database, schema='intermediate',
+    {%- if not engine_builds_incrementally() -%}
+        {%- do plan.update({'reason': target.type ~ ' builds every model in full'}) -%}{{ return(plan) }}
+    {%- endif -%}
+    {%- set relation = adapter.get_relation(database=target.get('database'), schema='intermediate',
                                             identifier='refresh_state') -%}
     {%- if relation is none -%}{{ return(plan) }}{%- endif -%}
     {%- set rows = run_query(
-        "select cast(reference_date as varchar), cast(cutoff as varchar), cast(loaded_at as varchar), fingerprint, "
-        ~ "payment_lines, right_events, cast(recorded_at as varchar) from " ~ relation
+        "select cast(reference_date as " ~ dbt.type_string() ~ "), cast(cutoff as " ~ dbt.type_string() ~ "), cast(loaded_at as " ~ dbt.type_string() ~ "), fingerprint, "
+        ~ "payment_lines, right_events, cast(recorded_at as " ~ dbt.type_string() ~ ") from " ~ relation
         ~ " order by recorded_at desc limit 1").rows -%}
     {%- if rows | length == 0 -%}{{ return(plan) }}{%- endif -%}
     {%- set previous = rows[0] -%}
@@ -67,11 +70,11 @@
     rows they wrote, and the monthly marts repair flags wherever they may have left one). A full one, or one for a
     later R, may have written rows outside this build's scope: the build is full. -#}
 {% macro recovery_plan(recorded_at, previous_reference_date) -%}
-    {%- set touches = adapter.get_relation(database=target.database, schema='intermediate',
+    {%- set touches = adapter.get_relation(database=target.get('database'), schema='intermediate',
                                            identifier='refresh_touches') -%}
     {%- if touches is none -%}{{ return({}) }}{%- endif -%}
     {%- set row = run_query(
-        "select count(distinct invocation_id), coalesce(bool_or(is_full), false), cast(max(reference_date) as varchar) "
+        "select count(distinct invocation_id), coalesce(bool_or(is_full), false), cast(max(reference_date) as " ~ dbt.type_string() ~ ") "
         ~ "from " ~ touches ~ " where touched_at > cast('" ~ recorded_at ~ "' as timestamp)").rows[0] -%}
     {%- if row[0] == 0 -%}{{ return({}) }}{%- endif -%}
     {%- set builds = row[0] ~ ' build' ~ ('s' if row[0] > 1 else '') ~ ' that did not complete' -%}
@@ -90,12 +93,12 @@
                     'previous_cutoff': none, 'previous_loaded_at': none, 'previous_recorded_at': none,
                     'recovering': false} -%}
     {%- if not execute -%}{{ return(plan) }}{%- endif -%}
-    {%- set relation = api.Relation.create(database=target.database, schema='intermediate',
+    {%- set relation = api.Relation.create(database=target.get('database'), schema='intermediate',
                                            identifier='int_refresh_plan') -%}
     {%- set row = run_query(
-        "select is_full, reason, cast(previous_reference_date as varchar), cast(previous_cutoff as varchar), "
-        ~ "cast(previous_loaded_at as varchar), cast(reference_date as varchar), fingerprint, "
-        ~ "cast(previous_recorded_at as varchar), is_recovering from " ~ relation).rows[0] -%}
+        "select is_full, reason, cast(previous_reference_date as " ~ dbt.type_string() ~ "), cast(previous_cutoff as " ~ dbt.type_string() ~ "), "
+        ~ "cast(previous_loaded_at as " ~ dbt.type_string() ~ "), cast(reference_date as " ~ dbt.type_string() ~ "), fingerprint, "
+        ~ "cast(previous_recorded_at as " ~ dbt.type_string() ~ "), is_recovering from " ~ relation).rows[0] -%}
     {%- if row[5] != refresh_var('reference_date') | string or row[6] != refresh_fingerprint() -%}
         {{ exceptions.raise_compiler_error(
             'int_refresh_plan was made for R ' ~ row[5] ~ ' or other code, not this build: select it too ('
@@ -111,9 +114,9 @@
     build needs them to be exactly those the last completed build saw (raw tables only grow; a deletion or a
     reload of old rows makes the next build a full one). -#}
 {% macro raw_rows_kept(loaded_at) -%}
-    {%- set raw_payment_lines = api.Relation.create(database=target.database, schema='raw', identifier='payment_lines') -%}
-    {%- set raw_right_events = api.Relation.create(database=target.database, schema='raw', identifier='right_events') -%}
-    {%- set raw_loaded_files = api.Relation.create(database=target.database, schema='raw', identifier='loaded_files') -%}
+    {%- set raw_payment_lines = api.Relation.create(database=target.get('database'), schema='raw', identifier='payment_lines') -%}
+    {%- set raw_right_events = api.Relation.create(database=target.get('database'), schema='raw', identifier='right_events') -%}
+    {%- set raw_loaded_files = api.Relation.create(database=target.get('database'), schema='raw', identifier='loaded_files') -%}
     {%- set newer -%}
         (select file_id from {{ raw_loaded_files }}
          {% if loaded_at is not none %}where loaded_at > cast('{{ loaded_at }}' as timestamp){% endif %})

@@ -3,14 +3,14 @@
     intermediate.refresh_touches (the builds since then that wrote a refresh-scoped table and did not complete). -#}
 
 {% macro refresh_state_relation() -%}
-    {{- return(api.Relation.create(database=target.database, schema='intermediate', identifier='refresh_state')) -}}
+    {{- return(api.Relation.create(database=target.get('database'), schema='intermediate', identifier='refresh_state')) -}}
 {%- endmacro %}
 
 {#- intermediate.refresh_state, empty until a build completes: created by the on-run-end hook of the first completed
     build, or before by fct_refresh_delta's pre-hook (the view reads it). -#}
 {% macro create_refresh_state() -%}
     create table if not exists {{ refresh_state_relation() }} (
-        reference_date date, cutoff date, loaded_at timestamp, fingerprint varchar, payment_lines bigint,
+        reference_date date, cutoff date, loaded_at timestamp, fingerprint {{ dbt.type_string() }}, payment_lines bigint,
         right_events bigint, recorded_at timestamp
     )
 {%- endmacro %}
@@ -19,13 +19,13 @@
     or not, when), created by int_refresh_plan's post-hook. The rows after the last completed build's are the
     builds that did not complete. -#}
 {% macro refresh_touches_relation() -%}
-    {{- return(api.Relation.create(database=target.database, schema='intermediate', identifier='refresh_touches')) -}}
+    {{- return(api.Relation.create(database=target.get('database'), schema='intermediate', identifier='refresh_touches')) -}}
 {%- endmacro %}
 
 {#- int_refresh_plan's post-hook. -#}
 {% macro create_refresh_touches() -%}
     create table if not exists {{ refresh_touches_relation() }} (
-        invocation_id varchar, reference_date date, is_full boolean, touched_at timestamp
+        invocation_id {{ dbt.type_string() }}, reference_date date, is_full boolean, touched_at timestamp
     )
 {%- endmacro %}
 
@@ -65,8 +65,7 @@
     {%- endfor -%}
     {%- if built | length < incremental | length -%}{{ return('') }}{%- endif -%}
     {%- set relation = refresh_state_relation() -%}
-    {%- set sql -%}
-        {{ create_refresh_state() }};
+    {%- set record -%}
         insert into {{ relation }}
         select
             {{ reference_date() }},
@@ -75,9 +74,22 @@
             '{{ refresh_fingerprint() }}',
             (select count(*) from {{ source('upstream', 'payment_lines') }}),
             (select count(*) from {{ source('upstream', 'right_events') }}),
-            current_timestamp;
-        -- the builds that did not complete before this one: it recomputed what they wrote
-        delete from {{ refresh_touches_relation() }};
+            current_timestamp
     {%- endset -%}
-    {{- return(sql) -}}
+    {#- then the builds that did not complete before this one: it recomputed what they wrote -#}
+    {{- return(hook_statements([create_refresh_state(), record, empty_table(refresh_touches_relation())])) -}}
+{%- endmacro %}
+
+{#- The select list of one part of fct_refresh_delta: every column of the view in order, the expression given in
+    filled (column -> SQL) or a typed null. -#}
+{% macro refresh_delta_columns(filled) -%}
+    {%- set columns = [
+        ('change', dbt.type_string()), ('mart', dbt.type_string()), ('beneficiary_ssin', dbt.type_string()),
+        ('partner_ssin', dbt.type_string()), ('ssin', dbt.type_string()), ('month', 'date'),
+        ('year', dbt.type_int()), ('right_id', dbt.type_string()), ('reference_date', 'date'),
+        ('incremental_from', dbt.type_timestamp()), ('completed_build', dbt.type_timestamp()),
+    ] -%}
+    {%- for name, type in columns %}
+        {{ filled.get(name, 'cast(null as ' ~ type ~ ')') }} as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+{{ config(materialized=refresh_scoped_materialization(), incremental_strategy='append', meta={'refresh_scoped': true},
           pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('month') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per uninterrupted grant period of a monthly row (beneficiary, month, CPAS, allowance type, household

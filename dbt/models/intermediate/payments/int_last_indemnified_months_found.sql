@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=refresh_scoped_materialization(),
     incremental_strategy='delete+insert',
     unique_key=['ssin', 'person_role'],
     meta={'refresh_scoped': true},

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+{{ config(materialized=refresh_scoped_materialization(), incremental_strategy='append', meta={'refresh_scoped': true},
           pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('line') }}"]) }}
 -- depends_on: {{ ref('int_refresh_lines') }}
 -- One row per included line, with its place in its replacement chain: the chain's first line (root), its depth,

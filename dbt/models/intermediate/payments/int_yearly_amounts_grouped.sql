@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+{{ config(materialized=refresh_scoped_materialization(), incremental_strategy='append', meta={'refresh_scoped': true},
           pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('year') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per beneficiary, year, CPAS, allowance type, household category and partner: the monthly rows of the
@@ -49,10 +49,9 @@ grouped as (
         rolled_up.partner_ssin,
         rolled_up.amount,
         rolled_up.grant_periods,
-        rolled_up.covered_days = {{ dbt.datediff(
+        rolled_up.covered_days = {{ days_between(
             "cast(cast(rolled_up.year as " ~ dbt.type_string() ~ ") || '-01-01' as date)",
-            "cast(cast(rolled_up.year + 1 as " ~ dbt.type_string() ~ ") || '-01-01' as date)",
-            'day') }} as covers_whole_period,
+            "cast(cast(rolled_up.year + 1 as " ~ dbt.type_string() ~ ") || '-01-01' as date)") }} as covers_whole_period,
         {{ finality_from_rank(
             'case when rejection_only_cells.finality_rank < rolled_up.finality_rank '
             ~ 'then rejection_only_cells.finality_rank else rolled_up.finality_rank end') }} as finality_status,

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+{{ config(materialized=refresh_scoped_materialization(), incremental_strategy='append', meta={'refresh_scoped': true},
           pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('right') }}"]) }}
 -- depends_on: {{ ref('int_refresh_rights') }}
 -- One row per right event registered on or before R (an event registered later is invisible to this refresh),
@@ -19,10 +19,10 @@ cancels as (
 visible as (
     select
         events.*,
-        -- LT05 measures the compiled line, and dbt.datediff's expansion is what is long
-        cast({{ dbt.datediff('application_date', 'decision_date', 'day') }} as {{ dbt.type_int() }})  -- noqa: LT05
+        -- LT05 measures the compiled line, and days_between's expansion is what is long
+        cast({{ days_between('application_date', 'decision_date') }} as {{ dbt.type_int() }})  -- noqa: LT05
             as decision_delay_days,
-        cast({{ dbt.datediff('decision_date', 'registration_date', 'day') }} as {{ dbt.type_int() }})  -- noqa: LT05
+        cast({{ days_between('decision_date', 'registration_date') }} as {{ dbt.type_int() }})  -- noqa: LT05
             as registration_delay_days,
         coalesce(events.sequence > cancels.cancel_sequence, false) as is_after_cancel
     from events

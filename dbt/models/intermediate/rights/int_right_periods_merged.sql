@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+{{ config(materialized=refresh_scoped_materialization(), incremental_strategy='append', meta={'refresh_scoped': true},
           pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('rights_person', person='ssin') }}"]) }}
 -- depends_on: {{ ref('int_refresh_rights_people') }}
 -- One row per uninterrupted period of right of a person in a grouping, over the ACTIVE rights as of R:

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+{{ config(materialized=refresh_scoped_materialization(), incremental_strategy='append', meta={'refresh_scoped': true},
           pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('right') }}"]) }}
 -- depends_on: {{ ref('int_refresh_rights') }}
 -- One row per right that exists as of R: its visible events folded in sequence order. A right with no visible

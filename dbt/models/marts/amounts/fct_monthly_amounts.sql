@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+{{ config(materialized=refresh_scoped_materialization(), incremental_strategy='append', meta={'refresh_scoped': true},
           pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('month') }}"],
           post_hook="{{ repair_last_indemnified_flags('BENEFICIARY', 'beneficiary_ssin') }}") }}
 -- depends_on: {{ ref('int_refresh_scope') }}

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+{{ config(materialized=refresh_scoped_materialization(), incremental_strategy='append', meta={'refresh_scoped': true},
           pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('year') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- One row per partner, year, CPAS, allowance type, household category and beneficiary.

@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=keyed_incremental_strategy(),
         unique_key='reference_date',
+        partition_by=keyed_partition_by('reference_date'),
         pre_hook="{{ clear_history_of_incomplete_builds() }}"
     )
 }}

@@ -26,4 +26,4 @@ from {{ ref('int_right_event_recipients') }}
 where
     recipient_cbe_number is not null
     and due_reference_date <= {{ reference_date() }}
-    and due_reference_date > {{ dbt.dateadd('day', -notify_window_days(), reference_date()) }}
+    and due_reference_date > {{ add_days(reference_date(), -notify_window_days()) }}

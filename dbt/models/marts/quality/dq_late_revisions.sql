@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+{{ config(materialized=refresh_scoped_materialization(), incremental_strategy='append', meta={'refresh_scoped': true},
           pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows('new_line') }}"]) }}
 -- depends_on: {{ ref('int_refresh_lines') }}
 -- One row per late revision: an included line for month m accepted on or after the first day of m+7.

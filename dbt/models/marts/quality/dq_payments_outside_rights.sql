@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='append', meta={'refresh_scoped': true},
+{{ config(materialized=refresh_scoped_materialization(), incremental_strategy='append', meta={'refresh_scoped': true},
           pre_hook=["{{ record_refresh_touch() }}", "{{ clear_recomputed_rows(['month', 'rights_person'], person='ssin') }}"]) }}
 -- depends_on: {{ ref('int_refresh_scope') }}
 -- depends_on: {{ ref('int_refresh_rights_people') }}
@@ -38,10 +38,9 @@ covered as (
     select
         lines.line_id,
         sum(
-            {{ dbt.datediff(
+            {{ days_between(
                 'case when lines.begin_date > rights.begin_date then lines.begin_date else rights.begin_date end',
-                'case when lines.end_date < rights.end_date then lines.end_date else rights.end_date end',
-                'day') }} + 1
+                'case when lines.end_date < rights.end_date then lines.end_date else rights.end_date end') }} + 1
         ) as covered_days
     from lines
     inner join rights

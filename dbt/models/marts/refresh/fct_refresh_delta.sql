@@ -14,57 +14,40 @@
 --   FLAG_CLEARED / FLAG_SET: a row (person, month) of a monthly mart whose last-indemnified flag the build turns
 --     off / on, recomputed or not (the person's last indemnified month moved from / to that month).
 -- A full build recomputes every row: only its BUILD row. A view: it costs nothing to build, and is read in the
--- month-first order of the refresh models it reads. (DuckDB's union by name: each part fills only its columns.)
+-- month-first order of the refresh models it reads. Each part names the columns it fills (refresh_delta_columns
+-- writes every column in order, the others null and typed), so the union is portable.
 {% set plan = refresh_plan() %}
-with layout as (
-    -- the columns, typed; each part below names only those it fills (union by name), the others are null
-    select
-        cast(null as {{ dbt.type_string() }}) as change,
-        cast(null as {{ dbt.type_string() }}) as mart,
-        cast(null as {{ dbt.type_string() }}) as beneficiary_ssin,
-        cast(null as {{ dbt.type_string() }}) as partner_ssin,
-        cast(null as {{ dbt.type_string() }}) as ssin,
-        cast(null as date) as month,
-        cast(null as {{ dbt.type_int() }}) as year,
-        cast(null as {{ dbt.type_string() }}) as right_id,
-        cast(null as date) as reference_date,
-        cast(null as {{ dbt.type_timestamp() }}) as incremental_from,
-        cast(null as {{ dbt.type_timestamp() }}) as completed_build
-    where false
-)
-
-select * from layout
-union all by name
-select
-    'BUILD' as change,
-    plan.reference_date,
-    case when not plan.is_full then plan.previous_recorded_at end as incremental_from,
-    (
-        select max(state.recorded_at) from {{ refresh_state_relation() }} as state
-        where state.reference_date = plan.reference_date
-    ) as completed_build
+select {{ refresh_delta_columns({
+    'change': "'BUILD'",
+    'reference_date': 'plan.reference_date',
+    'incremental_from': 'case when not plan.is_full then plan.previous_recorded_at end',
+    'completed_build': '(select max(state.recorded_at) from ' ~ refresh_state_relation() ~ ' as state'
+        ~ ' where state.reference_date = plan.reference_date)',
+}) }}
 from {{ ref('int_refresh_plan') }} as plan
 {%- if not plan.full %}
-union all by name
-select 'RECOMPUTED' as change, marts.mart, scope.beneficiary_ssin, scope.month
+union all
+select {{ refresh_delta_columns({'change': "'RECOMPUTED'", 'mart': 'marts.mart',
+                                 'beneficiary_ssin': 'scope.beneficiary_ssin', 'month': 'scope.month'}) }}
 from {{ ref('int_refresh_scope') }} as scope
 cross join (values ('fct_monthly_amounts'), ('fct_monthly_amounts_by_partner')) as marts (mart)
-union all by name
-select distinct 'RECOMPUTED' as change, marts.mart, scope.beneficiary_ssin, scope.year
+union all
+select distinct {{ refresh_delta_columns({'change': "'RECOMPUTED'", 'mart': 'marts.mart',
+                                          'beneficiary_ssin': 'scope.beneficiary_ssin', 'year': 'scope.year'}) }}
 from {{ ref('int_refresh_scope') }} as scope
 cross join (values ('fct_yearly_amounts'), ('fct_yearly_amounts_by_partner')) as marts (mart)
-union all by name
-select 'RECOMPUTED' as change, 'fct_last_indemnified_months' as mart, ssin
+union all
+select {{ refresh_delta_columns({'change': "'RECOMPUTED'", 'mart': "'fct_last_indemnified_months'", 'ssin': 'ssin'}) }}
 from {{ ref('int_refresh_people') }}
-union all by name
-select 'RECOMPUTED' as change, marts.mart, rights.right_id
+union all
+select {{ refresh_delta_columns({'change': "'RECOMPUTED'", 'mart': 'marts.mart', 'right_id': 'rights.right_id'}) }}
 from {{ ref('int_refresh_rights') }} as rights
 cross join (values ('fct_rights'), ('fct_right_events')) as marts (mart)
 {%- for role, mart, person in [('BENEFICIARY', 'fct_monthly_amounts', 'beneficiary_ssin'),
                                ('PARTNER', 'fct_monthly_amounts_by_partner', 'partner_ssin')] %}
 {%- for change, month in [('FLAG_CLEARED', 'moved_from'), ('FLAG_SET', 'moved_to')] %}
-union all by name
-select '{{ change }}' as change, '{{ mart }}' as mart, ssin as {{ person }}, {{ month }} as month
+union all
+select {{ refresh_delta_columns({'change': "'" ~ change ~ "'", 'mart': "'" ~ mart ~ "'", person: 'ssin', 'month': month}) }}
 from {{ ref('int_last_indemnified_moves') }}
 where person_role = '{{ role }}' and {{ month }} is not null
 {%- endfor %}
