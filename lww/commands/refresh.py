@@ -165,7 +165,13 @@ def summary(outcome, *, publish: bool = True) -> list[str]:
         lines = [f"files: {tally.files_loaded} loaded, {len(tally.quarantined)} quarantined{skipped}"]
     lines += [f"  quarantined {q.name}: {q.reason} ({q.hint})" for q in tally.quarantined]
     lines.append(f"rows added: {tally.rows_line()}")
-    lines.append(f"dbt: {tally.models_done} of {tally.models_total} models built")
+    from dagster_project import engines
+
+    engine = engines.name_of(engines.current())
+    lines.append(
+        f"dbt: {tally.models_done} of {tally.models_total} models built"
+        + (f" on {engine}" if engine != "duckdb" else "")
+    )
     lines.append(tally.checks_line())
     snap, r = outcome.published, outcome.reference_date
     if snap is not None:

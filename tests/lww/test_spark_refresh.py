@@ -4,7 +4,9 @@ a local Spark for the second), a real service on a loopback port."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import re
 
 import duckdb
@@ -32,10 +34,11 @@ def _refreshed(tmp_path_factory, monkeypatch_engine: str):
         today=dt.date(2026, 4, 4),
     )
     summary = simulate(config, home)
-    with pytest.MonkeyPatch.context() as patch:
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
         patch.setenv("LWW_ENGINE", monkeypatch_engine)
         assert cli.main(["--home", str(home.home), "refresh", "--as-of", R]) == 0
-    return home, summary
+    return home, summary, printed.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +47,9 @@ def homes(tmp_path_factory):
 
 
 def test_both_engines_publish_the_same_snapshot(homes):
-    (duck, _), (spark, _) = homes
+    (duck, _, duck_out), (spark, _, spark_out) = homes
     assert (spark.warehouse_dir / "marts.engine").read_text().strip() == "spark"
+    assert "models built on spark" in spark_out and "models built on" not in duck_out, spark_out
     first, second = snapshots.current(duck.published), snapshots.current(spark.published)
     connection = duckdb.connect()
     connection.execute(f"ATTACH '{first.path}' AS duck (READ_ONLY)")
@@ -66,7 +70,7 @@ def test_both_engines_publish_the_same_snapshot(homes):
 
 
 def test_the_service_answers_from_the_snapshot_spark_made(homes):
-    _, (spark, summary) = homes
+    _, (spark, summary, _) = homes
     hint = next(line for line in summary.credentials if line.startswith("Try a consultation"))
     username, cbe, context, ssin = re.match(
         r"Try a consultation as (\S+) \(cbeNumber (\d+)\), legal context (\S+), for SSIN (\d+)", hint
