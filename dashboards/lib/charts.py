@@ -140,10 +140,17 @@ def _value_format(column: str) -> str:
     return EUR_FORMAT if _is_amount(column) else formats.CHART_COUNT
 
 
-def _value_axis(column: str) -> alt.Axis:
+# A vertical axis's title written across, above the axis: turned along a short chart, a long title ("Gemiddelde
+# per begunstigdenmaand (EUR)") ran out of it.
+TITLE_ON_TOP = {"titleAngle": 0, "titleAlign": "left", "titleBaseline": "bottom", "titleX": 0, "titleY": -8}
+
+
+def _value_axis(column: str, *, vertical: bool = False) -> alt.Axis:
+    on_top = TITLE_ON_TOP if vertical else {}
     if _is_amount(column):
-        return alt.Axis(format=formats.CHART_EUROS_AXIS, title=title(column))
-    return alt.Axis(format=formats.CHART_COUNT, title=title(column), tickMinStep=1)  # counts: no "0 0 1 1" ticks
+        return alt.Axis(format=formats.CHART_EUROS_AXIS, title=title(column), **on_top)
+    # counts: no "0 0 1 1" ticks
+    return alt.Axis(format=formats.CHART_COUNT, title=title(column), tickMinStep=1, **on_top)
 
 
 def monthly(
@@ -170,7 +177,7 @@ def monthly(
             title=title("month"),
             axis=alt.Axis(format="%b %Y", labelAngle=-45),
         ),
-        "y": alt.Y(f"{title(value)}:Q", axis=_value_axis(value), stack=True if kind == "bar" else None),
+        "y": alt.Y(f"{title(value)}:Q", axis=_value_axis(value, vertical=True), stack=True if kind == "bar" else None),
     }
     if color is not None:
         encoding["color"] = _color(color, data)
@@ -212,7 +219,12 @@ def bars(
         height = max(160, 34 * data[title(category)].nunique() + 40)
     value_title, category_title = title(value), title(category)
     encoding: dict[str, object] = {
-        "y": alt.Y(f"{category_title}:N", sort="-x", title=category_title, axis=alt.Axis(labelLimit=320)),
+        "y": alt.Y(
+            f"{category_title}:N",
+            sort="-x",
+            title=category_title,
+            axis=alt.Axis(labelLimit=320, **TITLE_ON_TOP | {"titleAlign": "right"}),
+        ),
         "x": alt.X(f"{value_title}:Q", axis=_value_axis(value)),
         "tooltip": [
             alt.Tooltip(f"{category_title}:N"),
@@ -266,7 +278,7 @@ def convergence(frame: pd.DataFrame, *, height: int = 340) -> alt.Chart:
         .mark_line(point=True)
         .encode(
             x=alt.X(f"{title('reference_date')}:T", title=i18n.t("chart.refresh")),
-            y=alt.Y(f"{title('amount')}:Q", axis=_value_axis("amount"), scale=alt.Scale(zero=False)),
+            y=alt.Y(f"{title('amount')}:Q", axis=_value_axis("amount", vertical=True), scale=alt.Scale(zero=False)),
             color=alt.Color(
                 f"{month}:N",
                 title=month,
@@ -300,7 +312,7 @@ def daily(frame: pd.DataFrame, values: list[str], *, alert: Sequence[str] = (), 
         .mark_line(point=True)
         .encode(
             x=alt.X(f"{title('day')}:T", title=title("day"), axis=alt.Axis(format="%d %b")),
-            y=alt.Y(f"{count}:Q", axis=alt.Axis(format=formats.CHART_COUNT, title=title("requests"))),
+            y=alt.Y(f"{count}:Q", axis=alt.Axis(format=formats.CHART_COUNT, title=title("requests"), **TITLE_ON_TOP)),
             color=alt.Color(
                 f"{series}:N", title=None, scale=alt.Scale(domain=names, range=colors), legend=legend(names)
             ),
@@ -374,7 +386,7 @@ def heatmap(
             f"{value_title}:Q",
             title=value_title,
             scale=alt.Scale(range=list(HEAT), domainMin=0),
-            legend=alt.Legend(orient="right", format=formats.CHART_COUNT, gradientLength=90),
+            legend=alt.Legend(orient="right", format=formats.CHART_COUNT, gradientLength=min(90, 30 * len(kept))),
         )
     )
     grey = base.transform_filter(f"!isValid(datum['{value_title}'])").mark_rect(color=WITHHELD)

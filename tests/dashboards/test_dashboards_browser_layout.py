@@ -19,7 +19,7 @@ from test_dashboards_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _dashboa
 from test_dashboards_extracts import released_elsewhere
 from test_dashboards_notifications import fill as fill_notifications
 
-from dashboards.lib import formats, i18n
+from dashboards.lib import formats, i18n, sidebar
 
 WIDTH = 1280
 LANG = "fr"  # the dashboards' default language, asked in the URL (the tests' own default is English)
@@ -51,6 +51,11 @@ LAYOUT = """() => {
         content: [svg ? svg.getBoundingClientRect().width : 0, chart.getBoundingClientRect().width],
         drawn: svg !== null && svg.getBoundingClientRect().height > 0,
         cut: [...chart.querySelectorAll('text')].map((t) => t.textContent).filter((t) => t.endsWith('…')),
+        clipped: svg === null ? [] : [...svg.querySelectorAll('text')].filter((t) => {
+          const r = t.getBoundingClientRect(), s = chart.getBoundingClientRect();  // the element clips, not the svg
+          const out = r.top < s.top - 3 || r.bottom > s.bottom + 3 || r.left < s.left - 3 || r.right > s.right + 3;
+          return r.width > 0 && out && t.getAttribute('opacity') !== '0';  // Vega hides overlapping labels so
+        }).map((t) => t.textContent),
       };
     }),
   };
@@ -86,6 +91,8 @@ def _overflows(page, where: str) -> list[str]:
             found.append(f"{name}: {chart['content'][0]} px drawn in {chart['content'][1]} px")
         if not chart["drawn"]:  # Vega drew nothing (a field name its expressions cannot read, say)
             found.append(f"{name}: nothing drawn")
+        if chart["clipped"]:
+            found.append(f"{name}: labels outside the drawing {chart['clipped']}")
         if chart["cut"]:
             found.append(f"{name}: labels cut short {chart['cut']}")
     return found
@@ -137,6 +144,13 @@ def test_every_table_and_chart_fits_the_page_at_1280_px(home: Path, tmp_path: Pa
                         _settle(page)
                         where += f", tab {tabs.nth(tab).inner_text().strip()}"
                     found += _overflows(page, where)
+                bars = page.locator(f".st-key-{sidebar.PICK_CHART_KEY} path[role='graphics-symbol']")  # its bars
+                if bars.count() > 1:  # the CPAS explorer: its charts of picked CPAS, as a click on two bars shows
+                    bars.nth(0).click()
+                    _settle(page)
+                    bars.nth(1).click(modifiers=["Shift"])  # Vega adds to a point selection with shift
+                    _settle(page)
+                    found += _overflows(page, f"{lang}, {credentials[0]}, {name}, CPAS picked")
                 page.screenshot(path=str(ARTIFACTS / f"30-{lang}-{credentials[0]}-{number}.png"), full_page=True)
             page.close()
         browser.close()
