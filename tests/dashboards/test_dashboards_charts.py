@@ -244,3 +244,32 @@ def test_the_widgets_share_the_charts_emphasised_blue_not_streamlits_red() -> No
     config = Path(charts.__file__).resolve().parents[1] / ".streamlit" / "config.toml"
     theme = tomllib.loads(config.read_text())["theme"]
     assert theme["primaryColor"] == charts.EMPHASIS  # the chosen period on the slider reads as in the charts
+
+
+def test_the_ranking_charts_callback_makes_the_picked_cpas_the_filter() -> None:
+    """What Streamlit runs on a click, before the sidebar is drawn (the browser test clicks the bar itself)."""
+    from streamlit.testing.v1 import AppTest
+
+    def app() -> None:
+        import streamlit as st
+
+        from dashboards.lib import charts, sidebar
+
+        st.session_state.setdefault(sidebar.PCSA_KEY, ["0207152012"])
+        picks = st.session_state.get("picks", [])
+        if picks:
+            field = charts.title("pcsa_cbe_number")
+            st.session_state[sidebar.PICK_CHART_KEY] = {"selection": {"pick": [{field: cbe} for cbe in picks]}}
+        sidebar.follow_picked_pcsa()
+        st.write(st.session_state[sidebar.PCSA_KEY])
+
+    at = AppTest.from_function(app).run()
+    assert not at.exception
+    assert at.session_state["filter_pcsa"] == ["0207152012"]  # nothing picked: the filter stays
+    at.session_state["picks"] = ["0207164086"]
+    assert at.run().session_state["filter_pcsa"] == ["0207164086"]
+    at.session_state["picks"] = ["0207164086", "0207188040"]  # shift-click: several
+    assert at.run().session_state["filter_pcsa"] == ["0207164086", "0207188040"]
+    at.session_state["picks"] = []  # a click that empties the pick keeps the filter
+    at.session_state["cpas_ranking_chart"] = {"selection": {"pick": []}}
+    assert at.run().session_state["filter_pcsa"] == ["0207164086", "0207188040"]
