@@ -9,6 +9,7 @@ from dashboards.lib.i18n import t
 DETAIL = ("pcsa_cbe_number", "beneficiary_months", "avg_beneficiaries", "partial_share")
 
 view = viewer.current()
+sidebar.open_picked_pcsa()  # a CPAS bar was just clicked: the page shows it from its top
 
 st.title(t("nav.cpas_explorer"))
 st.caption(sidebar.describe(view.filters, view.snapshot))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from dashboards.lib import amounts, charts, i18n, links, session
 from dashboards.lib.auth import User
@@ -26,6 +27,7 @@ PCSA_KEY = "filter_pcsa"
 ALLOWANCES_KEY = "filter_allowances"
 DEFAULT_MONTHS = 12
 PICK_CHART_KEY = "cpas_ranking_chart"  # session state: the CPAS picked on a ranking chart (charts.bars(pick=...))
+PICKED_KEY = "lww_cpas_picked"  # session state: a CPAS was just picked, the explorer is to open at its top
 
 
 REFRESH_HOUR = 6  # the scheduled refresh: first Saturday of the month, 06:00 Europe/Brussels (DOMAIN.md)
@@ -171,6 +173,18 @@ def follow_picked_pcsa() -> None:
     chosen = charts.picked(st.session_state.get(PICK_CHART_KEY), "pcsa_cbe_number")
     if chosen:
         st.session_state[PCSA_KEY] = chosen
+        st.session_state[PICKED_KEY] = True
+
+
+def open_picked_pcsa() -> None:
+    """After a click on a CPAS bar: show the CPAS explorer from its top, where the CPAS picked is followed month
+    by month (the click left the reader at the ranking, far below; a switch to the same page keeps the scroll,
+    and Streamlit has no other way to scroll than a script in a component beside the page)."""
+    if st.session_state.pop(PICKED_KEY, False):
+        components.html(
+            "<script>window.parent.document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)</script>",
+            height=0,
+        )
 
 
 def describe(selection: Filters, ref: SnapshotRef) -> str:
