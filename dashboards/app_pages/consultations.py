@@ -62,9 +62,7 @@ else:
 
     # One under the other: side by side, the response times were wider than half the page.
     st.subheader(t("consultations.refusals"))
-    tables.show(
-        view.consultation_refusals(days), name="consultations-refusals", empty=t("consultations.no_refusals")
-    )
+    tables.show(view.consultation_refusals(days), name="consultations-refusals", empty=t("consultations.no_refusals"))
     st.subheader(t("consultations.latency"))
     tables.show(view.consultation_latency(days), name="consultations-latency")
 

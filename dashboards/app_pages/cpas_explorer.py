@@ -17,9 +17,7 @@ st.caption(sidebar.describe(view.filters, view.snapshot))
 if view.filters.pcsa:
     chosen = view.pcsa_ranking(chosen_only=True)
     st.subheader(t("explorer.comparison") if len(view.filters.pcsa) > 1 else t("explorer.selected"))
-    tables.show(
-        chosen.drop(columns=["rank"]), name="cpas-selected", empty=t("explorer.no_chosen"), detail=DETAIL
-    )
+    tables.show(chosen.drop(columns=["rank"]), name="cpas-selected", empty=t("explorer.no_chosen"), detail=DETAIL)
     monthly = view.pcsa_monthly()
     if not monthly.empty:
         left, right = st.columns(2)

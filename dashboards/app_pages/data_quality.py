@@ -85,9 +85,7 @@ with rights:
 
 with outside:
     st.caption(t("quality.outside_caption"))
-    tables.show(
-        view.payments_outside_rights(), name="dq-payments-outside-rights", height=320, empty=t("dq.no_outside")
-    )
+    tables.show(view.payments_outside_rights(), name="dq-payments-outside-rights", height=320, empty=t("dq.no_outside"))
 
 with quarantine:
     st.caption(t("quality.quarantine_caption"))
