@@ -244,14 +244,16 @@ def make_dbt_assets() -> dg.AssetsDefinition:
             warehouse.locked(),
             environment(LWW_WAREHOUSE=str(home.warehouse), **engine.environment(home), **variables, **child),
         ):
-            engine.before_build(home)
-            invocation = dbt.cli(args, context=context, target_path=build_target(home))
-            try:
-                yield from invocation.stream()
-            except DagsterDbtCliRuntimeError as error:
-                raise dg.Failure(description=f"dbt build failed: {dbt_errors(error)}", allow_retries=False) from None
-            finally:
-                stop(invocation.process)  # the lock is released only once dbt is gone
+            with environment(**engine.before_build(home)):
+                invocation = dbt.cli(args, context=context, target_path=build_target(home))
+                try:
+                    yield from invocation.stream()
+                except DagsterDbtCliRuntimeError as error:
+                    raise dg.Failure(
+                        description=f"dbt build failed: {dbt_errors(error)}", allow_retries=False
+                    ) from None
+                finally:
+                    stop(invocation.process)  # the lock is released only once dbt is gone
             engine.after_build(home)
             engines.record(home, engine)
 

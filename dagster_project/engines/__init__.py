@@ -4,7 +4,8 @@ warehouse, where publication reads them: the service and the dashboards read Duc
 
 An engine is one module here with the same names: ``TARGET`` (the dbt target of dbt/profiles.yml), ``check()``
 (what it needs on this machine, said before a refresh starts), ``environment(settings)`` (what dbt's profile reads),
-``before_build(settings)`` and ``after_build(settings)``."""
+``before_build(settings)`` (what it moves before the build; returns what dbt is told besides) and
+``after_build(settings)``."""
 
 from __future__ import annotations
 

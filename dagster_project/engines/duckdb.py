@@ -16,8 +16,8 @@ def environment(settings: Settings) -> dict[str, str]:
     return {}
 
 
-def before_build(settings: Settings) -> None:
-    return None
+def before_build(settings: Settings) -> dict[str, str]:
+    return {}
 
 
 def after_build(settings: Settings) -> None:

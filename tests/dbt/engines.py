@@ -38,12 +38,13 @@ def build_on_spark(home: Settings, work: Path, reference_date: str, command: str
     marts Spark exported into the warehouse, as the pipeline does with LWW_ENGINE=spark. Raises with dbt's errors."""
     from dbt.cli.main import dbtRunner
 
-    spark.before_build(home)
+    told = spark.before_build(home)
     args = [*dbt_args(work, command)[1:], "--target", spark.TARGET]
     if select:
         args += ["--select", *select]
     env = {
         **spark.environment(home),
+        **told,
         "LWW_DBT_REFERENCE_DATE": reference_date,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # one Spark per test process, whatever home the test uses: its tables live under the first one

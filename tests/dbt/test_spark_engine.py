@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dagster_project.engines import spark
 from kernel.settings import settings as home_settings
 from simulator.config import SimulationConfig
 from simulator.run import write_raw
@@ -130,3 +131,10 @@ def test_both_targets_parse_to_the_same_graph(tmp_path: Path) -> None:
         graphs.append({uid: sorted(node["depends_on"]["nodes"]) for uid, node in nodes.items()})
     assert graphs[0] == graphs[1]
     assert len(graphs[0]) > 200
+    # the cumulative records the Spark engine carries to and from the warehouse are dbt's
+    records = {
+        f"{node['schema']}.{node['alias']}"
+        for node in nodes.values()
+        if node["resource_type"] == "model" and node["config"].get("full_refresh") is False
+    }
+    assert records == set(spark.RECORDS)
