@@ -247,10 +247,15 @@ class Viewer:
         return self._shown(quality.rejections_by_code(self.snapshot, self.filters), ALONE, "dq_rejections")
 
     def rejections_by_pcsa(self) -> pd.DataFrame:
-        """Per CPAS and code: a breakdown of each code's total, shown in the table above it."""
-        return self._shown(
+        """Per CPAS and code: a breakdown of each code's total, shown in the table above it. The CPAS with most
+        rejections first, except for a partner analyst shown a withheld cell: the order would rank what the cell
+        hides, so the CPAS come by name."""
+        shown = self._shown(
             quality.rejections_by_pcsa(self.snapshot, self.filters), ("rejection_code",), "dq_rejections"
         )
+        if self.user.is_partner and shown.attrs.get(formats.HIDDEN_CELLS):
+            shown = shown.sort_values(["pcsa_name", "pcsa_cbe_number", "rejection_code"], kind="stable")
+        return shown
 
     def open_rejections_by_age(self) -> pd.DataFrame:
         return self._shown(quality.open_rejections_by_age(self.snapshot, self.filters), ALONE, "dq_open_rejections")

@@ -290,3 +290,22 @@ def test_the_issue_s_subtraction_all_cpas_minus_all_but_namur_for_one_month(tmp_
     # minus it would be the third's, Brussels' 3 people of the equivalent living wage.
     assert isinstance(Viewer(ref, PARTNER, Filters(april, april)).totals()["beneficiary_months"], int)
     assert isinstance(Viewer(ref, PARTNER, everyone).totals()["beneficiary_months"], privacy.Hidden)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(rows=data(), chosen=selections())
+def test_a_partners_rejections_by_cpas_are_in_an_order_no_withheld_count_decides(
+    rows: dict[str, list[tuple]], chosen: Filters
+) -> None:
+    """Ordered by their totals, the CPAS of the rejections' heat map and table would rank what a withheld cell
+    hides (Dinant above Liège: its 3 are more than Liège's 2): for a partner shown a withheld cell, by name."""
+    from dashboards.lib import formats
+
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        refresh_id = publish_fixture(home, extra_rows=rows)
+        ref = SnapshotRef(refresh_id, str(snapshots.snapshot_path(home / "published", refresh_id)), R)
+        shown = Viewer(ref, PARTNER, chosen).rejections_by_pcsa()
+        if shown.attrs.get(formats.HIDDEN_CELLS):
+            names = list(dict.fromkeys(shown["pcsa_name"]))
+            assert names == sorted(names)
