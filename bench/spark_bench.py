@@ -56,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "12g beyond)")  # fmt: skip
     parser.add_argument("--shuffle-partitions", type=int, default=None, help="LWW_SPARK_SHUFFLE_PARTITIONS (default "
                         "4 to 2 years, 8 to 5 years, 32 beyond)")  # fmt: skip
+    parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Spark setting for this run (through PYSPARK_SUBMIT_ARGS), e.g. "
+                        "spark.sql.cteRecursionRowLimit=-1; repeatable")  # fmt: skip
     parser.add_argument("--cap", type=float, default=2700, help="seconds after which a build is killed (45 min)")
     parser.add_argument("--workdir", type=Path, default=None, help="default: bench/out/spark-<years>y")
     parser.add_argument("--skip-generate", action="store_true", help="reuse the raw tables of a previous run")
@@ -65,6 +68,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not engines or set(engines) - {"duckdb", "spark"}:
         parser.error(f"--engines: {args.engines!r} is not a list of duckdb and spark")
     args.engines = engines
+    for setting in args.spark_conf:
+        if not re.fullmatch(r"spark\.[\w.]+=\S+", setting):
+            parser.error(f"--spark-conf: {setting!r} is not spark.<key>=<value>")
     if args.years < 1:
         parser.error(f"--years: {args.years} is not a positive number of years")
     if args.spark_driver_memory is None:
@@ -81,7 +87,8 @@ def load() -> list[float]:
 
 
 def tree_rss(root: int) -> tuple[int, dict[int, tuple[str, int]]]:
-    """Resident bytes of ``root`` and every process under it, and each one's name and bytes."""
+    """Resident bytes of ``root`` and every process under it (each resident set once), and each process's name and
+    bytes."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -98,14 +105,28 @@ def tree_rss(root: int) -> tuple[int, dict[int, tuple[str, int]]]:
                 members.add(child)
                 frontier.append(child)
     sizes: dict[int, tuple[str, int]] = {}
+    programs: dict[int, str] = {}
     for pid in members:
         try:
             resident = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
             name = Path(f"/proc/{pid}/comm").read_text().strip()
+            programs[pid] = os.readlink(f"/proc/{pid}/exe")
         except OSError:
             continue
         sizes[pid] = (name, resident)
-    return sum(size for _, size in sizes.values()), sizes
+    # A child the JVM is spawning (Hadoop's chmod, through posix_spawn) shares the JVM's memory until it executes
+    # its program, and /proc shows the JVM's resident set for it too (seen: 7.9 GB for an instant); so does a forked
+    # copy for the pages it shares. Not counted twice: a child running its parent's program with at least 3/4 of the
+    # parent's resident set.
+    shared = {
+        pid
+        for pid, (_, resident) in sizes.items()
+        if pid != root
+        and parents.get(pid) in sizes
+        and programs.get(pid) == programs.get(parents[pid])
+        and resident >= sizes[parents[pid]][1] * 3 / 4
+    }
+    return sum(size for pid, (_, size) in sizes.items() if pid not in shared), sizes
 
 
 class PeakSampler(threading.Thread):
@@ -116,6 +137,7 @@ class PeakSampler(threading.Thread):
         self.root, self.interval = root, interval
         self.peak_tree = 0
         self.peak_process: tuple[str, int] = ("", 0)
+        self.at_peak: dict[str, int] = {}  # each process's resident MB in the sample of the tree's peak
         self.samples = 0
         self.done = threading.Event()
 
@@ -123,7 +145,9 @@ class PeakSampler(threading.Thread):
         while not self.done.is_set():
             total, sizes = tree_rss(self.root)
             self.samples += 1
-            self.peak_tree = max(self.peak_tree, total)
+            if total > self.peak_tree:
+                self.peak_tree = total
+                self.at_peak = {f"{name}[{pid}]": round(size / 2**20) for pid, (name, size) in sizes.items()}
             for name, size in sizes.values():
                 if size > self.peak_process[1]:
                     self.peak_process = (name, size)
@@ -183,6 +207,7 @@ def timed_build(label: str, command: list[str], env: dict[str, str], work: Path,
             "wall_s": round(seconds, 1),
             "peak_tree_mb": round(sampler.peak_tree / 2**20),
             "peak_largest_process": {"name": sampler.peak_process[0], "mb": round(sampler.peak_process[1] / 2**20)},
+            "processes_at_peak_mb": sampler.at_peak,
             "memory_samples": sampler.samples,
             "load_after": load(),
             **progress(text),
@@ -198,8 +223,11 @@ def timed_build(label: str, command: list[str], env: dict[str, str], work: Path,
         last = [line for line in text.splitlines() if PROGRESS.search(line) or " START " in line][-3:]
         result["last_log_lines"] = [line.strip() for line in last]
     elif returncode != 0:
-        tail = [line for line in text.splitlines() if "ERROR" in line or "Error" in line][-5:]
-        raise SystemExit(f"{label} failed (exit {returncode}), see {console}: {' | '.join(tail)}")
+        result["finished"] = False
+        result["exit_code"] = returncode
+        result["errors"] = [
+            line.strip()[:400] for line in text.splitlines() if re.search(r"ERROR|Error|Exception:", line)
+        ][-6:]
     else:
         result["finished"] = True
         result.update(slowest(work / "target" / "run_results.json"))
@@ -258,6 +286,19 @@ def main(argv: list[str] | None = None) -> int:
         },
         "load_at_start": load(),
     }
+    if args.skip_generate and args.output.is_file():
+        # the same raw lines as the run before: keep what it measured for the engines not run again
+        before = json.loads(args.output.read_text())
+        kept = {key: before[key] for key in ("duckdb", "spark", "raw_export", "generate_s") if key in before}
+        attempts = before.get("earlier_attempts", [])
+        if "spark" in args.engines and "spark" in before:
+            attempts.append({"spark": before["spark"], "spark_conf": before.get("spark", {}).get("conf", [])})
+            kept.pop("spark")
+        if "duckdb" in args.engines:
+            kept.pop("duckdb", None)
+        results.update(kept)
+        if attempts:
+            results["earlier_attempts"] = attempts
     if args.skip_generate:
         with duckdb.connect(str(warehouse), read_only=True) as connection:
             results["lines"] = connection.execute("SELECT count(*) FROM raw.payment_lines").fetchone()[0]
@@ -297,9 +338,12 @@ def main(argv: list[str] | None = None) -> int:
                 "LWW_SPARK_DRIVER_MEMORY": args.spark_driver_memory,
                 "LWW_SPARK_SHUFFLE_PARTITIONS": str(args.shuffle_partitions),
             }
+            if args.spark_conf:
+                env["PYSPARK_SUBMIT_ARGS"] = " ".join(f"--conf {c}" for c in args.spark_conf) + " pyspark-shell"
             results["spark"] = timed_build(
                 "spark", [dbt_executable(), *command, "--target", spark.TARGET], env, args.workdir / "spark", args.cap
             )
+            results["spark"]["conf"] = args.spark_conf
         args.output.parent.mkdir(parents=True, exist_ok=True)
         record(results, args.output)  # after each engine: a killed run keeps what it measured
     duck, spk = results.get("duckdb"), results.get("spark")
@@ -309,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
             "peak_memory": round(spk["peak_tree_mb"] / duck["peak_tree_mb"], 2),
         }
     record(results, args.output)
-    return 0
+    return 0 if all(results[e].get("finished") for e in args.engines) else 1
 
 
 if __name__ == "__main__":
