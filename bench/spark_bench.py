@@ -154,8 +154,15 @@ class PeakSampler(threading.Thread):
             self.done.wait(self.interval)
 
 
+def clean(log_text: str) -> str:
+    """dbt's console log without colours, and with Spark's progress bars (ended by carriage returns) on lines of
+    their own."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", log_text).replace("\r", "\n")
+
+
 def progress(log_text: str) -> dict[str, int]:
     """How far dbt got, from its console log: the nodes finished and of how many."""
+    log_text = clean(log_text)
     found = [(int(index), int(total)) for index, total, _ in PROGRESS.findall(log_text)]
     if not found:
         return {"nodes_done": 0, "nodes": 0}
@@ -201,7 +208,7 @@ def timed_build(label: str, command: list[str], env: dict[str, str], work: Path,
         seconds = time.perf_counter() - started
         sampler.done.set()
         sampler.join()
-    text = re.sub(r"\x1b\[[0-9;]*m", "", console.read_text(errors="replace"))
+    text = clean(console.read_text(errors="replace"))
     result.update(
         {
             "wall_s": round(seconds, 1),

@@ -46,7 +46,8 @@ def test_progress_counts_the_nodes_finished_of_the_run_whatever_else_the_log_say
     lines = ["Running with dbt=1.11", "Found 56 models"]
     for index in sorted(finished):
         lines.append(f"16:00:01  {index} of {total} START sql table model x ..... [RUN]")
-        lines.append(f"16:00:02  {index} of {total} {data.draw(st.sampled_from(STATUSES))} ..... [OK in 1.0s]")
+        bar = data.draw(st.sampled_from(["", "[Stage 77:====>      (1 + 1) / 2]\r", "\x1b[0m"]))
+        lines.append(f"{bar}16:00:02  {index} of {total} {data.draw(st.sampled_from(STATUSES))} .. [OK in 1.0s]")
     lines.append("26/12/06 16:00:03 WARN 3 of 7 OK Spark's own line")  # not dbt's: not counted
     assert progress("\n".join(lines)) == {"nodes_done": len(finished), "nodes": total if finished else 0}
 
