@@ -4,12 +4,11 @@ build of a test module shares one Spark (one JVM start), and the marts compared 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.assets.dbt import environment
 from dagster_project.engines import spark
 from kernel import published
 from kernel.settings import Settings
@@ -17,20 +16,6 @@ from tests.dbt.warehouse import dbt_args
 
 # Columns that say when a build ran, not what it computed.
 VOLATILE = {"fct_refresh_delta": {"completed_build"}}
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def build_on_spark(home: Settings, work: Path, reference_date: str, command: str = "build", *select: str) -> None:
@@ -50,7 +35,7 @@ def build_on_spark(home: Settings, work: Path, reference_date: str, command: str
         # one Spark per test process, whatever home the test uses: its tables live under the first one
         "LWW_SPARK_HOME": os.environ.get("LWW_TEST_SPARK_HOME", str(home.spark_dir)),
     }
-    with _environment(env):
+    with environment(**env):
         result = dbtRunner().invoke(args)
     if not result.success:
         failures = [f"{r.node.unique_id}: {r.message}" for r in (result.result or []) if r.status in ("error", "fail")]

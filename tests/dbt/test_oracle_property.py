@@ -145,6 +145,11 @@ def test_marts_agree_with_the_oracle(
         "+fct_yearly_amounts",
         "+fct_last_indemnified_months",
     )
+    assert_marts_agree(warehouse, lines, reference_date)
+
+
+def assert_marts_agree(warehouse: Path, lines: list[dict], reference_date: dt.date) -> None:
+    """The marts of ``warehouse`` hold what the oracle computes from ``lines`` at ``reference_date``."""
     expected = oracle.compute(lines, reference_date)
     actual = _marts(warehouse)
     assert actual.monthly == expected.monthly

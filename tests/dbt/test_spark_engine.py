@@ -17,9 +17,8 @@ from dagster_project.engines import spark
 from kernel.settings import settings as home_settings
 from simulator.config import SimulationConfig
 from simulator.run import write_raw
-from tests.dbt import oracle
 from tests.dbt.engines import build_on_spark, first_difference, mart_names
-from tests.dbt.test_oracle_property import _dataset, _marts, person_lines
+from tests.dbt.test_oracle_property import _dataset, assert_marts_agree, person_lines
 from tests.dbt.warehouse import create_warehouse, run_dbt
 
 R = "2026-12-05"
@@ -107,11 +106,7 @@ def test_spark_marts_agree_with_the_oracle(
         "+fct_yearly_amounts",
         "+fct_last_indemnified_months",
     )
-    expected = oracle.compute(lines, reference_date)
-    actual = _marts(home.warehouse)
-    assert actual.monthly == expected.monthly
-    assert actual.yearly == expected.yearly
-    assert actual.last_indemnified == expected.last_indemnified
+    assert_marts_agree(home.warehouse, lines, reference_date)
 
 
 def test_both_targets_parse_to_the_same_graph(tmp_path: Path) -> None:
