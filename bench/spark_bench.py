@@ -286,23 +286,30 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cores": os.cpu_count(), "nice": os.nice(0)},
         "memory_sampling": "sum of VmRSS (/proc/<pid>/statm) of dbt and every process under it, every 0.5 s",
         "duckdb_memory_limit": args.duckdb_memory_limit,
-        "spark": {
+        "spark_settings": {
             "master": os.environ.get("LWW_SPARK_MASTER", "local[*]"),
             "driver_memory": args.spark_driver_memory,
             "shuffle_partitions": args.shuffle_partitions,
+            "conf": args.spark_conf,
         },
         "load_at_start": load(),
     }
     if args.skip_generate and args.output.is_file():
         # the same raw lines as the run before: keep what it measured for the engines not run again
         before = json.loads(args.output.read_text())
-        kept = {key: before[key] for key in ("duckdb", "spark", "raw_export", "generate_s") if key in before}
+        kept = {
+            key: before[key]
+            for key in ("duckdb", "duckdb_memory_limit", "spark", "spark_settings", "raw_export", "generate_s")
+            if key in before
+        }
         attempts = before.get("earlier_attempts", [])
         if "spark" in args.engines and "spark" in before:
-            attempts.append({"spark": before["spark"], "spark_conf": before.get("spark", {}).get("conf", [])})
+            attempts.append({"spark": before["spark"], "spark_settings": before.get("spark_settings")})
             kept.pop("spark")
+            kept.pop("spark_settings", None)
         if "duckdb" in args.engines:
             kept.pop("duckdb", None)
+            kept.pop("duckdb_memory_limit", None)
         results.update(kept)
         if attempts:
             results["earlier_attempts"] = attempts
@@ -350,7 +357,6 @@ def main(argv: list[str] | None = None) -> int:
             results["spark"] = timed_build(
                 "spark", [dbt_executable(), *command, "--target", spark.TARGET], env, args.workdir / "spark", args.cap
             )
-            results["spark"]["conf"] = args.spark_conf
         args.output.parent.mkdir(parents=True, exist_ok=True)
         record(results, args.output)  # after each engine: a killed run keeps what it measured
     duck, spk = results.get("duckdb"), results.get("spark")
