@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.spark_conf:
                 env["PYSPARK_SUBMIT_ARGS"] = " ".join(f"--conf {c}" for c in args.spark_conf) + " pyspark-shell"
             results["spark"] = timed_build(
-                "spark", [dbt_executable(), *command, "--target", spark.TARGET], env, args.workdir / "spark", args.cap
+                "spark", [dbt_executable(), *command, "--target", spark.target()], env, args.workdir / "spark", args.cap
             )
         args.output.parent.mkdir(parents=True, exist_ok=True)
         record(results, args.output)  # after each engine: a killed run keeps what it measured

@@ -236,7 +236,7 @@ def make_dbt_assets() -> dg.AssetsDefinition:
         # the other engine's incremental state does not describe these marts: start afresh
         full_refresh = full_refresh or engines.switched(home, engine)
         args, variables = build_command(reference_date.isoformat(), full_refresh=full_refresh)
-        args = [*args, "--target", engine.TARGET]
+        args = [*args, "--target", engine.target()]
         child = {children.PARENT_ENV: str(os.getpid()), children.LOCK_ENV: str(children_lock(home.warehouse_lock))}
         # dbt's profile reads the warehouse path from LWW_WAREHOUSE (and the engine's own paths)
         with (

@@ -2,7 +2,7 @@
 the same models through dbt-spark, the way past one machine). Whatever the engine, the marts end in the DuckDB
 warehouse, where publication reads them: the service and the dashboards read DuckDB snapshots either way.
 
-An engine is one module here with the same names: ``TARGET`` (the dbt target of dbt/profiles.yml), ``check()``
+An engine is one module here with the same names: ``target()`` (the dbt target of dbt/profiles.yml), ``check()``
 (what it needs on this machine, said before a refresh starts), ``environment(settings)`` (what dbt's profile reads),
 ``before_build(settings)`` (what it moves before the build; returns what dbt is told besides) and
 ``after_build(settings)``."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from kernel.settings import Settings
 
-TARGET = "warehouse"
+
+def target() -> str:
+    return "warehouse"
 
 
 def check() -> None:

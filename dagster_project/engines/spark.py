@@ -23,8 +23,13 @@ from kernel import published, raw_tables
 from kernel.errors import LwwError
 from kernel.settings import Settings
 
-# session (a local Spark in the dbt process) by default; LWW_SPARK_TARGET=spark_cluster for a cluster's Thrift server
-TARGET = os.environ.get("LWW_SPARK_TARGET", "").strip() or "spark"
+
+def target() -> str:
+    """The dbt target: session (a local Spark in the dbt process) by default; LWW_SPARK_TARGET=spark_cluster for a
+    cluster's Thrift server."""
+    return os.environ.get("LWW_SPARK_TARGET", "").strip() or "spark"
+
+
 PARQUET_GLOB = "*.parquet"
 
 

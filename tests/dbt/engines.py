@@ -24,7 +24,7 @@ def build_on_spark(home: Settings, work: Path, reference_date: str, command: str
     from dbt.cli.main import dbtRunner
 
     told = spark.before_build(home)
-    args = [*dbt_args(work, command)[1:], "--target", spark.TARGET]
+    args = [*dbt_args(work, command)[1:], "--target", spark.target()]
     if select:
         args += ["--select", *select]
     env = {

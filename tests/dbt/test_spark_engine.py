@@ -133,3 +133,13 @@ def test_both_targets_parse_to_the_same_graph(tmp_path: Path) -> None:
         if node["resource_type"] == "model" and node["config"].get("full_refresh") is False
     }
     assert records == set(spark.RECORDS)
+
+
+def test_the_raw_tables_spark_registers_are_the_kernels() -> None:
+    import yaml
+
+    from kernel import raw_tables
+    from kernel.settings import DBT_PROJECT_DIR
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    assert project["vars"]["raw_tables"] == [table.name for table in raw_tables.ALL_TABLES]
