@@ -229,6 +229,37 @@ def floor(warehouse: Path, reference_date: dt.date, env: dict[str, str]) -> dict
     return {"seconds": round(seconds, 1), "peak_mb": round(int(report.read_text().split()[-1]) / 1024)}
 
 
+def generate(warehouse: Path, years: int, beneficiaries: int, pcsa: int, memory_limit: str) -> dict[str, object]:
+    """The raw lines of ``years`` and their ledger in a new ``warehouse``, generated year by year (memory stays
+    flat); the lines accepted after the cutoff of R (they belong to later refreshes) left out."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    warehouse.unlink(missing_ok=True)
+    months = years * 12
+    started = time.perf_counter()
+    connection = duckdb.connect(str(warehouse))
+    try:
+        connection.execute(f"SET memory_limit = '{memory_limit}'")
+        create_all(connection)
+        for month_from in range(0, months, 12):
+            connection.execute(
+                LINES_SQL.format(
+                    first=FIRST_MONTH,
+                    month_from=month_from,
+                    month_to=min(month_from + 12, months),
+                    n=beneficiaries,
+                    pcsa=pcsa,
+                )
+            )
+        connection.execute(
+            f"DELETE FROM raw.payment_lines WHERE acceptance_date >= DATE '{add_months(FIRST_MONTH, months)}'"
+        )
+        connection.execute(LEDGER_SQL)
+        lines = connection.execute("SELECT count(*) FROM raw.payment_lines").fetchone()[0]
+    finally:
+        connection.close()
+    return {"lines": lines, "generate_s": round(time.perf_counter() - started, 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=int, default=15)
@@ -261,28 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     if not args.skip_build:
-        warehouse.unlink(missing_ok=True)
-        started = time.perf_counter()
-        connection = duckdb.connect(str(warehouse))
-        connection.execute(f"SET memory_limit = '{args.memory_limit}'")
-        create_all(connection)
-        # generate year by year (keeps memory flat)
-        for month_from in range(0, months, 12):
-            connection.execute(
-                LINES_SQL.format(
-                    first=FIRST_MONTH,
-                    month_from=month_from,
-                    month_to=min(month_from + 12, months),
-                    n=args.beneficiaries,
-                    pcsa=args.pcsa,
-                )
-            )
-        # lines accepted after the cutoff of R (they belong to later refreshes) are kept out of the full build
-        connection.execute(f"DELETE FROM raw.payment_lines WHERE acceptance_date >= DATE '{new_month}'")
-        connection.execute(LEDGER_SQL)
-        results["lines"] = connection.execute("SELECT count(*) FROM raw.payment_lines").fetchone()[0]
-        connection.close()
-        results["generate_seconds"] = round(time.perf_counter() - started, 1)
+        generated = generate(warehouse, args.years, args.beneficiaries, args.pcsa, args.memory_limit)
+        results["lines"], results["generate_seconds"] = generated["lines"], generated["generate_s"]
 
     results["floor"] = floor(warehouse, reference, env)
     results["full_build"] = dbt("build", reference, args.workdir, env)

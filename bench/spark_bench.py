@@ -31,10 +31,9 @@ from pathlib import Path
 import duckdb
 
 from bench import OUT, RESULTS, record
-from bench.dbt_bench import FIRST_MONTH, LEDGER_SQL, LINES_SQL, add_months, first_saturday
+from bench.dbt_bench import FIRST_MONTH, add_months, first_saturday, generate
 from dagster_project.assets.dbt import build_command, dbt_executable
 from dagster_project.engines import spark
-from kernel.raw_tables import create_all
 from kernel.settings import DBT_PROJECT_DIR, settings
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -240,37 +239,6 @@ def timed_build(label: str, command: list[str], env: dict[str, str], work: Path,
         result.update(slowest(work / "target" / "run_results.json"))
     print(f"{label}: {json.dumps(result)}", flush=True)
     return result
-
-
-def generate(warehouse: Path, years: int, beneficiaries: int, pcsa: int, memory_limit: str) -> dict[str, object]:
-    """The raw lines and their ledger, as bench/dbt_bench.py generates them (lines accepted after the cutoff of R
-    left out)."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    warehouse.unlink(missing_ok=True)
-    months = years * 12
-    started = time.perf_counter()
-    connection = duckdb.connect(str(warehouse))
-    try:
-        connection.execute(f"SET memory_limit = '{memory_limit}'")
-        create_all(connection)
-        for month_from in range(0, months, 12):
-            connection.execute(
-                LINES_SQL.format(
-                    first=FIRST_MONTH,
-                    month_from=month_from,
-                    month_to=min(month_from + 12, months),
-                    n=beneficiaries,
-                    pcsa=pcsa,
-                )
-            )
-        connection.execute(
-            f"DELETE FROM raw.payment_lines WHERE acceptance_date >= DATE '{add_months(FIRST_MONTH, months)}'"
-        )
-        connection.execute(LEDGER_SQL)
-        lines = connection.execute("SELECT count(*) FROM raw.payment_lines").fetchone()[0]
-    finally:
-        connection.close()
-    return {"lines": lines, "generate_s": round(time.perf_counter() - started, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
